@@ -1,0 +1,24 @@
+"use server";
+import { redirect } from "next/navigation";
+import { getAppContext } from "@/lib/services/context";
+import { completeSetup } from "@/lib/services/setup";
+import { isAppError } from "@/lib/services/errors";
+import { zodFieldErrors } from "@/lib/auth/action";
+import { requestIp } from "@/lib/auth/request-ip";
+import { setupSchema } from "@/lib/validation/users";
+
+export type SetupState = { error?: string; fieldErrors?: Record<string, string> } | null;
+
+// No session exists yet: the one-time setup token is the credential, checked inside completeSetup.
+export async function setupAction(_prev: SetupState, formData: FormData): Promise<SetupState> {
+  const parsed = setupSchema.safeParse(Object.fromEntries(formData));
+  if (!parsed.success) return { error: "Please correct the highlighted fields.", fieldErrors: zodFieldErrors(parsed.error) };
+  try {
+    const { db } = await getAppContext();
+    await completeSetup({ db, ...parsed.data, ip: await requestIp() });
+  } catch (error) {
+    if (isAppError(error)) return { error: error.message };
+    throw error;
+  }
+  redirect("/login?created=1");
+}

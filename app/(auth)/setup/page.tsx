@@ -1,0 +1,31 @@
+import { connection } from "next/server";
+import { notFound } from "next/navigation";
+import { getAppContext } from "@/lib/services/context";
+import { checkSetupToken, SETUP_STATUS_MESSAGES } from "@/lib/services/setup";
+import { SetupForm } from "./setup-form";
+
+export const metadata = { title: "Set up Rotor" };
+
+export default async function SetupPage({ searchParams }: { searchParams: Promise<{ token?: string }> }) {
+  await connection();
+  const { token } = await searchParams;
+  const { db } = await getAppContext();
+  const status = await checkSetupToken({ db, token });
+  // Once an admin exists the page is gone.
+  if (status === "done") notFound();
+  return (
+    <div className="center-page">
+      <div className="card">
+        <h1>Set up Rotor</h1>
+        {status === "valid" ? (
+          <>
+            <p className="muted">Create the first admin. You can add more users, and single sign-on, afterwards.</p>
+            <SetupForm token={token!} />
+          </>
+        ) : (
+          <p className="alert alert-error" role="alert">{SETUP_STATUS_MESSAGES[status]}</p>
+        )}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,14 @@
+"use server";
+import { z } from "zod";
+import { authorizedAction } from "@/lib/auth/action";
+import { verifyAuditChain } from "@/lib/db/queries/audit";
+
+export const verifyAuditChainAction = authorizedAction(
+  { name: "audit.verify", role: "admin", schema: z.object({}) },
+  async (_input, { db }) => {
+    const result = await verifyAuditChain({ db });
+    return result.ok
+      ? { ok: true as const, data: result, message: `The audit chain is intact (${result.checked} events checked).` }
+      : { ok: false as const, error: `The audit chain is broken at event #${result.firstBrokenId}: ${result.reason}.` };
+  },
+);

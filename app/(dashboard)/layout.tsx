@@ -1,0 +1,26 @@
+import Link from "next/link";
+import type { ReactNode } from "react";
+import { connection } from "next/server";
+import { requirePageUser } from "@/lib/auth/session";
+import { NavLinks } from "@/components/nav-links";
+import { signOutAction } from "./actions";
+
+export default async function DashboardLayout({ children }: { children: ReactNode }) {
+  await connection();
+  const user = await requirePageUser("viewer");
+  return (
+    <div className="shell">
+      <aside className="sidebar">
+        <Link href="/" className="brand">Rotor</Link>
+        <NavLinks />
+        <div className="who">
+          <span data-testid="current-user">{user.email} · {user.role}</span>
+          <form action={signOutAction}>
+            <button className="btn btn-small" type="submit">Sign out</button>
+          </form>
+        </div>
+      </aside>
+      <main className="content">{children}</main>
+    </div>
+  );
+}

@@ -1,0 +1,23 @@
+"use server";
+import { revalidatePath } from "next/cache";
+import { authorizedAction } from "@/lib/auth/action";
+import { changeRoleSchema, createUserSchema, setDisabledSchema } from "@/lib/validation/users";
+import { changeUserRole, createLocalUser, setUserDisabled } from "@/lib/services/users";
+
+export const createUserAction = authorizedAction({ name: "user.create", role: "admin", schema: createUserSchema }, async (input, ctx) => {
+  const user = await createLocalUser({ db: ctx.db, actor: ctx.actor, ...input });
+  revalidatePath("/settings");
+  return { ok: true as const, data: { id: user.id }, message: `Added ${user.email}.` };
+});
+
+export const changeRoleAction = authorizedAction({ name: "user.change_role", role: "admin", schema: changeRoleSchema }, async (input, ctx) => {
+  await changeUserRole({ db: ctx.db, actor: ctx.actor, ...input });
+  revalidatePath("/settings");
+  return { ok: true as const, data: undefined, message: "Role changed." };
+});
+
+export const setDisabledAction = authorizedAction({ name: "user.set_disabled", role: "admin", schema: setDisabledSchema }, async (input, ctx) => {
+  await setUserDisabled({ db: ctx.db, actor: ctx.actor, ...input });
+  revalidatePath("/settings");
+  return { ok: true as const, data: undefined, message: input.disabled ? "User disabled." : "User enabled." };
+});

@@ -1,0 +1,44 @@
+import { connection } from "next/server";
+import { requirePageUser } from "@/lib/auth/session";
+import { getAppContext } from "@/lib/services/context";
+import { listUsers } from "@/lib/services/users";
+import { ROLE_DESCRIPTIONS } from "@/lib/auth/roles";
+import { AddUserForm, UserRowActions } from "./user-forms";
+
+export const metadata = { title: "Settings" };
+
+export default async function SettingsPage() {
+  await connection();
+  const me = await requirePageUser("admin", "settings page");
+  const { db } = await getAppContext();
+  const users = await listUsers({ db });
+  return (
+    <>
+      <h1>Settings</h1>
+      <h2>Users</h2>
+      <table aria-label="Users">
+        <thead>
+          <tr><th>Email</th><th>Name</th><th>Role</th><th>Sign-in</th><th>Status</th><th>Actions</th></tr>
+        </thead>
+        <tbody>
+          {users.map((u) => (
+            <tr key={u.id} data-testid={`user-row-${u.email}`}>
+              <td>{u.email}{u.id === me.id ? <span className="muted"> (you)</span> : null}</td>
+              <td>{u.name}</td>
+              <td title={ROLE_DESCRIPTIONS[u.role]}>{u.role}</td>
+              <td>{u.authSource === "oidc" ? "single sign-on" : "password"}</td>
+              <td>{u.disabledAt ? <span className="badge badge-failed">disabled</span> : <span className="badge badge-ok">active</span>}</td>
+              <td>
+                <UserRowActions userId={u.id} email={u.email} role={u.role} disabled={Boolean(u.disabledAt)} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <h2>Add a user</h2>
+      <div className="card" style={{ maxWidth: 480 }}>
+        <AddUserForm />
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,57 @@
+"use client";
+import { useActionState } from "react";
+import { changeRoleAction, createUserAction, setDisabledAction } from "./actions";
+import type { ActionResult } from "@/lib/auth/action";
+import { Field } from "@/components/ui/field";
+import { ActionMessage } from "@/components/ui/action-message";
+
+type State = ActionResult<unknown> | null;
+
+export function AddUserForm() {
+  const [state, action, pending] = useActionState<State, FormData>(createUserAction, null);
+  const errors = (state && !state.ok && state.fieldErrors) || {};
+  return (
+    <form action={action} className="stack" aria-label="Add user">
+      <ActionMessage state={state} />
+      <Field label="Email" name="email" type="email" required error={errors.email} />
+      <Field label="Name" name="name" error={errors.name} />
+      <label>
+        Role
+        <select name="role" defaultValue="viewer">
+          <option value="viewer">viewer</option>
+          <option value="operator">operator</option>
+          <option value="admin">admin</option>
+        </select>
+      </label>
+      <Field label="Initial password" name="password" type="password" autoComplete="new-password" required minLength={12} error={errors.password} />
+      <button className="btn btn-primary" type="submit" disabled={pending}>Add user</button>
+    </form>
+  );
+}
+
+export function UserRowActions({ userId, email, role, disabled }: { userId: string; email: string; role: string; disabled: boolean }) {
+  const [roleState, roleAction, rolePending] = useActionState<State, FormData>(changeRoleAction, null);
+  const [disableState, disableAction, disablePending] = useActionState<State, FormData>(setDisabledAction, null);
+  return (
+    <div className="row">
+      <form action={roleAction} className="row" aria-label={`Role of ${email}`}>
+        <input type="hidden" name="userId" value={userId} />
+        <select name="role" defaultValue={role} aria-label={`Role for ${email}`}>
+          <option value="viewer">viewer</option>
+          <option value="operator">operator</option>
+          <option value="admin">admin</option>
+        </select>
+        <button className="btn btn-small" type="submit" disabled={rolePending}>Change role</button>
+      </form>
+      <form action={disableAction}>
+        <input type="hidden" name="userId" value={userId} />
+        <input type="hidden" name="disabled" value={disabled ? "false" : "true"} />
+        <button className={`btn btn-small ${disabled ? "" : "btn-danger"}`} type="submit" disabled={disablePending}>
+          {disabled ? `Enable ${email}` : `Disable ${email}`}
+        </button>
+      </form>
+      <ActionMessage state={roleState} />
+      <ActionMessage state={disableState} />
+    </div>
+  );
+}

@@ -1,0 +1,19 @@
+import type { Metadata } from "next";
+import type { ReactNode } from "react";
+import "./globals.css";
+import { QueryProvider } from "@/components/query-provider";
+
+export const metadata: Metadata = {
+  title: { default: "Rotor", template: "%s · Rotor" },
+  description: "Self-hosted credential rotation",
+};
+
+export default function RootLayout({ children }: { children: ReactNode }) {
+  return (
+    <html lang="en">
+      <body>
+        <QueryProvider>{children}</QueryProvider>
+      </body>
+    </html>
+  );
+}

@@ -1,0 +1,84 @@
+import "server-only";
+/**
+ * The one wrapper every server action goes through: parse the input with the same zod schema the form
+ * uses, check the session and the role on the server, call the service, and return a typed result. Errors
+ * become a message for the user; unexpected ones are logged (redacted) and replaced by a generic message.
+ */
+import { unstable_rethrow } from "next/navigation";
+import { randomUUID } from "node:crypto";
+import type { z } from "zod";
+import type { Role } from "../env";
+import { hasRole } from "./roles";
+import { actorFor, auditDenied, getCurrentUser, type SessionUser } from "./session";
+import { isAppError } from "../services/errors";
+import { getAppContext, type Actor, type AppContext } from "../services/context";
+import { logError } from "../log";
+
+export type ActionResult<T = undefined> =
+  | { ok: true; data: T; message?: string }
+  | { ok: false; error: string; fieldErrors?: Record<string, string> };
+
+export interface ActionContext extends AppContext {
+  user: SessionUser;
+  actor: Actor;
+}
+
+type ActionInput = FormData | Record<string, unknown> | null | undefined;
+
+function toObject(input: ActionInput): Record<string, unknown> {
+  if (!input) return {};
+  if (input instanceof FormData) {
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of input.entries()) {
+      if (key.startsWith("$ACTION")) continue;
+      out[key] = typeof value === "string" ? value : value.name;
+    }
+    return out;
+  }
+  return input;
+}
+
+export function zodFieldErrors(error: z.ZodError): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const issue of error.issues) {
+    const key = issue.path.join(".") || "form";
+    out[key] ??= issue.message;
+  }
+  return out;
+}
+
+/**
+ * Usable both as a `useActionState` action `(prev, formData)` and as a plain call `(null, object)`.
+ */
+export function authorizedAction<S extends z.ZodType, T>(
+  options: { name: string; role: Role; schema: S },
+  handler: (input: z.infer<S>, ctx: ActionContext) => Promise<ActionResult<T> | T>,
+) {
+  return async (_prev: unknown, input: ActionInput): Promise<ActionResult<T>> => {
+    try {
+      const user = await getCurrentUser();
+      if (!user) return { ok: false, error: "Your session has ended. Sign in again." };
+      if (!hasRole(user.role, options.role)) {
+        await auditDenied(user, options.name, options.role);
+        return { ok: false, error: `You need the ${options.role} role to do this.` };
+      }
+      const parsed = options.schema.safeParse(toObject(input));
+      if (!parsed.success) {
+        const fieldErrors = zodFieldErrors(parsed.error);
+        return { ok: false, error: "Please correct the highlighted fields.", fieldErrors };
+      }
+      const app = await getAppContext();
+      const result = await handler(parsed.data, { ...app, user, actor: await actorFor(user) });
+      if (result && typeof result === "object" && "ok" in result && typeof (result as ActionResult<T>).ok === "boolean") {
+        return result as ActionResult<T>;
+      }
+      return { ok: true, data: result as T };
+    } catch (error) {
+      unstable_rethrow(error);
+      if (isAppError(error)) return { ok: false, error: error.message, fieldErrors: error.fieldErrors };
+      const reference = randomUUID().slice(0, 8);
+      logError(`action ${options.name} failed (reference ${reference})`, error);
+      return { ok: false, error: `Something went wrong. The server log has the details (reference ${reference}).` };
+    }
+  };
+}

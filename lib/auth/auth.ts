@@ -1,0 +1,99 @@
+import "server-only";
+/**
+ * next-auth (Auth.js v5) setup. Sessions are signed+encrypted JWT cookies; the cookie carries only the user
+ * id and the sign-in time. Who the user is and what they may do is read from the database on every request
+ * (lib/auth/session.ts), so disabling a user or changing a role takes effect immediately.
+ */
+import NextAuth, { CredentialsSignin, type NextAuthConfig } from "next-auth";
+import Credentials from "next-auth/providers/credentials";
+import { z } from "zod";
+import { env } from "../env";
+import { getAppContext } from "../services/context";
+import { signInWithPassword } from "./password-sign-in";
+import { signInOidcUser } from "./oidc-users";
+import { getUserByOidcSubject } from "../db/queries/users";
+import { requestIp } from "./request-ip";
+
+const credentialsSchema = z.object({ email: z.string().trim().min(1).max(320), password: z.string().min(1).max(1024) });
+
+export const OIDC_PROVIDER_ID = "oidc";
+
+async function buildConfig(): Promise<NextAuthConfig> {
+  const config = env();
+  const { db, keyring } = await getAppContext();
+  const oidc = config.oidc;
+  return {
+    // Derived from the master key unless AUTH_SECRET is set, so a fresh install needs no extra secret.
+    secret: config.authSecret ?? keyring.derive("auth-session-secret"),
+    trustHost: true,
+    session: { strategy: "jwt", maxAge: 12 * 60 * 60 },
+    pages: { signIn: "/login", error: "/login" },
+    logger: {
+      // Auth.js logs whole error objects (with stack); keep logs to a line without request data.
+      error: (error) => console.error(`[rotor] auth: ${error.name}${error.message ? `: ${error.message.split("\n")[0]}` : ""}`),
+      warn: () => undefined,
+    },
+    providers: [
+      Credentials({
+        id: "credentials",
+        name: "Email and password",
+        credentials: { email: {}, password: {} },
+        async authorize(raw) {
+          const parsed = credentialsSchema.safeParse(raw);
+          if (!parsed.success) throw new CredentialsSignin();
+          const user = await signInWithPassword({ db, ...parsed.data, ip: await requestIp() });
+          if (!user) throw new CredentialsSignin();
+          return { id: user.id, email: user.email, name: user.name };
+        },
+      }),
+      ...(oidc
+        ? [
+            {
+              id: OIDC_PROVIDER_ID,
+              name: oidc.name,
+              type: "oidc" as const,
+              issuer: oidc.issuer,
+              clientId: oidc.clientId,
+              clientSecret: oidc.clientSecret,
+              authorization: { params: { scope: "openid email profile" } },
+              checks: ["pkce", "state", "nonce"] as ("pkce" | "state" | "nonce")[],
+            },
+          ]
+        : []),
+    ],
+    callbacks: {
+      async signIn({ account, profile }) {
+        if (account?.provider !== OIDC_PROVIDER_ID) return true;
+        if (!oidc || !account.providerAccountId) return false;
+        const result = await signInOidcUser({
+          db,
+          config: oidc,
+          subject: account.providerAccountId,
+          profile: (profile ?? {}) as Record<string, unknown>,
+          ip: await requestIp(),
+        });
+        return result.ok ? true : "/login?error=AccessDenied";
+      },
+      async jwt({ token, user, account }) {
+        if (account?.provider === OIDC_PROVIDER_ID && oidc) {
+          const row = await getUserByOidcSubject({ db, issuer: oidc.issuer, subject: account.providerAccountId });
+          token.uid = row?.id;
+          token.signedInAt = Date.now();
+        } else if (user) {
+          token.uid = user.id;
+          token.signedInAt = Date.now();
+        }
+        return token;
+      },
+      session({ session, token }) {
+        return { ...session, userId: token.uid as string | undefined, signedInAt: token.signedInAt as number | undefined };
+      },
+    },
+  };
+}
+
+export const { handlers, auth, signIn, signOut } = NextAuth(async () => buildConfig());
+
+export function oidcEnabled(): boolean {
+  return Boolean(env().oidc);
+}

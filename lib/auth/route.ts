@@ -1,0 +1,32 @@
+import "server-only";
+/** Session and role check for route handlers: 401 without a session, 403 (audited) without the role. */
+import { NextResponse } from "next/server";
+import type { Role } from "../env";
+import { hasRole } from "./roles";
+import { actorFor, auditDenied, getCurrentUser } from "./session";
+import { getAppContext } from "../services/context";
+import type { ActionContext } from "./action";
+import { isAppError } from "../services/errors";
+import { logError } from "../log";
+
+export function authorizedRoute<P>(
+  options: { name: string; role: Role },
+  handler: (request: Request, ctx: ActionContext, params: P) => Promise<Response>,
+) {
+  return async (request: Request, routeContext: { params: Promise<P> }): Promise<Response> => {
+    try {
+      const user = await getCurrentUser();
+      if (!user) return NextResponse.json({ error: "Sign in first." }, { status: 401 });
+      if (!hasRole(user.role, options.role)) {
+        await auditDenied(user, options.name, options.role);
+        return NextResponse.json({ error: `You need the ${options.role} role to do this.` }, { status: 403 });
+      }
+      const app = await getAppContext();
+      return await handler(request, { ...app, user, actor: await actorFor(user) }, await routeContext.params);
+    } catch (error) {
+      if (isAppError(error)) return NextResponse.json({ error: error.message, code: error.code }, { status: error.status });
+      logError(`route ${options.name} failed`, error);
+      return NextResponse.json({ error: "Internal error; see the server log." }, { status: 500 });
+    }
+  };
+}

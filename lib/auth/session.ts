@@ -1,0 +1,68 @@
+import "server-only";
+/**
+ * The current user, checked against the database on every request: a session stops working the moment its
+ * user is disabled or their role changes (sessionsValidAfter), whatever the cookie says.
+ */
+import { cache } from "react";
+import { redirect } from "next/navigation";
+import { cookies } from "next/headers";
+import { auth } from "./auth";
+import { getAppContext, type Actor } from "../services/context";
+import { getUserById } from "../db/queries/users";
+import { recordAuditEvent } from "../db/queries/audit";
+import type { Role } from "../env";
+import { hasRole } from "./roles";
+import { requestIp } from "./request-ip";
+
+export interface SessionUser {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+}
+
+export const getCurrentUser = cache(async (): Promise<SessionUser | null> => {
+  const session = (await auth()) as { userId?: string; signedInAt?: number } | null;
+  if (!session?.userId || !session.signedInAt) return null;
+  const { db } = await getAppContext();
+  const user = await getUserById({ db, id: session.userId });
+  if (!user || user.disabledAt) return null;
+  if (session.signedInAt < user.sessionsValidAfter.getTime()) return null;
+  return { id: user.id, email: user.email, name: user.name, role: user.role };
+});
+
+export async function actorFor(user: SessionUser): Promise<Actor> {
+  return { id: user.id, label: user.email, ip: await requestIp() };
+}
+
+/** Records that someone tried something their role does not allow. */
+export async function auditDenied(user: SessionUser, what: string, required: Role): Promise<void> {
+  const { db } = await getAppContext();
+  await recordAuditEvent({
+    db,
+    event: {
+      actorId: user.id,
+      actorLabel: user.email,
+      ip: await requestIp(),
+      action: "permission.denied",
+      outcome: "denied",
+      details: { attempted: what, required, role: user.role },
+    },
+  });
+}
+
+async function hasSessionCookie(): Promise<boolean> {
+  const jar = await cookies();
+  return jar.getAll().some((c) => c.name.endsWith("authjs.session-token"));
+}
+
+/** For pages and layouts: sends a signed-out visitor to the sign-in page and a too-weak role to /forbidden. */
+export async function requirePageUser(required: Role = "viewer", what = "page"): Promise<SessionUser> {
+  const user = await getCurrentUser();
+  if (!user) redirect((await hasSessionCookie()) ? "/login?reason=session" : "/login");
+  if (!hasRole(user.role, required)) {
+    await auditDenied(user, what, required);
+    redirect(`/forbidden?need=${required}`);
+  }
+  return user;
+}

@@ -1,0 +1,149 @@
+import "server-only";
+/**
+ * Opens the store: embedded PGlite in the data directory by default, or PostgreSQL when DATABASE_URL is set.
+ * Both speak the same Drizzle pg-core dialect and run the same migrations from `drizzle/` at open.
+ *
+ * One store per process: Next.js may evaluate this module in several bundles (instrumentation, routes), so
+ * the instance lives on globalThis. PGlite must never be opened twice on one directory (silent data loss),
+ * so the data directory also carries a lock file naming the owning process.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import * as schema from "./schema";
+import { ConfigError, env } from "../env";
+
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+/** Either the database or a transaction: queries accept both so callers decide the transaction scope. */
+export type DbOrTx = Db | Tx;
+
+export interface Store {
+  db: Db;
+  kind: "pglite" | "postgres";
+  close(): Promise<void>;
+}
+
+const MIGRATIONS_FOLDER = path.join(/*turbopackIgnore: true*/ process.cwd(), "drizzle");
+
+/** Takes the data directory's lock, or explains which process holds it. */
+function lockDataDir(dataDir: string): () => void {
+  const lockFile = path.join(dataDir, "rotor.lock");
+  try {
+    const holder = Number(fs.readFileSync(lockFile, "utf8"));
+    if (holder && holder !== process.pid && processIsAlive(holder)) {
+      throw new ConfigError(
+        `Rotor cannot start: the data directory ${dataDir} is in use by another Rotor process (pid ${holder}). ` +
+          `The embedded store can only be opened by one process; stop the other one or set DATABASE_URL to share a PostgreSQL.`,
+      );
+    }
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+  }
+  fs.writeFileSync(lockFile, String(process.pid), { mode: 0o600 });
+  return () => {
+    try {
+      if (fs.readFileSync(lockFile, "utf8") === String(process.pid)) fs.unlinkSync(lockFile);
+    } catch {
+      // already gone
+    }
+  };
+}
+
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Creates the data directory if needed and proves it is writable, with a message that says what to fix. */
+export function ensureWritableDir(dir: string): void {
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const probe = path.join(dir, `.write-test-${process.pid}`);
+    fs.writeFileSync(probe, "");
+    fs.unlinkSync(probe);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "error";
+    throw new ConfigError(
+      `Rotor cannot start: the data directory ${dir} is not writable (${code}). Set ROTOR_DATA_DIR to a directory this user can write.`,
+    );
+  }
+}
+
+async function openPglite(dataDir: string): Promise<Store> {
+  ensureWritableDir(dataDir);
+  const unlock = lockDataDir(dataDir);
+  const { PGlite } = await import("@electric-sql/pglite");
+  const { drizzle } = await import("drizzle-orm/pglite");
+  const { migrate } = await import("drizzle-orm/pglite/migrator");
+  const client = new PGlite(path.join(dataDir, "pglite"));
+  await client.waitReady;
+  const db = drizzle(client, { schema }) as unknown as Db;
+  await migrate(db as never, { migrationsFolder: MIGRATIONS_FOLDER });
+  return {
+    db,
+    kind: "pglite",
+    async close() {
+      await client.close();
+      unlock();
+    },
+  };
+}
+
+async function openPostgres(databaseUrl: string): Promise<Store> {
+  const { Pool } = await import("pg");
+  const { drizzle } = await import("drizzle-orm/node-postgres");
+  const { migrate } = await import("drizzle-orm/node-postgres/migrator");
+  const pool = new Pool({ connectionString: databaseUrl, max: 10, connectionTimeoutMillis: 10_000 });
+  // Errors on idle clients would otherwise crash the process.
+  pool.on("error", (error) => console.error(`[rotor] database connection error: ${error.message}`));
+  try {
+    await pool.query("select 1");
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    const reason = (error as Error).message.replace(/postgres(ql)?:\/\/[^\s]*/g, "[DATABASE_URL]");
+    throw new ConfigError(`Rotor cannot start: cannot connect to the database in DATABASE_URL (${reason}).`);
+  }
+  const db = drizzle(pool, { schema }) as unknown as Db;
+  // Several instances may start together: one migrates while the others wait.
+  const lockClient = await pool.connect();
+  try {
+    await lockClient.query("select pg_advisory_lock(7260461)");
+    await migrate(db as never, { migrationsFolder: MIGRATIONS_FOLDER });
+  } finally {
+    await lockClient.query("select pg_advisory_unlock(7260461)").catch(() => undefined);
+    lockClient.release();
+  }
+  return { db, kind: "postgres", close: () => pool.end() };
+}
+
+export async function openStore(options: { databaseUrl?: string; dataDir: string }): Promise<Store> {
+  return options.databaseUrl ? openPostgres(options.databaseUrl) : openPglite(options.dataDir);
+}
+
+const globalStore = globalThis as unknown as { __rotorStore?: Promise<Store> };
+
+/** The process-wide store, opened (and migrated) on first use. */
+export function getStore(): Promise<Store> {
+  if (!globalStore.__rotorStore) {
+    const { databaseUrl, dataDir } = env();
+    globalStore.__rotorStore = openStore({ databaseUrl, dataDir });
+    globalStore.__rotorStore.catch(() => {
+      globalStore.__rotorStore = undefined;
+    });
+  }
+  return globalStore.__rotorStore;
+}
+
+export async function getDb(): Promise<Db> {
+  return (await getStore()).db;
+}
+
+export async function pingDb(db: Db): Promise<void> {
+  await db.execute(sql`select 1`);
+}

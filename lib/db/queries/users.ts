@@ -1,0 +1,64 @@
+import "server-only";
+import { and, asc, count, eq, isNull, sql } from "drizzle-orm";
+import { users, type User } from "../schema";
+import type { DbOrTx } from "../client";
+import type { Role } from "@/lib/env";
+
+export async function getUserById({ db, id }: { db: DbOrTx; id: string }): Promise<User | undefined> {
+  const [row] = await db.select().from(users).where(eq(users.id, id));
+  return row;
+}
+
+export async function getUserByEmail({ db, email }: { db: DbOrTx; email: string }): Promise<User | undefined> {
+  const [row] = await db.select().from(users).where(sql`lower(${users.email}) = lower(${email})`);
+  return row;
+}
+
+export async function getUserByOidcSubject({ db, issuer, subject }: { db: DbOrTx; issuer: string; subject: string }) {
+  const [row] = await db
+    .select()
+    .from(users)
+    .where(and(eq(users.oidcIssuer, issuer), eq(users.oidcSubject, subject)));
+  return row;
+}
+
+export function listUsers({ db }: { db: DbOrTx }): Promise<User[]> {
+  return db.select().from(users).orderBy(asc(users.email));
+}
+
+export async function countUsers({ db }: { db: DbOrTx }): Promise<number> {
+  const [row] = await db.select({ n: count() }).from(users);
+  return row.n;
+}
+
+export async function countActiveAdmins({ db }: { db: DbOrTx }): Promise<number> {
+  const [row] = await db
+    .select({ n: count() })
+    .from(users)
+    .where(and(eq(users.role, "admin"), isNull(users.disabledAt)));
+  return row.n;
+}
+
+export async function insertUser({ db, user }: { db: DbOrTx; user: typeof users.$inferInsert }): Promise<User> {
+  const [row] = await db.insert(users).values(user).returning();
+  return row;
+}
+
+export async function updateUserById({
+  db,
+  id,
+  patch,
+}: {
+  db: DbOrTx;
+  id: string;
+  patch: Partial<Pick<User, "role" | "disabledAt" | "sessionsValidAfter" | "lastSignInAt" | "name" | "email">>;
+}): Promise<User | undefined> {
+  const [row] = await db
+    .update(users)
+    .set({ ...patch, updatedAt: new Date() })
+    .where(eq(users.id, id))
+    .returning();
+  return row;
+}
+
+export type { Role };

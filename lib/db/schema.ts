@@ -1,0 +1,300 @@
+/**
+ * Rotor's one schema (PostgreSQL dialect), used for both the embedded PGlite store and a real PostgreSQL.
+ * Columns ending in `Ciphertext` hold AES-256-GCM envelopes (lib/crypto/envelope.ts); nothing else holds a
+ * secret. Migrations are generated from this file into `drizzle/` by `npm run db:generate`.
+ */
+import { sql } from "drizzle-orm";
+import {
+  bigserial,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+
+const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () => timestamp("updated_at", { withTimezone: true }).notNull().defaultNow();
+
+export const users = pgTable(
+  "users",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    email: text("email").notNull(),
+    name: text("name").notNull().default(""),
+    role: text("role", { enum: ["admin", "operator", "viewer"] }).notNull(),
+    /** scrypt hash for local users; null for single-sign-on users. */
+    passwordHash: text("password_hash"),
+    authSource: text("auth_source", { enum: ["local", "oidc"] }).notNull(),
+    oidcIssuer: text("oidc_issuer"),
+    oidcSubject: text("oidc_subject"),
+    disabledAt: timestamp("disabled_at", { withTimezone: true }),
+    /** Sessions issued before this moment are refused (set on disable and role change). */
+    sessionsValidAfter: timestamp("sessions_valid_after", { withTimezone: true }).notNull().defaultNow(),
+    lastSignInAt: timestamp("last_sign_in_at", { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("users_email_unique").on(sql`lower(${t.email})`),
+    uniqueIndex("users_oidc_subject_unique").on(t.oidcIssuer, t.oidcSubject),
+  ],
+);
+
+/** Small key/value settings: the one-time setup token hash, OIDC issuer keys, etc. */
+export const settings = pgTable("settings", {
+  key: text("key").primaryKey(),
+  value: jsonb("value").notNull(),
+  updatedAt: updatedAt(),
+});
+
+/**
+ * One row per master key that has ever encrypted data here, with a known plaintext encrypted under it, so
+ * that a wrong master key is detected at start instead of when a rotation needs a secret.
+ */
+export const encryptionKeys = pgTable("encryption_keys", {
+  id: text("id").primaryKey(),
+  checkCiphertext: text("check_ciphertext").notNull(),
+  createdAt: createdAt(),
+  retiredAt: timestamp("retired_at", { withTimezone: true }),
+});
+
+export const environments = pgTable(
+  "environments",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    name: text("name").notNull(),
+    description: text("description").notNull().default(""),
+    currentRevision: integer("current_revision").notNull().default(1),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("environments_name_unique").on(sql`lower(${t.name})`)],
+);
+
+/** Immutable snapshots: every change to an environment (a rotation included) makes a new revision. */
+export const environmentRevisions = pgTable(
+  "environment_revisions",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    environmentId: uuid("environment_id")
+      .notNull()
+      .references(() => environments.id, { onDelete: "cascade" }),
+    revision: integer("revision").notNull(),
+    /** Why the revision exists: "created", "value changed", "rotated db-app", ... */
+    reason: text("reason").notNull(),
+    actorId: uuid("actor_id"),
+    actorLabel: text("actor_label").notNull(),
+    /** The environment document, with secret values encrypted as one envelope. */
+    documentCiphertext: text("document_ciphertext").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("environment_revisions_env_rev").on(t.environmentId, t.revision)],
+);
+
+/** Plain (non-rotated) values of an environment; secret ones are encrypted. */
+export const environmentValues = pgTable(
+  "environment_values",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    environmentId: uuid("environment_id")
+      .notNull()
+      .references(() => environments.id, { onDelete: "cascade" }),
+    key: text("key").notNull(),
+    secret: boolean("secret").notNull().default(false),
+    plainValue: text("plain_value"),
+    valueCiphertext: text("value_ciphertext"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("environment_values_env_key").on(t.environmentId, t.key)],
+);
+
+export const loginProviders = pgTable(
+  "login_providers",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    name: text("name").notNull(),
+    kind: text("kind", { enum: ["static", "oidc"] }).notNull(),
+    /** Non-secret settings (role ARN, audience, region, ...). */
+    config: jsonb("config").notNull().default({}),
+    secretCiphertext: text("secret_ciphertext"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("login_providers_name_unique").on(sql`lower(${t.name})`)],
+);
+
+export const connectors = pgTable(
+  "connectors",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    name: text("name").notNull(),
+    kind: text("kind", { enum: ["aws-lambda"] }).notNull(),
+    config: jsonb("config").notNull().default({}),
+    loginProviderId: uuid("login_provider_id").references(() => loginProviders.id, { onDelete: "restrict" }),
+    /** The request-signing secret shared with the deployed handler. */
+    secretCiphertext: text("secret_ciphertext"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("connectors_name_unique").on(sql`lower(${t.name})`)],
+);
+
+export const rotators = pgTable(
+  "rotators",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    environmentId: uuid("environment_id")
+      .notNull()
+      .references(() => environments.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    type: text("type", { enum: ["postgres", "mysql", "aws-iam", "password"] }).notNull(),
+    /** Inputs with secret paths removed; the secret paths are in `secretInputsCiphertext`. */
+    inputs: jsonb("inputs").notNull().default({}),
+    secretInputsCiphertext: text("secret_inputs_ciphertext"),
+    /** `{ current, previous }`, encrypted. */
+    stateCiphertext: text("state_ciphertext"),
+    /** Non-secret description of the state for lists (current username / key id). */
+    stateSummary: jsonb("state_summary").notNull().default({}),
+    connectorId: uuid("connector_id").references(() => connectors.id, { onDelete: "restrict" }),
+    loginProviderId: uuid("login_provider_id").references(() => loginProviders.id, { onDelete: "restrict" }),
+    /** Lease that keeps rotations of one rotator from overlapping, across processes. */
+    leaseOwner: text("lease_owner"),
+    leaseExpiresAt: timestamp("lease_expires_at", { withTimezone: true }),
+    lastRunId: uuid("last_run_id"),
+    lastRotatedAt: timestamp("last_rotated_at", { withTimezone: true }),
+    failingSince: timestamp("failing_since", { withTimezone: true }),
+    lastError: text("last_error"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("rotators_env_name_unique").on(t.environmentId, sql`lower(${t.name})`),
+    index("rotators_type_idx").on(t.type),
+  ],
+);
+
+export const schedules = pgTable(
+  "schedules",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    /** Exactly one of rotatorId / environmentId is set. */
+    rotatorId: uuid("rotator_id").references(() => rotators.id, { onDelete: "cascade" }),
+    environmentId: uuid("environment_id").references(() => environments.id, { onDelete: "cascade" }),
+    kind: text("kind", { enum: ["cron", "interval", "once"] }).notNull(),
+    cron: text("cron"),
+    timezone: text("timezone").notNull().default("UTC"),
+    intervalSeconds: integer("interval_seconds"),
+    runAt: timestamp("run_at", { withTimezone: true }),
+    windowMinutes: integer("window_minutes").notNull().default(0),
+    paused: boolean("paused").notNull().default(false),
+    nextRunAt: timestamp("next_run_at", { withTimezone: true }),
+    lastRunAt: timestamp("last_run_at", { withTimezone: true }),
+    retryCount: integer("retry_count").notNull().default(0),
+    nextRetryAt: timestamp("next_retry_at", { withTimezone: true }),
+    leaseOwner: text("lease_owner"),
+    leaseExpiresAt: timestamp("lease_expires_at", { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index("schedules_due_idx").on(t.paused, t.nextRunAt),
+    uniqueIndex("schedules_rotator_unique").on(t.rotatorId),
+    uniqueIndex("schedules_environment_unique").on(t.environmentId),
+  ],
+);
+
+export const RUN_STATUSES = ["pending", "running", "succeeded", "failed"] as const;
+export const RUN_TRIGGERS = ["user", "schedule", "retry", "api"] as const;
+
+export const rotationRuns = pgTable(
+  "rotation_runs",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    /** Kept after the rotator is deleted (history survives); then `rotatorId` is null. */
+    rotatorId: uuid("rotator_id").references(() => rotators.id, { onDelete: "set null" }),
+    environmentId: uuid("environment_id").references(() => environments.id, { onDelete: "set null" }),
+    rotatorName: text("rotator_name").notNull(),
+    rotatorType: text("rotator_type").notNull(),
+    environmentName: text("environment_name").notNull(),
+    /** Groups the runs of one "rotate the whole environment" request. */
+    batchId: uuid("batch_id"),
+    trigger: text("trigger", { enum: RUN_TRIGGERS }).notNull(),
+    actorId: uuid("actor_id"),
+    actorLabel: text("actor_label").notNull(),
+    status: text("status", { enum: RUN_STATUSES }).notNull(),
+    attempt: integer("attempt").notNull().default(1),
+    /** Write-ahead record of the credential being installed, encrypted; cleared on commit/abandon. */
+    pendingCiphertext: text("pending_ciphertext"),
+    errorCode: text("error_code"),
+    errorMessage: text("error_message"),
+    revisionBefore: integer("revision_before"),
+    revisionAfter: integer("revision_after"),
+    startedAt: timestamp("started_at", { withTimezone: true }).notNull().defaultNow(),
+    finishedAt: timestamp("finished_at", { withTimezone: true }),
+  },
+  (t) => [
+    index("rotation_runs_rotator_idx").on(t.rotatorId, t.startedAt.desc(), t.id.desc()),
+    index("rotation_runs_started_idx").on(t.startedAt.desc(), t.id.desc()),
+    index("rotation_runs_env_idx").on(t.environmentId, t.startedAt.desc()),
+    index("rotation_runs_status_idx").on(t.status, t.startedAt.desc()),
+    index("rotation_runs_batch_idx").on(t.batchId),
+  ],
+);
+
+export const rotationSteps = pgTable(
+  "rotation_steps",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    runId: uuid("run_id")
+      .notNull()
+      .references(() => rotationRuns.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    status: text("status", { enum: ["running", "succeeded", "failed", "skipped"] }).notNull(),
+    message: text("message"),
+    startedAt: timestamp("started_at", { withTimezone: true }).notNull().defaultNow(),
+    finishedAt: timestamp("finished_at", { withTimezone: true }),
+  },
+  (t) => [index("rotation_steps_run_idx").on(t.runId, t.id)],
+);
+
+/**
+ * Append-only, hash-chained audit log. A database trigger (see the migration) refuses UPDATE and DELETE, and
+ * each row's `hash` covers the previous row's hash, so a removed or edited row breaks the chain.
+ */
+export const auditEvents = pgTable(
+  "audit_events",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    at: timestamp("at", { withTimezone: true }).notNull(),
+    actorId: uuid("actor_id"),
+    actorLabel: text("actor_label").notNull(),
+    action: text("action").notNull(),
+    targetType: text("target_type"),
+    targetId: text("target_id"),
+    targetLabel: text("target_label"),
+    outcome: text("outcome", { enum: ["success", "failure", "denied"] }).notNull(),
+    ip: text("ip"),
+    details: jsonb("details").notNull().default({}),
+    prevHash: text("prev_hash").notNull(),
+    hash: text("hash").notNull(),
+  },
+  (t) => [
+    index("audit_events_actor_idx").on(t.actorId, t.id.desc()),
+    index("audit_events_action_idx").on(t.action, t.id.desc()),
+    index("audit_events_target_idx").on(t.targetType, t.targetId, t.id.desc()),
+    index("audit_events_at_idx").on(t.at.desc()),
+  ],
+);
+
+export type User = typeof users.$inferSelect;
+export type Environment = typeof environments.$inferSelect;
+export type RotatorRow = typeof rotators.$inferSelect;
+export type RotationRun = typeof rotationRuns.$inferSelect;
+export type RotationStep = typeof rotationSteps.$inferSelect;
+export type AuditEvent = typeof auditEvents.$inferSelect;

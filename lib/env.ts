@@ -1,0 +1,152 @@
+/**
+ * All configuration, parsed once from the environment with zod. Every variable is documented in
+ * `.env.example`. Nothing else in Rotor reads `process.env` for its own settings (the AWS SDK reads its
+ * standard `AWS_*` variables itself).
+ */
+import path from "node:path";
+import { z } from "zod";
+
+export const ROLES = ["admin", "operator", "viewer"] as const;
+export type Role = (typeof ROLES)[number];
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((value) => (value && value.trim() !== "" ? value.trim() : undefined));
+
+const envSchema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+    ROTOR_PUBLIC_URL: optionalString.pipe(z.url({ message: "ROTOR_PUBLIC_URL must be an absolute URL such as https://rotor.example.com" }).optional()),
+    ROTOR_DATA_DIR: optionalString,
+    DATABASE_URL: optionalString.pipe(
+      z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, "DATABASE_URL must start with postgres:// or postgresql://")
+        .optional(),
+    ),
+    ROTOR_MASTER_KEY: optionalString,
+    ROTOR_MASTER_KEY_PREVIOUS: optionalString,
+    AUTH_SECRET: optionalString,
+    ROTOR_SETUP_TOKEN_TTL_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(24 * 60),
+    ROTOR_OIDC_ISSUER: optionalString.pipe(z.url({ message: "ROTOR_OIDC_ISSUER must be the identity provider's issuer URL" }).optional()),
+    ROTOR_OIDC_CLIENT_ID: optionalString,
+    ROTOR_OIDC_CLIENT_SECRET: optionalString,
+    ROTOR_OIDC_NAME: z.string().default("Single sign-on"),
+    ROTOR_OIDC_DEFAULT_ROLE: z.enum(ROLES).default("viewer"),
+    ROTOR_OIDC_ROLE_CLAIM: optionalString,
+    ROTOR_OIDC_ROLE_MAP: optionalString,
+    ROTOR_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  })
+  .superRefine((env, ctx) => {
+    const oidc = [env.ROTOR_OIDC_ISSUER, env.ROTOR_OIDC_CLIENT_ID, env.ROTOR_OIDC_CLIENT_SECRET];
+    if (oidc.some(Boolean) && !oidc.every(Boolean)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["ROTOR_OIDC_ISSUER"],
+        message: "Single sign-on needs all three of ROTOR_OIDC_ISSUER, ROTOR_OIDC_CLIENT_ID and ROTOR_OIDC_CLIENT_SECRET",
+      });
+    }
+    if (env.DATABASE_URL && !env.ROTOR_MASTER_KEY) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["ROTOR_MASTER_KEY"],
+        message:
+          "ROTOR_MASTER_KEY is required with DATABASE_URL (every Rotor instance sharing the database needs the same key). Generate one with: openssl rand -base64 32",
+      });
+    }
+    if (env.ROTOR_OIDC_ROLE_MAP) {
+      try {
+        parseRoleMap(env.ROTOR_OIDC_ROLE_MAP);
+      } catch (error) {
+        ctx.addIssue({ code: "custom", path: ["ROTOR_OIDC_ROLE_MAP"], message: (error as Error).message });
+      }
+    }
+  });
+
+export interface OidcConfig {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  name: string;
+  defaultRole: Role;
+  roleClaim?: string;
+  roleMap: Record<string, Role>;
+}
+
+export interface Env {
+  nodeEnv: "development" | "production" | "test";
+  port: number;
+  publicUrl: string;
+  dataDir: string;
+  databaseUrl?: string;
+  masterKey?: string;
+  previousMasterKeys: string[];
+  authSecret?: string;
+  setupTokenTtlMinutes: number;
+  oidc?: OidcConfig;
+  logLevel: "debug" | "info" | "warn" | "error";
+}
+
+/** `group=role` pairs separated by commas, e.g. `rotor-admins=admin,sre=operator`. */
+export function parseRoleMap(text: string): Record<string, Role> {
+  const map: Record<string, Role> = {};
+  for (const pair of text.split(",").map((p) => p.trim()).filter(Boolean)) {
+    const [value, role] = pair.split("=").map((p) => p.trim());
+    if (!value || !role || !(ROLES as readonly string[]).includes(role)) {
+      throw new Error(`ROTOR_OIDC_ROLE_MAP entry "${pair}" must look like claimValue=admin|operator|viewer`);
+    }
+    map[value] = role as Role;
+  }
+  return map;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const result = envSchema.safeParse(source);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${issue.path.join(".") || "config"}: ${issue.message}`);
+    throw new ConfigError(`Rotor cannot start: invalid configuration\n${lines.join("\n")}`);
+  }
+  const env = result.data;
+  const dataDir = path.resolve(/*turbopackIgnore: true*/ env.ROTOR_DATA_DIR ?? "./data");
+  return {
+    nodeEnv: env.NODE_ENV,
+    port: env.PORT,
+    publicUrl: (env.ROTOR_PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ""),
+    dataDir,
+    databaseUrl: env.DATABASE_URL,
+    masterKey: env.ROTOR_MASTER_KEY,
+    previousMasterKeys: (env.ROTOR_MASTER_KEY_PREVIOUS ?? "").split(",").map((k) => k.trim()).filter(Boolean),
+    authSecret: env.AUTH_SECRET,
+    setupTokenTtlMinutes: env.ROTOR_SETUP_TOKEN_TTL_MINUTES,
+    oidc:
+      env.ROTOR_OIDC_ISSUER && env.ROTOR_OIDC_CLIENT_ID && env.ROTOR_OIDC_CLIENT_SECRET
+        ? {
+            issuer: env.ROTOR_OIDC_ISSUER,
+            clientId: env.ROTOR_OIDC_CLIENT_ID,
+            clientSecret: env.ROTOR_OIDC_CLIENT_SECRET,
+            name: env.ROTOR_OIDC_NAME,
+            defaultRole: env.ROTOR_OIDC_DEFAULT_ROLE,
+            roleClaim: env.ROTOR_OIDC_ROLE_CLAIM,
+            roleMap: env.ROTOR_OIDC_ROLE_MAP ? parseRoleMap(env.ROTOR_OIDC_ROLE_MAP) : {},
+          }
+        : undefined,
+    logLevel: env.ROTOR_LOG_LEVEL,
+  };
+}
+
+let cached: Env | undefined;
+
+/** The process configuration, parsed on first use. Throws ConfigError with every problem listed. */
+export function env(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}

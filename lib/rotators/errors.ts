@@ -1,0 +1,46 @@
+/**
+ * The one error type rotators throw. `code` is stable (`surface:reason`) so the engine, the UI and the
+ * connector can react to it; `message` is for people: actionable, and never contains a secret value.
+ * `retryable` tells the engine whether trying again later may help (unreachable host) or not (bad inputs).
+ */
+export type RotatorErrorCode =
+  | "input:invalid"
+  | "target:unreachable"
+  | "target:timeout"
+  | "auth:managing-login-failed"
+  | "auth:permission-denied"
+  | "auth:verify-failed"
+  | "target:user-not-found"
+  | "target:limit-exceeded"
+  | "target:unknown-credential"
+  | "target:rejected"
+  | "connector:failed"
+  | "internal:unexpected";
+
+export class RotatorError extends Error {
+  readonly code: RotatorErrorCode;
+  readonly retryable: boolean;
+
+  constructor(code: RotatorErrorCode, message: string, options: { retryable?: boolean; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = "RotatorError";
+    this.code = code;
+    this.retryable = options.retryable ?? (code === "target:unreachable" || code === "target:timeout");
+  }
+}
+
+export function isRotatorError(error: unknown): error is RotatorError {
+  return error instanceof RotatorError;
+}
+
+/**
+ * Replace every occurrence of each secret in a text. Used on driver messages before they leave a rotator,
+ * because drivers sometimes echo statements or connection strings back in their errors.
+ */
+export function redactSecrets(text: string, secrets: readonly (string | undefined | null)[]): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (secret && secret.length >= 4) out = out.split(secret).join("[redacted]");
+  }
+  return out;
+}

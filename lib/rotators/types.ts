@@ -1,0 +1,106 @@
+/**
+ * The rotator contract: what the rotation engine (lib/services/rotation-engine) asks of every rotator type.
+ *
+ * Rules every implementation keeps:
+ * - Pure library: no import of `next/*` or `lib/db`. The engine persists; rotators talk to targets only.
+ *   (This folder is also bundled into the aws-lambda connector handler.)
+ * - One request object in, one response object out, so fields can be added without breaking callers.
+ * - Every method that touches a target is idempotent: calling it again after a crash or a retry with the
+ *   same request must converge to the same end state, never invalidate `state.current`, and never delete
+ *   a credential the rotator did not issue or was not given.
+ * - Errors are thrown as `RotatorError` (./errors.ts) with a stable code and an actionable message that
+ *   contains no secret value (passwords, secret keys, connection strings with passwords).
+ */
+import type { z } from "zod";
+
+export type RotatorType = "postgres" | "mysql" | "aws-iam" | "password";
+export const ROTATOR_TYPES = ["postgres", "mysql", "aws-iam", "password"] as const satisfies readonly RotatorType[];
+
+/** A credential as consumers read it. Every value is a string; which keys are secret is listed by the rotator. */
+export type Credential = Record<string, string>;
+
+/** Rotated state as stored (encrypted) by the engine. `previous` stays valid until the next rotation. */
+export interface RotatorState {
+  current: Credential | null;
+  previous: Credential | null;
+}
+
+/**
+ * The write-ahead record of one rotation. The engine persists it (encrypted) BEFORE `apply` touches the
+ * target, and again every time the rotator calls `checkpoint`, so an interrupted run can be resumed from
+ * exactly what the target may already have seen. Rotator-specific fields live in `data`.
+ */
+export interface Pending {
+  /** The credential that will become `current` once verified (may be incomplete until `apply` fills it in,
+   *  e.g. an IAM key id is only known after CreateAccessKey). */
+  credential: Credential | null;
+  /** Opaque rotator bookkeeping (e.g. which user slot is being rotated, key ids seen before creating one). */
+  data: Record<string, unknown>;
+}
+
+/** How a rotator reaches AWS. Resolved by the engine from a login provider; never stored by rotators. */
+export interface AwsCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+/** Logging hook: messages must never contain secret values. */
+export type RotatorLogger = (message: string, fields?: Record<string, unknown>) => void;
+
+export interface RotatorContext {
+  /** Persist an updated pending record before continuing (write-ahead). Must be awaited. */
+  checkpoint(pending: Pending): Promise<void>;
+  /** Credentials for AWS, when the rotator's inputs name a login (aws-iam). */
+  awsCredentials?: () => Promise<AwsCredentials>;
+  /** How to reach a database (direct by default; the aws-lambda connector in a later issue). */
+  databaseConnector?: import("./sql/connector").DatabaseConnector;
+  /** Injected clock/sleep so tests can run backoff loops quickly. */
+  now?: () => Date;
+  sleep?: (ms: number) => Promise<void>;
+  log?: RotatorLogger;
+  signal?: AbortSignal;
+}
+
+export interface TestConnectionRequest<I> { inputs: I; context: RotatorContext }
+export interface TestConnectionResponse { ok: true; details: string[] }
+
+export interface VerifyCredentialRequest<I> { inputs: I; credential: Credential; context: RotatorContext }
+export interface VerifyCredentialResponse { ok: true }
+
+export interface PrepareRequest<I> { inputs: I; state: RotatorState; context: RotatorContext }
+export interface PrepareResponse { pending: Pending }
+
+export interface ApplyRequest<I> { inputs: I; state: RotatorState; pending: Pending; context: RotatorContext }
+export interface ApplyResponse { pending: Pending & { credential: Credential } }
+
+export interface CommitResult { state: RotatorState }
+
+export interface RotatorDefinition<I> {
+  type: RotatorType;
+  /** Human label for the UI. */
+  label: string;
+  /** Validates user inputs; shared by the server action and the client form. */
+  inputsSchema: z.ZodType<I>;
+  /** Dotted paths in inputs whose values are secret (stored encrypted, masked in the UI and in audit). */
+  secretInputPaths: readonly string[];
+  /** Keys of a Credential that are secret (masked unless revealed). */
+  secretCredentialKeys: readonly string[];
+  /** Schema of a credential (used to validate imported state). */
+  credentialSchema: z.ZodType<Credential>;
+
+  /** Check the managing credentials and the target before saving. Changes nothing. */
+  testConnection(req: TestConnectionRequest<I>): Promise<TestConnectionResponse>;
+  /** Prove that a credential works against the target (log in / GetCallerIdentity). Changes nothing. */
+  verifyCredential(req: VerifyCredentialRequest<I>): Promise<VerifyCredentialResponse>;
+  /** Decide what this rotation will do and generate what can be generated locally. No target change.
+   *  A fresh password is generated on every call: a refused password is never reused. */
+  prepare(req: PrepareRequest<I>): Promise<PrepareResponse>;
+  /** Make the target accept the pending credential. Idempotent: first checks whether the pending credential
+   *  already works; calls `context.checkpoint` before any step whose result would be lost in a crash. */
+  apply(req: ApplyRequest<I>): Promise<ApplyResponse>;
+  /** Prove the pending credential works (with backoff where the target is eventually consistent). */
+  verify(req: VerifyCredentialRequest<I>): Promise<VerifyCredentialResponse>;
+  /** The state after a verified rotation: pending becomes current, the old current becomes previous. Pure. */
+  commit(req: { state: RotatorState; pending: Pending & { credential: Credential } }): CommitResult;
+}
