@@ -17,7 +17,7 @@ const optionalString = z
 const envSchema = z
   .object({
     NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
-    PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+    PORT: z.coerce.number({ message: "PORT must be a port number (1-65535)" }).int().min(1, "PORT must be a port number (1-65535)").max(65535, "PORT must be a port number (1-65535)").default(3000),
     ROTOR_PUBLIC_URL: optionalString.pipe(z.url({ message: "ROTOR_PUBLIC_URL must be an absolute URL such as https://rotor.example.com" }).optional()),
     ROTOR_DATA_DIR: optionalString,
     DATABASE_URL: optionalString.pipe(

@@ -10,7 +10,7 @@ import "server-only";
 import fs from "node:fs";
 import path from "node:path";
 import { createHmac, randomBytes } from "node:crypto";
-import { ConfigError, env } from "../env";
+import { ConfigError, env, type Env } from "../env";
 import { decrypt, encrypt, parseMasterKey, type MasterKey } from "./envelope";
 import type { Db } from "../db/client";
 import { insertEncryptionKey, listEncryptionKeys } from "../db/queries/keys";
@@ -54,8 +54,10 @@ function readOrCreateKeyFile(dataDir: string, storeIsNew: boolean): MasterKey {
 }
 
 /** Loads the master keys and checks them against the store. Throws ConfigError with the fix to apply. */
-export async function loadKeyring(db: Db): Promise<Keyring> {
-  const config = env();
+export async function loadKeyring(
+  db: Db,
+  config: Pick<Env, "masterKey" | "previousMasterKeys" | "dataDir"> = env(),
+): Promise<Keyring> {
   const known = await listEncryptionKeys({ db });
   const parse = (text: string, label: string) => {
     try {
