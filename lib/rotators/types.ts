@@ -60,6 +60,10 @@ export interface RotatorContext {
   sleep?: (ms: number) => Promise<void>;
   log?: RotatorLogger;
   signal?: AbortSignal;
+  /** Stable id of the rotator being rotated (the engine's rotator row id). Lets a rotator recognise marks it
+   *  left at the target: aws-iam tags the keys it issues with it, so that it only ever cleans up its OWN
+   *  abandoned keys, never another rotator's on the same IAM user. Optional: without it, such cleanup is off. */
+  rotatorId?: string;
 }
 
 export interface TestConnectionRequest<I> { inputs: I; context: RotatorContext }
@@ -101,6 +105,10 @@ export interface RotatorDefinition<I> {
   apply(req: ApplyRequest<I>): Promise<ApplyResponse>;
   /** Prove the pending credential works (with backoff where the target is eventually consistent). */
   verify(req: VerifyCredentialRequest<I>): Promise<VerifyCredentialResponse>;
+  /** Optional: give up a pending rotation that will not be resumed (its run failed and the next attempt starts
+   *  fresh). Remove anything `apply` created at the target that is neither `state.current` nor `state.previous`
+   *  (an IAM key whose run failed). Never touches current or previous. Absent = nothing to clean up. */
+  abandon?(req: ApplyRequest<I>): Promise<void>;
   /** The state after a verified rotation: pending becomes current, the old current becomes previous. Pure. */
   commit(req: { state: RotatorState; pending: Pending & { credential: Credential } }): CommitResult;
 }

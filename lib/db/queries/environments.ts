@@ -1,0 +1,90 @@
+import "server-only";
+import { asc, desc, eq, sql, count } from "drizzle-orm";
+import { environmentRevisions, environments, environmentValues, rotators, type Environment } from "../schema";
+import type { DbOrTx, Tx } from "../client";
+
+export async function getEnvironmentById({ db, id }: { db: DbOrTx; id: string }): Promise<Environment | undefined> {
+  const [row] = await db.select().from(environments).where(eq(environments.id, id));
+  return row;
+}
+
+export async function getEnvironmentByName({ db, name }: { db: DbOrTx; name: string }): Promise<Environment | undefined> {
+  const [row] = await db.select().from(environments).where(sql`lower(${environments.name}) = lower(${name})`);
+  return row;
+}
+
+export async function listEnvironmentsWithCounts({ db }: { db: DbOrTx }) {
+  return db
+    .select({
+      id: environments.id,
+      name: environments.name,
+      description: environments.description,
+      currentRevision: environments.currentRevision,
+      updatedAt: environments.updatedAt,
+      rotatorCount: count(rotators.id),
+    })
+    .from(environments)
+    .leftJoin(rotators, eq(rotators.environmentId, environments.id))
+    .groupBy(environments.id)
+    .orderBy(asc(environments.name));
+}
+
+export async function insertEnvironment({ db, name, description }: { db: DbOrTx; name: string; description: string }) {
+  const [row] = await db.insert(environments).values({ name, description, currentRevision: 0 }).returning();
+  return row;
+}
+
+export async function updateEnvironmentById({ db, id, patch }: { db: DbOrTx; id: string; patch: Partial<Pick<Environment, "name" | "description">> }) {
+  const [row] = await db.update(environments).set({ ...patch, updatedAt: new Date() }).where(eq(environments.id, id)).returning();
+  return row;
+}
+
+export async function deleteEnvironmentById({ db, id }: { db: DbOrTx; id: string }) {
+  await db.delete(environments).where(eq(environments.id, id));
+}
+
+/** Takes the next revision number with a row lock, so concurrent changes get distinct, ordered revisions. */
+export async function bumpEnvironmentRevision({ tx, id }: { tx: Tx; id: string }): Promise<{ before: number; after: number }> {
+  const [row] = await tx
+    .update(environments)
+    .set({ currentRevision: sql`${environments.currentRevision} + 1`, updatedAt: new Date() })
+    .where(eq(environments.id, id))
+    .returning({ after: environments.currentRevision });
+  return { before: row.after - 1, after: row.after };
+}
+
+export async function insertEnvironmentRevision({ tx, revision }: { tx: Tx; revision: typeof environmentRevisions.$inferInsert }) {
+  await tx.insert(environmentRevisions).values(revision);
+}
+
+export function listEnvironmentRevisions({ db, environmentId, limit = 50 }: { db: DbOrTx; environmentId: string; limit?: number }) {
+  return db
+    .select({
+      revision: environmentRevisions.revision,
+      reason: environmentRevisions.reason,
+      actorLabel: environmentRevisions.actorLabel,
+      createdAt: environmentRevisions.createdAt,
+    })
+    .from(environmentRevisions)
+    .where(eq(environmentRevisions.environmentId, environmentId))
+    .orderBy(desc(environmentRevisions.revision))
+    .limit(limit);
+}
+
+export function listEnvironmentValues({ db, environmentId }: { db: DbOrTx; environmentId: string }) {
+  return db.select().from(environmentValues).where(eq(environmentValues.environmentId, environmentId)).orderBy(asc(environmentValues.key));
+}
+
+export async function upsertEnvironmentValue({ db, value }: { db: DbOrTx; value: typeof environmentValues.$inferInsert }) {
+  await db
+    .insert(environmentValues)
+    .values(value)
+    .onConflictDoUpdate({
+      target: [environmentValues.environmentId, environmentValues.key],
+      set: { secret: value.secret, plainValue: value.plainValue, valueCiphertext: value.valueCiphertext, updatedAt: new Date() },
+    });
+}
+
+export async function deleteEnvironmentValue({ db, environmentId, key }: { db: DbOrTx; environmentId: string; key: string }) {
+  await db.delete(environmentValues).where(sql`${environmentValues.environmentId} = ${environmentId} and ${environmentValues.key} = ${key}`);
+}

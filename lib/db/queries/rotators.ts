@@ -1,0 +1,65 @@
+import "server-only";
+import { and, asc, eq, isNull, lt, or, sql } from "drizzle-orm";
+import { rotators, type RotatorRow } from "../schema";
+import type { DbOrTx } from "../client";
+
+export async function getRotatorById({ db, id }: { db: DbOrTx; id: string }): Promise<RotatorRow | undefined> {
+  const [row] = await db.select().from(rotators).where(eq(rotators.id, id));
+  return row;
+}
+
+export function listRotatorsByEnvironment({ db, environmentId }: { db: DbOrTx; environmentId: string }): Promise<RotatorRow[]> {
+  return db.select().from(rotators).where(eq(rotators.environmentId, environmentId)).orderBy(asc(rotators.name));
+}
+
+export async function getRotatorByName({ db, environmentId, name }: { db: DbOrTx; environmentId: string; name: string }) {
+  const [row] = await db
+    .select()
+    .from(rotators)
+    .where(and(eq(rotators.environmentId, environmentId), sql`lower(${rotators.name}) = lower(${name})`));
+  return row;
+}
+
+export async function insertRotator({ db, rotator }: { db: DbOrTx; rotator: typeof rotators.$inferInsert }): Promise<RotatorRow> {
+  const [row] = await db.insert(rotators).values(rotator).returning();
+  return row;
+}
+
+export async function updateRotatorById({ db, id, patch }: { db: DbOrTx; id: string; patch: Partial<typeof rotators.$inferInsert> }) {
+  const [row] = await db.update(rotators).set({ ...patch, updatedAt: new Date() }).where(eq(rotators.id, id)).returning();
+  return row;
+}
+
+export async function deleteRotatorById({ db, id }: { db: DbOrTx; id: string }) {
+  await db.delete(rotators).where(eq(rotators.id, id));
+}
+
+/**
+ * Takes the rotator's lease if nobody holds it or the holder's lease ran out (a crashed process).
+ * One atomic UPDATE, so two processes racing for it cannot both win.
+ */
+export async function acquireRotatorLease({ db, id, owner, ttlMs }: { db: DbOrTx; id: string; owner: string; ttlMs: number }) {
+  const [row] = await db
+    .update(rotators)
+    .set({ leaseOwner: owner, leaseExpiresAt: sql`now() + ${`${ttlMs} milliseconds`}::interval` })
+    .where(and(eq(rotators.id, id), or(isNull(rotators.leaseOwner), lt(rotators.leaseExpiresAt, sql`now()`))))
+    .returning();
+  return row;
+}
+
+/** Extends a lease we hold; false when it was lost (expired and taken by another process). */
+export async function renewRotatorLease({ db, id, owner, ttlMs }: { db: DbOrTx; id: string; owner: string; ttlMs: number }) {
+  const rows = await db
+    .update(rotators)
+    .set({ leaseExpiresAt: sql`now() + ${`${ttlMs} milliseconds`}::interval` })
+    .where(and(eq(rotators.id, id), eq(rotators.leaseOwner, owner)))
+    .returning({ id: rotators.id });
+  return rows.length > 0;
+}
+
+export async function releaseRotatorLease({ db, id, owner }: { db: DbOrTx; id: string; owner: string }) {
+  await db
+    .update(rotators)
+    .set({ leaseOwner: null, leaseExpiresAt: null })
+    .where(and(eq(rotators.id, id), eq(rotators.leaseOwner, owner)));
+}

@@ -1,0 +1,94 @@
+import "server-only";
+import { and, asc, desc, eq, inArray, lt, or, type SQL } from "drizzle-orm";
+import { rotationRuns, rotationSteps, type RotationRun, type RotationStep } from "../schema";
+import type { DbOrTx } from "../client";
+
+export async function insertRun({ db, run }: { db: DbOrTx; run: typeof rotationRuns.$inferInsert }): Promise<RotationRun> {
+  const [row] = await db.insert(rotationRuns).values(run).returning();
+  return row;
+}
+
+export async function updateRunById({ db, id, patch }: { db: DbOrTx; id: string; patch: Partial<typeof rotationRuns.$inferInsert> }) {
+  const [row] = await db.update(rotationRuns).set(patch).where(eq(rotationRuns.id, id)).returning();
+  return row;
+}
+
+export async function getRunById({ db, id }: { db: DbOrTx; id: string }): Promise<RotationRun | undefined> {
+  const [row] = await db.select().from(rotationRuns).where(eq(rotationRuns.id, id));
+  return row;
+}
+
+/** The rotator's run that never finished (its process died), if any. */
+export async function getUnfinishedRunByRotator({ db, rotatorId }: { db: DbOrTx; rotatorId: string }) {
+  const [row] = await db
+    .select()
+    .from(rotationRuns)
+    .where(and(eq(rotationRuns.rotatorId, rotatorId), inArray(rotationRuns.status, ["pending", "running"])))
+    .orderBy(desc(rotationRuns.startedAt))
+    .limit(1);
+  return row;
+}
+
+export async function getLastFinishedRunByRotator({ db, rotatorId }: { db: DbOrTx; rotatorId: string }) {
+  const [row] = await db
+    .select()
+    .from(rotationRuns)
+    .where(and(eq(rotationRuns.rotatorId, rotatorId), inArray(rotationRuns.status, ["succeeded", "failed"])))
+    .orderBy(desc(rotationRuns.startedAt), desc(rotationRuns.id))
+    .limit(1);
+  return row;
+}
+
+export async function insertStep({ db, step }: { db: DbOrTx; step: typeof rotationSteps.$inferInsert }): Promise<RotationStep> {
+  const [row] = await db.insert(rotationSteps).values(step).returning();
+  return row;
+}
+
+export async function finishStep({ db, id, status, message }: { db: DbOrTx; id: number; status: RotationStep["status"]; message?: string | null }) {
+  await db.update(rotationSteps).set({ status, message: message ?? null, finishedAt: new Date() }).where(eq(rotationSteps.id, id));
+}
+
+export function listStepsByRun({ db, runId }: { db: DbOrTx; runId: string }) {
+  return db.select().from(rotationSteps).where(eq(rotationSteps.runId, runId)).orderBy(asc(rotationSteps.id));
+}
+
+export function listRunsByBatch({ db, batchId }: { db: DbOrTx; batchId: string }) {
+  return db.select().from(rotationRuns).where(eq(rotationRuns.batchId, batchId)).orderBy(asc(rotationRuns.rotatorName));
+}
+
+export interface RunFilter {
+  environmentId?: string;
+  rotatorId?: string;
+  rotatorType?: string;
+  status?: RotationRun["status"];
+  trigger?: RotationRun["trigger"];
+}
+
+export interface RunCursor {
+  startedAt: Date;
+  id: string;
+}
+
+/** Newest first, keyset-paginated on (startedAt, id) so deep pages stay fast on millions of runs. */
+export async function listRuns({ db, filter, after, limit }: { db: DbOrTx; filter: RunFilter; after?: RunCursor; limit: number }) {
+  const conditions: SQL[] = [];
+  if (filter.environmentId) conditions.push(eq(rotationRuns.environmentId, filter.environmentId));
+  if (filter.rotatorId) conditions.push(eq(rotationRuns.rotatorId, filter.rotatorId));
+  if (filter.rotatorType) conditions.push(eq(rotationRuns.rotatorType, filter.rotatorType));
+  if (filter.status) conditions.push(eq(rotationRuns.status, filter.status));
+  if (filter.trigger) conditions.push(eq(rotationRuns.trigger, filter.trigger));
+  if (after) {
+    conditions.push(
+      or(lt(rotationRuns.startedAt, after.startedAt), and(eq(rotationRuns.startedAt, after.startedAt), lt(rotationRuns.id, after.id)))!,
+    );
+  }
+  const rows = await db
+    .select()
+    .from(rotationRuns)
+    .where(conditions.length ? and(...conditions) : undefined)
+    .orderBy(desc(rotationRuns.startedAt), desc(rotationRuns.id))
+    .limit(limit + 1);
+  const runs = rows.slice(0, limit);
+  const last = runs[runs.length - 1];
+  return { runs, next: rows.length > limit && last ? { startedAt: last.startedAt, id: last.id } : null };
+}

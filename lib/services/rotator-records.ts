@@ -1,0 +1,54 @@
+import "server-only";
+/**
+ * Reading and writing a rotator's encrypted parts. Each ciphertext is bound to its row and field (the
+ * envelope's context), so a ciphertext copied to another rotator will not decrypt.
+ */
+import type { Keyring } from "../crypto/keyring";
+import type { RotatorRow } from "../db/schema";
+import type { Credential, Pending, RotatorState } from "../rotators/types";
+import { getRotatorDefinition } from "../rotators/registry";
+import { mergeSecretInputs } from "./secret-fields";
+
+export const EMPTY_STATE: RotatorState = { current: null, previous: null };
+
+export const inputsContext = (rotatorId: string) => `rotator:${rotatorId}:inputs`;
+export const stateContext = (rotatorId: string) => `rotator:${rotatorId}:state`;
+export const pendingContext = (runId: string) => `run:${runId}:pending`;
+
+export function decryptSecretInputs(keyring: Keyring, row: Pick<RotatorRow, "id" | "secretInputsCiphertext">): Record<string, unknown> {
+  return row.secretInputsCiphertext ? JSON.parse(keyring.decrypt(row.secretInputsCiphertext, inputsContext(row.id))) : {};
+}
+
+/** The full inputs (secrets included), validated by the rotator type's schema. */
+export function loadInputs(keyring: Keyring, row: RotatorRow): unknown {
+  const definition = getRotatorDefinition(row.type);
+  const merged = mergeSecretInputs(row.inputs as Record<string, unknown>, decryptSecretInputs(keyring, row));
+  return definition.inputsSchema.parse(merged);
+}
+
+export function loadState(keyring: Keyring, row: Pick<RotatorRow, "id" | "stateCiphertext">): RotatorState {
+  return row.stateCiphertext ? JSON.parse(keyring.decrypt(row.stateCiphertext, stateContext(row.id))) : EMPTY_STATE;
+}
+
+export function encryptState(keyring: Keyring, rotatorId: string, state: RotatorState): string {
+  return keyring.encrypt(JSON.stringify(state), stateContext(rotatorId));
+}
+
+export function encryptPending(keyring: Keyring, runId: string, pending: Pending): string {
+  return keyring.encrypt(JSON.stringify(pending), pendingContext(runId));
+}
+
+export function decryptPending(keyring: Keyring, runId: string, ciphertext: string): Pending {
+  return JSON.parse(keyring.decrypt(ciphertext, pendingContext(runId)));
+}
+
+/** What lists may show about a credential: every non-secret field (a username, an access key id). */
+export function publicCredential(type: RotatorRow["type"], credential: Credential | null): Record<string, string> | null {
+  if (!credential) return null;
+  const secretKeys = new Set(getRotatorDefinition(type).secretCredentialKeys);
+  return Object.fromEntries(Object.entries(credential).filter(([key]) => !secretKeys.has(key)));
+}
+
+export function stateSummary(type: RotatorRow["type"], state: RotatorState) {
+  return { current: publicCredential(type, state.current), previous: publicCredential(type, state.previous) };
+}

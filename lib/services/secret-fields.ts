@@ -1,0 +1,73 @@
+/**
+ * Splitting a rotator's inputs into what may be stored and shown as-is and what must be encrypted
+ * (`secretInputPaths`, dotted paths such as "managing.password"), and collecting secret strings so that
+ * error messages can be scrubbed of them.
+ */
+type Json = Record<string, unknown>;
+
+function getPath(obj: Json, dotted: string): unknown {
+  return dotted.split(".").reduce<unknown>((node, key) => (node && typeof node === "object" ? (node as Json)[key] : undefined), obj);
+}
+
+function setPath(obj: Json, dotted: string, value: unknown): void {
+  const keys = dotted.split(".");
+  let node = obj;
+  for (const key of keys.slice(0, -1)) {
+    if (!node[key] || typeof node[key] !== "object") node[key] = {};
+    node = node[key] as Json;
+  }
+  node[keys[keys.length - 1]] = value;
+}
+
+function deletePath(obj: Json, dotted: string): void {
+  const keys = dotted.split(".");
+  const parent = getPath(obj, keys.slice(0, -1).join(".")) ?? (keys.length === 1 ? obj : undefined);
+  if (parent && typeof parent === "object") delete (parent as Json)[keys[keys.length - 1]];
+}
+
+export function splitSecretInputs(inputs: Json, paths: readonly string[]): { publicInputs: Json; secrets: Record<string, unknown> } {
+  const publicInputs = structuredClone(inputs);
+  const secrets: Record<string, unknown> = {};
+  for (const path of paths) {
+    const value = getPath(inputs, path);
+    if (value !== undefined) secrets[path] = value;
+    deletePath(publicInputs, path);
+  }
+  return { publicInputs, secrets };
+}
+
+export function mergeSecretInputs(publicInputs: Json, secrets: Record<string, unknown>): Json {
+  const merged = structuredClone(publicInputs);
+  for (const [path, value] of Object.entries(secrets)) setPath(merged, path, value);
+  return merged;
+}
+
+/** Secret inputs that the user left empty in an edit form keep their stored value. */
+export function keepUnchangedSecrets(next: Json, stored: Record<string, unknown>, paths: readonly string[]): Json {
+  const merged = structuredClone(next);
+  for (const path of paths) {
+    const value = getPath(next, path);
+    if ((value === undefined || value === "") && stored[path] !== undefined) setPath(merged, path, stored[path]);
+  }
+  return merged;
+}
+
+/** Every string leaf of the given values, for scrubbing messages. */
+export function secretStrings(...values: unknown[]): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown) => {
+    if (typeof v === "string") out.push(v);
+    else if (v && typeof v === "object") Object.values(v).forEach(walk);
+  };
+  values.forEach(walk);
+  return out.filter((s) => s.length >= 4);
+}
+
+export const MAX_ERROR_LENGTH = 500;
+
+/** Removes every secret from a message and bounds its length, for storage and display. */
+export function scrubMessage(message: string, secrets: readonly string[]): string {
+  let out = message;
+  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) out = out.split(secret).join("[redacted]");
+  return out.length > MAX_ERROR_LENGTH ? `${out.slice(0, MAX_ERROR_LENGTH - 1)}…` : out;
+}
