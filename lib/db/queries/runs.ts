@@ -92,3 +92,8 @@ export async function listRuns({ db, filter, after, limit }: { db: DbOrTx; filte
   const last = runs[runs.length - 1];
   return { runs, next: rows.length > limit && last ? { startedAt: last.startedAt, id: last.id } : null };
 }
+
+export function listRunsByIds({ db, ids }: { db: DbOrTx; ids: string[] }) {
+  if (ids.length === 0) return Promise.resolve([] as RotationRun[]);
+  return db.select().from(rotationRuns).where(inArray(rotationRuns.id, ids));
+}

@@ -1,0 +1,64 @@
+"use client";
+import { useActionState } from "react";
+import { deleteEnvironmentAction, deleteValueAction, renameEnvironmentAction, setValueAction } from "../actions";
+import type { ActionResult } from "@/lib/auth/action";
+import { Field } from "@/components/ui/field";
+import { ActionMessage } from "@/components/ui/action-message";
+
+type State = ActionResult<unknown> | null;
+
+export function RenameEnvironmentForm({ environmentId, name, description }: { environmentId: string; name: string; description: string }) {
+  const [state, action, pending] = useActionState<State, FormData>(renameEnvironmentAction, null);
+  const errors = (state && !state.ok && state.fieldErrors) || {};
+  return (
+    <form action={action} className="stack" aria-label="Rename environment">
+      <ActionMessage state={state} />
+      <input type="hidden" name="environmentId" value={environmentId} />
+      <Field label="Name" name="name" defaultValue={name} required error={errors.name} />
+      <Field label="Description" name="description" defaultValue={description} error={errors.description} />
+      <button className="btn" type="submit" disabled={pending}>Save</button>
+    </form>
+  );
+}
+
+export function DeleteEnvironmentForm({ environmentId, name }: { environmentId: string; name: string }) {
+  const [state, action, pending] = useActionState<State, FormData>(deleteEnvironmentAction, null);
+  return (
+    <form action={action} className="stack" aria-label="Delete environment">
+      <ActionMessage state={state} />
+      <p className="muted">Deletes its rotators, values, schedules and revisions, including every stored credential. Run history is kept. Credentials at the targets are not changed.</p>
+      <input type="hidden" name="environmentId" value={environmentId} />
+      <Field label={`Type ${name} to confirm`} name="confirmName" required autoComplete="off" />
+      <button className="btn btn-danger" type="submit" disabled={pending}>Delete environment</button>
+    </form>
+  );
+}
+
+export function SetValueForm({ environmentId }: { environmentId: string }) {
+  const [state, action, pending] = useActionState<State, FormData>(setValueAction, null);
+  const errors = (state && !state.ok && state.fieldErrors) || {};
+  return (
+    <form action={action} className="row" aria-label="Set value">
+      <input type="hidden" name="environmentId" value={environmentId} />
+      <Field label="Key" name="key" required error={errors.key} />
+      <Field label="Value" name="value" error={errors.value} />
+      <label className="row" style={{ display: "flex" }}>
+        <input type="checkbox" name="secret" /> Secret
+      </label>
+      <button className="btn" type="submit" disabled={pending}>Set value</button>
+      <ActionMessage state={state} />
+    </form>
+  );
+}
+
+export function DeleteValueButton({ environmentId, valueKey }: { environmentId: string; valueKey: string }) {
+  const [state, action, pending] = useActionState<State, FormData>(deleteValueAction, null);
+  return (
+    <form action={action}>
+      <input type="hidden" name="environmentId" value={environmentId} />
+      <input type="hidden" name="key" value={valueKey} />
+      <button className="btn btn-small" type="submit" disabled={pending} aria-label={`Remove ${valueKey}`}>Remove</button>
+      {state && !state.ok && <span className="field-error">{state.error}</span>}
+    </form>
+  );
+}

@@ -1,0 +1,59 @@
+"use server";
+import { after } from "next/server";
+import { revalidatePath } from "next/cache";
+import { redirect } from "next/navigation";
+import { z } from "zod";
+import { authorizedAction } from "@/lib/auth/action";
+import {
+  createEnvironmentSchema,
+  deleteEnvironmentSchema,
+  deleteValueSchema,
+  renameEnvironmentSchema,
+  setValueSchema,
+} from "@/lib/validation/environments";
+import { createEnvironment, deleteEnvironment, removeEnvironmentValue, renameEnvironment, setEnvironmentValue } from "@/lib/services/environments";
+import { rotateEnvironment } from "@/lib/services/rotate-environment";
+import { randomUUID } from "node:crypto";
+import { logError } from "@/lib/log";
+
+export const createEnvironmentAction = authorizedAction({ name: "environment.create", role: "operator", schema: createEnvironmentSchema }, async (input, ctx) => {
+  const environment = await createEnvironment(ctx, { actor: ctx.actor, ...input });
+  redirect(`/environments/${environment.id}`);
+});
+
+export const renameEnvironmentAction = authorizedAction({ name: "environment.update", role: "operator", schema: renameEnvironmentSchema }, async (input, ctx) => {
+  await renameEnvironment(ctx, { actor: ctx.actor, ...input });
+  revalidatePath(`/environments/${input.environmentId}`);
+  return { ok: true as const, data: undefined, message: "Saved." };
+});
+
+export const deleteEnvironmentAction = authorizedAction({ name: "environment.delete", role: "admin", schema: deleteEnvironmentSchema }, async (input, ctx) => {
+  await deleteEnvironment(ctx, { actor: ctx.actor, ...input });
+  redirect("/environments");
+});
+
+export const setValueAction = authorizedAction({ name: "environment.value_set", role: "operator", schema: setValueSchema }, async (input, ctx) => {
+  await setEnvironmentValue(ctx, { actor: ctx.actor, ...input });
+  revalidatePath(`/environments/${input.environmentId}`);
+  return { ok: true as const, data: undefined, message: `Saved ${input.key}.` };
+});
+
+export const deleteValueAction = authorizedAction({ name: "environment.value_removed", role: "operator", schema: deleteValueSchema }, async (input, ctx) => {
+  await removeEnvironmentValue(ctx, { actor: ctx.actor, ...input });
+  revalidatePath(`/environments/${input.environmentId}`);
+  return { ok: true as const, data: undefined, message: `Removed ${input.key}.` };
+});
+
+/** Starts rotating every rotator of the environment in the background; the page follows the batch. */
+export const rotateEnvironmentAction = authorizedAction(
+  { name: "environment.rotate", role: "operator", schema: z.object({ environmentId: z.uuid() }) },
+  async (input, ctx) => {
+    const batchId = randomUUID();
+    after(() =>
+      rotateEnvironment(ctx, { environmentId: input.environmentId, trigger: "user", actor: ctx.actor, batchId }).catch((error) =>
+        logError(`rotating environment ${input.environmentId} failed`, error),
+      ),
+    );
+    return { ok: true as const, data: { batchId }, message: "Rotation of every rotator started." };
+  },
+);

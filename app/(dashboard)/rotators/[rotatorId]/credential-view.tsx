@@ -1,0 +1,77 @@
+"use client";
+/** A credential shown masked; Reveal and Copy fetch the secret on demand (audited on the server). */
+import { useState, useTransition } from "react";
+import { revealCredentialAction } from "../actions";
+
+export function CredentialView({
+  rotatorId,
+  which,
+  summary,
+  secretKeys,
+  canReveal,
+}: {
+  rotatorId: string;
+  which: "current" | "previous";
+  summary: Record<string, string> | null;
+  secretKeys: string[];
+  canReveal: boolean;
+}) {
+  const [revealed, setRevealed] = useState<Record<string, string> | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [copied, setCopied] = useState(false);
+  const [pending, startTransition] = useTransition();
+  if (!summary) return <p className="muted">None yet.</p>;
+
+  const fetchSecret = async () => {
+    const result = await revealCredentialAction(null, { rotatorId, which });
+    if (!result.ok) {
+      setError(result.error);
+      return null;
+    }
+    return (result.data as { credential: Record<string, string> }).credential;
+  };
+
+  return (
+    <div data-testid={`credential-${which}`}>
+      <dl>
+        {Object.entries(summary).map(([key, value]) => (
+          <div key={key} className="row"><dt className="muted">{key}</dt><dd className="mono" data-testid={`${which}-${key}`}>{value}</dd></div>
+        ))}
+        {secretKeys.map((key) => (
+          <div key={key} className="row">
+            <dt className="muted">{key}</dt>
+            <dd className="mono" data-testid={`${which}-${key}`}>{revealed ? revealed[key] : "••••••••••••"}</dd>
+          </div>
+        ))}
+      </dl>
+      {canReveal && (
+        <div className="row">
+          <button
+            type="button"
+            className="btn btn-small"
+            disabled={pending}
+            onClick={() => startTransition(async () => (revealed ? setRevealed(null) : setRevealed(await fetchSecret())))}
+          >
+            {revealed ? `Hide ${which}` : `Reveal ${which}`}
+          </button>
+          <button
+            type="button"
+            className="btn btn-small"
+            disabled={pending}
+            onClick={() =>
+              startTransition(async () => {
+                const credential = revealed ?? (await fetchSecret());
+                if (!credential) return;
+                await navigator.clipboard?.writeText(secretKeys.map((k) => credential[k]).join("\n")).catch(() => undefined);
+                setCopied(true);
+              })
+            }
+          >
+            {copied ? "Copied" : `Copy ${which}`}
+          </button>
+        </div>
+      )}
+      {error && <p className="alert alert-error" role="alert">{error}</p>}
+    </div>
+  );
+}

@@ -1,0 +1,29 @@
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { connection } from "next/server";
+import { requirePageUser } from "@/lib/auth/session";
+import { getAppContext } from "@/lib/services/context";
+import { getRotatorById } from "@/lib/db/queries/rotators";
+import { RotatorForm } from "@/components/rotator-form/rotator-form";
+
+export const metadata = { title: "Edit rotator" };
+
+export default async function EditRotatorPage({ params }: { params: Promise<{ rotatorId: string }> }) {
+  await connection();
+  await requirePageUser("operator", "edit rotator page");
+  const { rotatorId } = await params;
+  if (!/^[0-9a-f-]{36}$/.test(rotatorId)) notFound();
+  const { db } = await getAppContext();
+  const rotator = await getRotatorById({ db, id: rotatorId });
+  if (!rotator) notFound();
+  return (
+    <>
+      <p className="muted"><Link href={`/rotators/${rotator.id}`}>{rotator.name}</Link> /</p>
+      <h1>Edit {rotator.name}</h1>
+      <div className="card" style={{ maxWidth: 560 }}>
+        {/* Only the public inputs reach the browser; secret inputs stay on the server. */}
+        <RotatorForm type={rotator.type} mode={{ kind: "edit", rotatorId: rotator.id, name: rotator.name, inputs: rotator.inputs as Record<string, unknown> }} />
+      </div>
+    </>
+  );
+}

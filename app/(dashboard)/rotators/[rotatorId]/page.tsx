@@ -1,0 +1,90 @@
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { connection } from "next/server";
+import { requirePageUser } from "@/lib/auth/session";
+import { hasRole } from "@/lib/auth/roles";
+import { getAppContext } from "@/lib/services/context";
+import { getRotatorById } from "@/lib/db/queries/rotators";
+import { getEnvironmentById } from "@/lib/db/queries/environments";
+import { listRuns, listStepsByRun } from "@/lib/db/queries/runs";
+import { getRotatorDefinition } from "@/lib/rotators/registry";
+import { rotatorStatus } from "@/lib/services/rotator-status";
+import { toRunView } from "@/lib/services/run-view";
+import { StatusBadge } from "@/components/ui/status-badge";
+import { Time } from "@/components/ui/time";
+import { RunSteps } from "@/components/run-progress";
+import { CredentialView } from "./credential-view";
+import { RotateNow } from "./rotate-now";
+import { DeleteRotatorForm } from "./delete-rotator-form";
+
+export const metadata = { title: "Rotator" };
+
+export default async function RotatorPage({ params }: { params: Promise<{ rotatorId: string }> }) {
+  await connection();
+  const user = await requirePageUser("viewer");
+  const { rotatorId } = await params;
+  if (!/^[0-9a-f-]{36}$/.test(rotatorId)) notFound();
+  const { db } = await getAppContext();
+  const rotator = await getRotatorById({ db, id: rotatorId });
+  if (!rotator) notFound();
+  const [environment, { runs }] = await Promise.all([
+    getEnvironmentById({ db, id: rotator.environmentId }),
+    listRuns({ db, filter: { rotatorId: rotator.id }, limit: 10 }),
+  ]);
+  const runViews = await Promise.all(runs.map(async (r) => toRunView(r, await listStepsByRun({ db, runId: r.id }))));
+  const definition = getRotatorDefinition(rotator.type);
+  const summary = rotator.stateSummary as { current?: Record<string, string> | null; previous?: Record<string, string> | null };
+  const canOperate = hasRole(user.role, "operator");
+  const secretKeys = [...definition.secretCredentialKeys];
+  return (
+    <>
+      <p className="muted">
+        <Link href="/environments">Environments</Link> / {environment && <Link href={`/environments/${environment.id}`}>{environment.name}</Link>} /
+      </p>
+      <div className="spread">
+        <div>
+          <h1>{rotator.name}</h1>
+          <p>
+            <span className="mono">{rotator.type}</span> · <StatusBadge status={rotatorStatus(rotator)} /> · last rotated <Time value={rotator.lastRotatedAt} />
+          </p>
+          {rotator.lastError && <p className="alert alert-error" role="alert">Last error: {rotator.lastError}</p>}
+        </div>
+        {canOperate && (
+          <div className="row">
+            <Link className="btn" href={`/rotators/${rotator.id}/edit`}>Edit</Link>
+            <RotateNow rotatorId={rotator.id} rotatorName={rotator.name} />
+          </div>
+        )}
+      </div>
+
+      <div className="row" style={{ alignItems: "stretch" }}>
+        <section className="card" style={{ flex: 1 }} aria-label="Current credential">
+          <h2>Current</h2>
+          <CredentialView rotatorId={rotator.id} which="current" summary={summary.current ?? null} secretKeys={secretKeys} canReveal={canOperate} />
+        </section>
+        <section className="card" style={{ flex: 1 }} aria-label="Previous credential">
+          <h2>Previous</h2>
+          <CredentialView rotatorId={rotator.id} which="previous" summary={summary.previous ?? null} secretKeys={secretKeys} canReveal={canOperate} />
+        </section>
+      </div>
+
+      <h2>Configuration</h2>
+      <pre className="card mono" aria-label="Inputs">{JSON.stringify(rotator.inputs, null, 2)}</pre>
+
+      <h2>Run history</h2>
+      {runViews.length === 0 ? <p className="muted">No runs yet.</p> : runViews.map((run) => (
+        <div key={run.id}>
+          <p className="muted"><Time value={run.startedAt} /> · {run.trigger} by {run.actorLabel}</p>
+          <RunSteps run={run} />
+        </div>
+      ))}
+      <p><Link href={`/history?rotator=${rotator.id}`}>All runs of {rotator.name}</Link></p>
+
+      {canOperate && (
+        <div className="card" style={{ maxWidth: 480 }}>
+          <DeleteRotatorForm rotatorId={rotator.id} name={rotator.name} />
+        </div>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,36 @@
+"use client";
+import { useState, useTransition } from "react";
+import { useRouter } from "next/navigation";
+import { rotateNowAction } from "../actions";
+import { ConfirmButton } from "@/components/ui/confirm-button";
+import { RunProgress } from "@/components/run-progress";
+
+export function RotateNow({ rotatorId, rotatorName }: { rotatorId: string; rotatorName: string }) {
+  const [runId, setRunId] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [pending, startTransition] = useTransition();
+  const router = useRouter();
+  return (
+    <div>
+      <ConfirmButton
+        label="Rotate now"
+        title={`Rotate ${rotatorName} now?`}
+        confirmLabel="Rotate"
+        disabled={pending}
+        onConfirm={() =>
+          startTransition(async () => {
+            setError(null);
+            setRunId(null);
+            const result = await rotateNowAction(null, { rotatorId });
+            if (result.ok) setRunId((result.data as { runId: string }).runId);
+            else setError(result.error);
+          })
+        }
+      >
+        <p>A new credential is created and verified; the current one becomes previous and keeps working until the next rotation.</p>
+      </ConfirmButton>
+      {error && <p className="alert alert-error" role="alert">{error}</p>}
+      {runId && <RunProgress runId={runId} onFinished={() => router.refresh()} />}
+    </div>
+  );
+}

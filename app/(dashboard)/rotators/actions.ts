@@ -1,0 +1,59 @@
+"use server";
+import { after } from "next/server";
+import { revalidatePath } from "next/cache";
+import { redirect } from "next/navigation";
+import { authorizedAction } from "@/lib/auth/action";
+import {
+  createRotatorSchema,
+  deleteRotatorSchema,
+  revealSchema,
+  rotatorIdSchema,
+  testConnectionSchema,
+  updateRotatorSchema,
+} from "@/lib/validation/rotators";
+import { createRotator, deleteRotator, revealCredential, testRotatorConnection, updateRotator } from "@/lib/services/rotators";
+import { startRotation } from "@/lib/services/rotation-engine";
+import { getRotatorById } from "@/lib/db/queries/rotators";
+import { logError } from "@/lib/log";
+
+export const createRotatorAction = authorizedAction({ name: "rotator.create", role: "operator", schema: createRotatorSchema }, async (input, ctx) => {
+  const rotator = await createRotator(ctx, {
+    actor: ctx.actor,
+    environmentId: input.environmentId,
+    name: input.name,
+    type: input.type,
+    inputs: input.inputs,
+    importState: input.importState ? { current: input.importState.current ?? null, previous: input.importState.previous ?? null } : undefined,
+  });
+  return { ok: true as const, data: { id: rotator.id }, message: "Rotator created." };
+});
+
+export const updateRotatorAction = authorizedAction({ name: "rotator.update", role: "operator", schema: updateRotatorSchema }, async (input, ctx) => {
+  const rotator = await updateRotator(ctx, { actor: ctx.actor, ...input });
+  revalidatePath(`/rotators/${rotator.id}`);
+  return { ok: true as const, data: { id: rotator.id }, message: "Saved." };
+});
+
+export const deleteRotatorAction = authorizedAction({ name: "rotator.delete", role: "operator", schema: deleteRotatorSchema }, async (input, ctx) => {
+  const rotator = await getRotatorById({ db: ctx.db, id: input.rotatorId });
+  await deleteRotator(ctx, { actor: ctx.actor, ...input });
+  redirect(rotator ? `/environments/${rotator.environmentId}` : "/environments");
+});
+
+export const testConnectionAction = authorizedAction({ name: "rotator.test_connection", role: "operator", schema: testConnectionSchema }, async (input, ctx) => {
+  const result = await testRotatorConnection(ctx, input);
+  return { ok: true as const, data: { details: result?.details ?? [] }, message: "Connection works." };
+});
+
+/** The one way a secret value reaches a browser: on purpose, for an operator or admin, audited. */
+export const revealCredentialAction = authorizedAction({ name: "secret.reveal", role: "operator", schema: revealSchema }, async (input, ctx) => {
+  const credential = await revealCredential(ctx, { actor: ctx.actor, ...input });
+  return { ok: true as const, data: { credential } };
+});
+
+/** Starts the rotation and returns its run id at once; the page follows its steps live. */
+export const rotateNowAction = authorizedAction({ name: "rotator.rotate", role: "operator", schema: rotatorIdSchema }, async (input, ctx) => {
+  const { runId, completion } = await startRotation(ctx, { rotatorId: input.rotatorId, trigger: "user", actor: ctx.actor });
+  after(() => completion.catch((error) => logError(`run ${runId} ended unexpectedly`, error)));
+  return { ok: true as const, data: { runId } };
+});

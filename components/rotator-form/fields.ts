@@ -1,0 +1,103 @@
+/**
+ * The form fields of each rotator type, as dotted input paths. The form builds the inputs object from them
+ * and validates it with the type's own schema (lib/rotators/input-schemas.ts).
+ */
+import type { RotatorType } from "@/lib/rotators/types";
+
+export interface FieldSpec {
+  path: string;
+  label: string;
+  kind: "text" | "number" | "password" | "select" | "textarea" | "checkbox";
+  options?: string[];
+  placeholder?: string;
+  hint?: string;
+  /** Only shown (and sent) when another field has one of these values. */
+  showIf?: { path: string; values: string[] };
+  defaultValue?: string | boolean;
+}
+
+const sqlFields = (defaultPort: string): FieldSpec[] => [
+  { path: "host", label: "Host", kind: "text", placeholder: "db.internal" },
+  { path: "port", label: "Port", kind: "number", defaultValue: defaultPort },
+  { path: "database", label: "Database", kind: "text" },
+  { path: "tls.mode", label: "TLS", kind: "select", options: ["require", "verify-full", "disable"], defaultValue: "require", hint: "disable only on a trusted network" },
+  { path: "tls.ca", label: "CA certificate (PEM)", kind: "textarea", showIf: { path: "tls.mode", values: ["verify-full"] } },
+  { path: "managing.username", label: "Managing user", kind: "text", hint: "May change the two users' passwords" },
+  { path: "managing.password", label: "Managing password", kind: "password" },
+  { path: "username1", label: "User 1", kind: "text" },
+  { path: "username2", label: "User 2", kind: "text" },
+];
+
+export const FIELDS: Record<RotatorType, FieldSpec[]> = {
+  postgres: sqlFields("5432").map((f) => (f.path === "database" ? { ...f, defaultValue: "postgres" } : f)),
+  mysql: [...sqlFields("3306"), { path: "userHost", label: "Users' host part", kind: "text", defaultValue: "%", hint: "'user'@'host'" }],
+  "aws-iam": [
+    { path: "region", label: "Region", kind: "text", defaultValue: "us-east-1" },
+    { path: "userName", label: "IAM user (name or ARN)", kind: "text", placeholder: "arn:aws:iam::123456789012:user/app" },
+    { path: "login.kind", label: "Login", kind: "select", options: ["static"], defaultValue: "static" },
+    { path: "login.accessKeyId", label: "Managing access key id", kind: "text" },
+    { path: "login.secretAccessKey", label: "Managing secret access key", kind: "password" },
+    { path: "verifyTimeoutSeconds", label: "Wait for AWS to accept a new key (seconds)", kind: "number", defaultValue: "60" },
+  ],
+  password: [
+    { path: "passwordRules.length", label: "Length", kind: "number", defaultValue: "32" },
+    { path: "passwordRules.symbols", label: "Include symbols", kind: "checkbox", defaultValue: true },
+  ],
+};
+
+/** Fields to import an existing credential as `current` (so the first rotation does not reset it). */
+export const IMPORT_FIELDS: Record<RotatorType, FieldSpec[]> = {
+  postgres: [
+    { path: "username", label: "Current user", kind: "text" },
+    { path: "password", label: "Current password", kind: "password" },
+  ],
+  mysql: [
+    { path: "username", label: "Current user", kind: "text" },
+    { path: "password", label: "Current password", kind: "password" },
+  ],
+  "aws-iam": [
+    { path: "accessKeyId", label: "Current access key id", kind: "text" },
+    { path: "secretAccessKey", label: "Current secret access key", kind: "password" },
+  ],
+  password: [{ path: "password", label: "Current value", kind: "password" }],
+};
+
+export function setPath(target: Record<string, unknown>, dotted: string, value: unknown) {
+  const keys = dotted.split(".");
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    node[key] ??= {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keys[keys.length - 1]] = value;
+}
+
+export function getPath(source: unknown, dotted: string): unknown {
+  return dotted.split(".").reduce<unknown>((node, key) => (node && typeof node === "object" ? (node as Record<string, unknown>)[key] : undefined), source);
+}
+
+/** Turns the flat form values into the inputs object the schema expects. Empty fields are left out. */
+export function buildInputs(fields: FieldSpec[], values: Record<string, string | boolean>): Record<string, unknown> {
+  const inputs: Record<string, unknown> = {};
+  for (const field of fields) {
+    if (field.showIf && !field.showIf.values.includes(String(values[field.showIf.path] ?? ""))) continue;
+    const raw = values[field.path];
+    if (field.kind === "checkbox") {
+      setPath(inputs, field.path, Boolean(raw));
+      continue;
+    }
+    if (raw === undefined || raw === "") continue;
+    setPath(inputs, field.path, field.kind === "number" ? Number(raw) : raw);
+  }
+  return inputs;
+}
+
+export function initialValues(fields: FieldSpec[], inputs?: Record<string, unknown>): Record<string, string | boolean> {
+  const values: Record<string, string | boolean> = {};
+  for (const field of fields) {
+    const stored = inputs ? getPath(inputs, field.path) : undefined;
+    if (stored !== undefined && stored !== null) values[field.path] = typeof stored === "boolean" ? stored : String(stored);
+    else if (field.defaultValue !== undefined) values[field.path] = field.defaultValue;
+  }
+  return values;
+}

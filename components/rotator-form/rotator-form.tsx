@@ -1,0 +1,186 @@
+"use client";
+/**
+ * Create or edit a rotator. Validates as the user types with the same schema the server applies; "Test
+ * connection" checks the managing credentials and the target before anything is saved. On edit, secret
+ * fields start empty and mean "keep the stored value" unless filled in.
+ */
+import { useMemo, useState, useTransition } from "react";
+import { useRouter } from "next/navigation";
+import type { RotatorType } from "@/lib/rotators/types";
+import { INPUT_SCHEMAS, SECRET_INPUT_PATHS } from "@/lib/rotators/input-schemas";
+import { createRotatorAction, testConnectionAction, updateRotatorAction } from "@/app/(dashboard)/rotators/actions";
+import { FIELDS, IMPORT_FIELDS, buildInputs, initialValues, setPath, type FieldSpec } from "./fields";
+
+type Mode = { kind: "create"; environmentId: string } | { kind: "edit"; rotatorId: string; name: string; inputs: Record<string, unknown> };
+
+function FieldInput({
+  field,
+  value,
+  error,
+  onChange,
+  secretKept,
+}: {
+  field: FieldSpec;
+  value: string | boolean | undefined;
+  error?: string;
+  onChange: (v: string | boolean) => void;
+  secretKept?: boolean;
+}) {
+  const id = `field-${field.path}`;
+  const common = { id, name: field.path, "aria-invalid": error ? true : undefined, "aria-describedby": error ? `${id}-error` : undefined };
+  let control;
+  if (field.kind === "select") {
+    control = (
+      <select {...common} value={String(value ?? "")} onChange={(e) => onChange(e.target.value)}>
+        {field.options!.map((o) => (
+          <option key={o} value={o}>{o}</option>
+        ))}
+      </select>
+    );
+  } else if (field.kind === "textarea") {
+    control = <textarea {...common} rows={4} value={String(value ?? "")} onChange={(e) => onChange(e.target.value)} />;
+  } else if (field.kind === "checkbox") {
+    control = <input {...common} type="checkbox" checked={Boolean(value)} onChange={(e) => onChange(e.target.checked)} />;
+  } else {
+    control = (
+      <input
+        {...common}
+        type={field.kind === "password" ? "password" : field.kind === "number" ? "number" : "text"}
+        autoComplete={field.kind === "password" ? "new-password" : "off"}
+        placeholder={secretKept ? "unchanged (stored encrypted)" : field.placeholder}
+        value={String(value ?? "")}
+        onChange={(e) => onChange(e.target.value)}
+      />
+    );
+  }
+  return (
+    <label htmlFor={id}>
+      {field.label}
+      {control}
+      {field.hint && <span className="muted" style={{ fontWeight: 400, fontSize: ".8rem" }}>{field.hint}</span>}
+      {error && <span id={`${id}-error`} className="field-error">{error}</span>}
+    </label>
+  );
+}
+
+export function RotatorForm({ type, mode }: { type: RotatorType; mode: Mode }) {
+  const fields = FIELDS[type];
+  const router = useRouter();
+  const editing = mode.kind === "edit";
+  const [name, setName] = useState(editing ? mode.name : "");
+  const [values, setValues] = useState(() => initialValues(fields, editing ? mode.inputs : undefined));
+  const [importValues, setImportValues] = useState<Record<string, string | boolean>>({});
+  const [touched, setTouched] = useState(false);
+  const [serverErrors, setServerErrors] = useState<Record<string, string>>({});
+  const [message, setMessage] = useState<{ ok: boolean; text: string; details?: string[] } | null>(null);
+  const [pending, startTransition] = useTransition();
+
+  const inputs = useMemo(() => buildInputs(fields, values), [fields, values]);
+  const clientErrors = useMemo(() => {
+    if (!touched) return {};
+    // On edit, an empty secret means "keep the stored one": validate with a stand-in so it is not flagged.
+    const probe = structuredClone(inputs);
+    if (editing) {
+      for (const path of SECRET_INPUT_PATHS[type]) {
+        if (!values[path] && fields.some((f) => f.path === path)) setPath(probe, path, "stored");
+      }
+    }
+    const result = INPUT_SCHEMAS[type].safeParse(probe);
+    const errors: Record<string, string> = {};
+    if (!result.success) for (const issue of result.error.issues) errors[issue.path.join(".")] ??= issue.message;
+    return errors;
+  }, [touched, inputs, editing, type, values, fields]);
+  const errorFor = (path: string) => clientErrors[path] ?? serverErrors[`inputs.${path}`];
+  const visible = fields.filter((f) => !f.showIf || f.showIf.values.includes(String(values[f.showIf.path] ?? "")));
+
+  const importState = () => {
+    const credential = Object.fromEntries(Object.entries(importValues).filter(([, v]) => v !== "")) as Record<string, string>;
+    return Object.keys(credential).length ? { current: credential } : undefined;
+  };
+
+  const save = () =>
+    startTransition(async () => {
+      setTouched(true);
+      setMessage(null);
+      const result = editing
+        ? await updateRotatorAction(null, { rotatorId: mode.rotatorId, name, inputs })
+        : await createRotatorAction(null, { environmentId: mode.environmentId, name, type, inputs, importState: importState() });
+      if (result.ok) {
+        router.push(`/rotators/${(result.data as { id: string }).id}`);
+        router.refresh();
+      } else {
+        setServerErrors(result.fieldErrors ?? {});
+        setMessage({ ok: false, text: result.error });
+      }
+    });
+
+  const test = () =>
+    startTransition(async () => {
+      setTouched(true);
+      setMessage(null);
+      const result = await testConnectionAction(null, { type, inputs, rotatorId: editing ? mode.rotatorId : undefined });
+      if (result.ok) setMessage({ ok: true, text: result.message ?? "Connection works.", details: (result.data as { details: string[] }).details });
+      else {
+        setServerErrors(result.fieldErrors ?? {});
+        setMessage({ ok: false, text: result.error });
+      }
+    });
+
+  return (
+    <form
+      className="stack"
+      aria-label={editing ? "Edit rotator" : "New rotator"}
+      onSubmit={(e) => {
+        e.preventDefault();
+        save();
+      }}
+      onBlur={() => setTouched(true)}
+    >
+      <label htmlFor="rotator-name">
+        Name
+        <input id="rotator-name" name="name" value={name} onChange={(e) => setName(e.target.value)} required aria-invalid={serverErrors.name ? true : undefined} />
+        {serverErrors.name && <span className="field-error">{serverErrors.name}</span>}
+      </label>
+      {visible.map((field) => (
+        <FieldInput
+          key={field.path}
+          field={field}
+          value={values[field.path]}
+          error={errorFor(field.path)}
+          secretKept={editing && SECRET_INPUT_PATHS[type].includes(field.path)}
+          onChange={(v) => setValues((prev) => ({ ...prev, [field.path]: v }))}
+        />
+      ))}
+      {!editing && (
+        <fieldset className="card">
+          <legend>Import the credential in use now (optional)</legend>
+          <p className="muted">It is verified before saving and becomes current, so the first rotation does not reset what applications use today.</p>
+          {IMPORT_FIELDS[type].map((field) => (
+            <FieldInput
+              key={field.path}
+              field={{ ...field, path: `import.${field.path}` }}
+              value={importValues[field.path]}
+              onChange={(v) => setImportValues((prev) => ({ ...prev, [field.path]: v }))}
+            />
+          ))}
+        </fieldset>
+      )}
+      {message && (
+        <div className={`alert ${message.ok ? "alert-ok" : "alert-error"}`} role={message.ok ? "status" : "alert"}>
+          {message.text}
+          {message.details && message.details.length > 0 && (
+            <ul>
+              {message.details.map((d) => (
+                <li key={d}>{d}</li>
+              ))}
+            </ul>
+          )}
+        </div>
+      )}
+      <div className="row">
+        <button className="btn" type="button" onClick={test} disabled={pending}>Test connection</button>
+        <button className="btn btn-primary" type="submit" disabled={pending}>{editing ? "Save" : "Create rotator"}</button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,45 @@
+/**
+ * What differs between PostgreSQL and MySQL/MariaDB: the driver, the SQL, and how the driver reports
+ * failures. Everything else (connection lifetime, error messages, the rotation itself) is shared.
+ */
+import type { DatabaseConnection, DatabaseDialect, DatabaseLogin, PingResponse, TargetUser } from "./connector";
+
+/** Connect timeout, also used as the statement timeout, when the connection does not set one. */
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
+export interface SqlSession {
+  /** Close the connection; never throws (a broken connection is destroyed instead). */
+  close(): Promise<void>;
+}
+
+/** How a driver failure is classified before it becomes a RotatorError (see driver-errors.ts). */
+export type DriverFailure =
+  | { kind: "auth" }
+  | { kind: "permission" }
+  | { kind: "user-not-found" }
+  | { kind: "database-not-found" }
+  | { kind: "login-not-allowed" }
+  | { kind: "tls-unsupported" }
+  | { kind: "timeout" }
+  | { kind: "unavailable" }
+  | { kind: "other"; code?: string };
+
+export interface SqlDialect<S extends SqlSession = SqlSession> {
+  readonly id: DatabaseDialect;
+  /** Product name for messages. */
+  readonly label: string;
+  /** Whether `ping` should try a wrong password to detect servers that accept any (PostgreSQL `trust`). */
+  readonly probeTrustAuthentication: boolean;
+  connect(connection: DatabaseConnection, login: DatabaseLogin): Promise<S>;
+  /** Change the password with driver-escaped SQL; the plaintext must not appear in anything logged. */
+  setPassword(session: S, user: TargetUser, newPassword: string): Promise<void>;
+  inspect(session: S, users: TargetUser[]): Promise<Omit<PingResponse, "ok">>;
+  /** null when the session belongs to `user`; otherwise why it does not. */
+  checkAuthenticatedAs(session: S, user: TargetUser): Promise<string | null>;
+  /** SQL-level classification; network and TLS errors are classified in driver-errors.ts. */
+  classify(error: unknown): DriverFailure;
+  /** A user as people name it in this product: "app" (PostgreSQL), 'app'@'%' (MySQL). */
+  describeUser(user: TargetUser): string;
+  /** What to grant so the managing user may change passwords. */
+  readonly privilegeHint: string;
+}

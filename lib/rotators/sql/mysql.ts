@@ -1,0 +1,182 @@
+/**
+ * MySQL / MariaDB dialect (mysql2). `ALTER USER ?@? IDENTIFIED BY ?` works on MySQL 5.7+, 8.x and MariaDB 10.2+.
+ */
+import type { EventEmitter } from "node:events";
+import mysql from "mysql2/promise";
+import type { DatabaseConnection, DatabaseLogin, PingUser, TargetUser } from "./connector";
+import { DEFAULT_TIMEOUT_MS, type DriverFailure, type SqlDialect, type SqlSession } from "./dialect";
+
+interface MysqlSession extends SqlSession {
+  conn: mysql.Connection;
+  timeout: number;
+}
+
+export const DEFAULT_MYSQL_USER_HOST = "%";
+
+const hostOf = (user: TargetUser) => user.host ?? DEFAULT_MYSQL_USER_HOST;
+
+function tlsOptions(connection: DatabaseConnection): mysql.SslOptions | undefined {
+  switch (connection.tls.mode) {
+    case "disable":
+      return undefined;
+    case "require":
+      return { rejectUnauthorized: false };
+    case "verify-full":
+      // mysql2 checks the certificate's names only when `host` is a DNS name; use one with verify-full.
+      return { rejectUnauthorized: true, verifyIdentity: true, ...(connection.tls.ca ? { ca: connection.tls.ca } : {}) };
+  }
+}
+
+async function connect(connection: DatabaseConnection, login: DatabaseLogin): Promise<MysqlSession> {
+  const timeout = connection.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const conn = await mysql.createConnection({
+    host: connection.host,
+    port: connection.port,
+    user: login.username,
+    password: login.password,
+    ...(connection.database ? { database: connection.database } : {}),
+    ssl: tlsOptions(connection),
+    connectTimeout: timeout,
+    charset: "utf8mb4_general_ci",
+    multipleStatements: false,
+  });
+  // A connection dropped between queries is reported as an 'error' event on the underlying connection;
+  // without a listener it would crash the process. The failing query (if any) still rejects.
+  (conn as unknown as { connection: EventEmitter }).connection.on("error", () => {});
+  return {
+    conn,
+    timeout,
+    async close() {
+      await conn.end().catch(() => conn.destroy());
+    },
+  };
+}
+
+async function query<T>(session: MysqlSession, sql: string, values: unknown[] = []): Promise<T[]> {
+  const [rows] = await session.conn.query({ sql, values, timeout: session.timeout });
+  return rows as T[];
+}
+
+async function setPassword(session: MysqlSession, user: TargetUser, newPassword: string): Promise<void> {
+  // mysql2 escapes values with backslashes; under NO_BACKSLASH_ESCAPES the server would read `\'` as the end of
+  // the string. Turn the mode off for this session before sending an escaped value.
+  const [{ mode }] = await query<{ mode: string }>(session, "SELECT @@SESSION.sql_mode AS mode");
+  const modes = mode.split(",").filter(Boolean);
+  if (modes.includes("NO_BACKSLASH_ESCAPES")) {
+    await query(session, "SET SESSION sql_mode = ?", [modes.filter((m) => m !== "NO_BACKSLASH_ESCAPES").join(",")]);
+  }
+  // `query` (client-side escaping), not `execute`: ALTER USER is not supported as a prepared statement.
+  await query(session, "ALTER USER ?@? IDENTIFIED BY ?", [user.username, hostOf(user), newPassword]);
+}
+
+/** CURRENT_USER() is `user@host`; the user part may itself contain '@'. */
+function splitAccount(account: string): { username: string; host: string } {
+  const at = account.lastIndexOf("@");
+  return { username: account.slice(0, at), host: account.slice(at + 1) };
+}
+
+async function inspect(session: MysqlSession, users: TargetUser[]) {
+  const [info] = await query<{ version: string; me: string; role: string | null }>(
+    session,
+    "SELECT VERSION() AS version, CURRENT_USER() AS me, CURRENT_ROLE() AS role",
+  );
+  const me = splitAccount(info!.me);
+  const grantee = `'${me.username}'@'${me.host}'`;
+  const globalPrivs = await query<{ p: string; g: string }>(
+    session,
+    "SELECT PRIVILEGE_TYPE AS p, GRANTEE AS g FROM information_schema.USER_PRIVILEGES",
+  );
+  const schemaPrivs = await query<{ p: string; g: string }>(
+    session,
+    "SELECT PRIVILEGE_TYPE AS p, GRANTEE AS g FROM information_schema.SCHEMA_PRIVILEGES WHERE TABLE_SCHEMA = 'mysql'",
+  );
+  // Privileged users see everyone's rows; only the managing user's own grants count.
+  const mine = (rows: { p: string; g: string }[]) => new Set(rows.filter((r) => r.g === grantee).map((r) => r.p));
+  const global = mine(globalPrivs);
+  const schema = mine(schemaPrivs);
+  const privilege = global.has("CREATE USER")
+    ? "CREATE USER"
+    : global.has("UPDATE")
+      ? "UPDATE on *.*"
+      : schema.has("UPDATE")
+        ? "UPDATE on mysql.*"
+        : null;
+  // Privileges that arrive through an active role are not listed above: then "not found" means "unknown".
+  const hasRoles = info!.role !== null && info!.role !== "NONE";
+  const changeable = privilege ? true : hasRoles ? null : false;
+
+  const pingUsers: PingUser[] = [];
+  for (const user of users) {
+    let exists: boolean | null;
+    try {
+      const rows = await query(session, "SELECT 1 FROM mysql.user WHERE User = ? AND Host = ?", [user.username, hostOf(user)]);
+      exists = rows.length > 0;
+    } catch (error) {
+      // Without SELECT on mysql.user the account list is hidden; ALTER USER may still work.
+      if (classify(error).kind !== "permission") throw error;
+      exists = null;
+    }
+    pingUsers.push({ username: user.username, host: hostOf(user), exists, canLogin: null, changeable: exists === false ? null : changeable });
+  }
+  const product = /mariadb/i.test(info!.version) ? "MariaDB" : "MySQL";
+  return {
+    serverVersion: `${product} ${info!.version.split("-")[0]}`,
+    authenticatedAs: info!.me,
+    privilege,
+    users: pingUsers,
+    warnings: [] as string[],
+  };
+}
+
+async function checkAuthenticatedAs(session: MysqlSession, user: TargetUser): Promise<string | null> {
+  const [row] = await query<{ me: string }>(session, "SELECT CURRENT_USER() AS me");
+  const me = splitAccount(row!.me);
+  if (me.username === user.username && me.host === hostOf(user)) return null;
+  return (
+    `The login matched the account '${me.username}'@'${me.host}', not '${user.username}'@'${hostOf(user)}'. ` +
+    "Check the account host: a more specific account for the same user takes precedence."
+  );
+}
+
+const MYSQL_ERRNO: Record<number, DriverFailure["kind"]> = {
+  1045: "auth", // ER_ACCESS_DENIED_ERROR: wrong password or unknown user
+  1698: "auth", // ER_ACCESS_DENIED_NO_PASSWORD_ERROR
+  1044: "permission", // ER_DBACCESS_DENIED_ERROR
+  1142: "permission", // ER_TABLEACCESS_DENIED_ERROR
+  1143: "permission", // ER_COLUMNACCESS_DENIED_ERROR
+  1227: "permission", // ER_SPECIFIC_ACCESS_DENIED_ERROR: needs CREATE USER
+  1396: "user-not-found", // ER_CANNOT_USER: ALTER USER on an account that does not exist
+  1049: "database-not-found", // ER_BAD_DB_ERROR
+  1129: "login-not-allowed", // ER_HOST_IS_BLOCKED
+  1130: "login-not-allowed", // ER_HOST_NOT_PRIVILEGED
+  1820: "login-not-allowed", // ER_MUST_CHANGE_PASSWORD
+  1862: "login-not-allowed", // ER_MUST_CHANGE_PASSWORD_LOGIN
+  3118: "login-not-allowed", // ER_ACCOUNT_HAS_BEEN_LOCKED (MySQL)
+  4151: "login-not-allowed", // ER_ACCOUNT_HAS_BEEN_LOCKED (MariaDB)
+  1040: "unavailable", // ER_CON_COUNT_ERROR
+  3024: "timeout", // ER_QUERY_TIMEOUT (MySQL max_execution_time)
+  1969: "timeout", // ER_STATEMENT_TIMEOUT (MariaDB max_statement_time)
+};
+
+function classify(error: unknown): DriverFailure {
+  const e = error as { code?: unknown; errno?: unknown };
+  if (e?.code === "HANDSHAKE_NO_SSL_SUPPORT") return { kind: "tls-unsupported" };
+  const errno = typeof e?.errno === "number" ? e.errno : undefined;
+  const kind = errno === undefined ? undefined : MYSQL_ERRNO[errno];
+  if (kind && kind !== "other") return { kind } as DriverFailure;
+  const code = typeof e?.code === "string" && e.code.startsWith("ER_") ? `${e.code} ${errno ?? ""}`.trim() : undefined;
+  return code ? { kind: "other", code } : { kind: "other" };
+}
+
+export const mysqlDialect: SqlDialect<MysqlSession> = {
+  id: "mysql",
+  label: "MySQL",
+  probeTrustAuthentication: false,
+  connect,
+  setPassword,
+  inspect,
+  checkAuthenticatedAs,
+  classify,
+  describeUser: (user) => `'${user.username}'@'${hostOf(user)}'`,
+  privilegeHint: "grant it CREATE USER ON *.*, or UPDATE ON mysql.*",
+};

@@ -1,0 +1,164 @@
+/**
+ * PostgreSQL dialect (node-pg). Passwords are sent as SCRAM-SHA-256 verifiers, never as plaintext.
+ */
+import pg from "pg";
+import type { ConnectionOptions } from "node:tls";
+import type { DatabaseConnection, DatabaseLogin, PingUser, TargetUser } from "./connector";
+import { DEFAULT_TIMEOUT_MS, type DriverFailure, type SqlDialect, type SqlSession } from "./dialect";
+import { buildScramSha256Verifier } from "./scram";
+
+interface PgSession extends SqlSession {
+  client: pg.Client;
+}
+
+function tlsOptions(connection: DatabaseConnection): false | ConnectionOptions {
+  switch (connection.tls.mode) {
+    case "disable":
+      return false;
+    case "require":
+      return { rejectUnauthorized: false };
+    case "verify-full":
+      // node-pg checks the certificate's names against `host` (also for IP addresses).
+      return { rejectUnauthorized: true, ...(connection.tls.ca ? { ca: connection.tls.ca } : {}) };
+  }
+}
+
+async function connect(connection: DatabaseConnection, login: DatabaseLogin): Promise<PgSession> {
+  const timeout = connection.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const client = new pg.Client({
+    host: connection.host,
+    port: connection.port,
+    database: connection.database || "postgres",
+    user: login.username,
+    password: login.password,
+    ssl: tlsOptions(connection),
+    connectionTimeoutMillis: timeout,
+    query_timeout: timeout,
+    statement_timeout: timeout,
+    application_name: "rotor",
+  });
+  // A connection dropped between queries is reported as an 'error' event; without a listener it would crash
+  // the process. The failing query (if any) still rejects.
+  client.on("error", () => {});
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => {});
+    throw error;
+  }
+  return {
+    client,
+    async close() {
+      await client.end().catch(() => {});
+    },
+  };
+}
+
+async function setPassword(session: PgSession, user: TargetUser, newPassword: string): Promise<void> {
+  // ALTER ROLE cannot take bind parameters: identifier and literal are escaped by node-pg's own functions.
+  const verifier = buildScramSha256Verifier(newPassword);
+  await session.client.query(`ALTER ROLE ${pg.escapeIdentifier(user.username)} PASSWORD ${pg.escapeLiteral(verifier)}`);
+}
+
+interface ManagingRow {
+  me: string;
+  version: string;
+  version_num: number;
+  rolsuper: boolean;
+  rolcreaterole: boolean;
+}
+
+interface UserRow {
+  name: string;
+  exists: boolean;
+  rolcanlogin: boolean | null;
+  rolsuper: boolean | null;
+  admin: boolean | null;
+}
+
+async function inspect(session: PgSession, users: TargetUser[]) {
+  const managing = (
+    await session.client.query<ManagingRow>(
+      `SELECT current_user AS me, current_setting('server_version') AS version,
+              current_setting('server_version_num')::int AS version_num, r.rolsuper, r.rolcreaterole
+         FROM pg_roles r WHERE r.rolname = current_user`,
+    )
+  ).rows[0]!;
+  const rows = (
+    await session.client.query<UserRow>(
+      `SELECT u.name, r.oid IS NOT NULL AS exists, r.rolcanlogin, r.rolsuper,
+              CASE WHEN r.oid IS NULL THEN NULL ELSE pg_has_role(current_user, r.oid, 'USAGE WITH ADMIN OPTION') END AS admin
+         FROM unnest($1::text[]) WITH ORDINALITY AS u(name, i)
+         LEFT JOIN pg_roles r ON r.rolname = u.name
+        ORDER BY u.i`,
+      [users.map((u) => u.username)],
+    )
+  ).rows;
+  // PostgreSQL 16 narrowed CREATEROLE: it only covers roles the managing user has ADMIN OPTION on.
+  const needsAdmin = managing.version_num >= 160000;
+  const changeable = (row: UserRow): boolean | null => {
+    if (!row.exists) return null;
+    if (managing.rolsuper) return true;
+    if (row.rolsuper) return false;
+    return managing.rolcreaterole && (!needsAdmin || row.admin === true);
+  };
+  const pingUsers: PingUser[] = rows.map((row) => ({
+    username: row.name,
+    exists: row.exists,
+    canLogin: row.rolcanlogin,
+    changeable: changeable(row),
+  }));
+  return {
+    serverVersion: `PostgreSQL ${managing.version.split(" ")[0]}`,
+    authenticatedAs: managing.me,
+    privilege: managing.rolsuper ? "superuser" : managing.rolcreaterole ? "CREATEROLE" : null,
+    users: pingUsers,
+    warnings: [] as string[],
+  };
+}
+
+async function checkAuthenticatedAs(session: PgSession, user: TargetUser): Promise<string | null> {
+  const { rows } = await session.client.query<{ who: string }>("SELECT session_user AS who");
+  const who = rows[0]?.who;
+  return who === user.username ? null : `The session belongs to "${who}", not "${user.username}".`;
+}
+
+function classify(error: unknown): DriverFailure {
+  const e = error as { code?: unknown; message?: unknown };
+  const code = typeof e?.code === "string" ? e.code : undefined;
+  const message = typeof e?.message === "string" ? e.message : "";
+  if (/server does not support SSL/i.test(message)) return { kind: "tls-unsupported" };
+  switch (code) {
+    case "28P01": // invalid_password (also for a role that does not exist, so logins do not reveal roles)
+      return { kind: "auth" };
+    case "28000": // invalid_authorization_specification: NOLOGIN, no pg_hba entry
+      return { kind: "login-not-allowed" };
+    case "42501": // insufficient_privilege
+      return { kind: "permission" };
+    case "42704": // undefined_object: role does not exist
+      return { kind: "user-not-found" };
+    case "3D000": // invalid_catalog_name: database does not exist
+      return { kind: "database-not-found" };
+    case "57014": // query_canceled (statement_timeout)
+      return { kind: "timeout" };
+    case "53300": // too_many_connections
+    case "57P03": // cannot_connect_now (starting up, shutting down)
+      return { kind: "unavailable" };
+  }
+  return code && /^[0-9A-Z]{5}$/.test(code) ? { kind: "other", code } : { kind: "other" };
+}
+
+export const postgresDialect: SqlDialect<PgSession> = {
+  id: "postgres",
+  label: "PostgreSQL",
+  probeTrustAuthentication: true,
+  connect,
+  setPassword,
+  inspect,
+  checkAuthenticatedAs,
+  classify,
+  describeUser: (user) => `"${user.username}"`,
+  privilegeHint:
+    "grant it CREATEROLE — on PostgreSQL 16 and later also ADMIN OPTION on the role — or use a superuser; " +
+    "only a superuser may change a superuser's password",
+};

@@ -1,0 +1,200 @@
+/**
+ * The two-user strategy shared by `postgres` and `mysql` (DESIGN.md, "What one rotation does"): two
+ * pre-created users take turns. A rotation gives the user that is NOT current a fresh password, proves a
+ * login with it, and makes it current; the old current keeps its password and becomes previous. So the
+ * credential consumers hold is never touched, and an interrupted rotation only ever changed the spare user.
+ */
+import type { z } from "zod";
+import { RotatorError } from "../errors";
+import { generatePassword } from "../password/generate";
+import type { Credential, RotatorContext, RotatorDefinition, RotatorState } from "../types";
+import {
+  directConnector,
+  type DatabaseConnection,
+  type DatabaseConnector,
+  type DatabaseDialect,
+  type TargetUser,
+} from "./connector";
+import { dialects } from "./dialects";
+import { sqlCredentialSchema, sqlSecretInputPaths, type SqlRotatorInputs } from "./inputs";
+
+export interface TwoUserRotatorOptions<I extends SqlRotatorInputs> {
+  type: "postgres" | "mysql";
+  label: string;
+  dialect: DatabaseDialect;
+  inputsSchema: z.ZodType<I>;
+}
+
+/** Which of the two users a rotation changes; recorded in `pending.data` for the audit trail. */
+export type Slot = 1 | 2;
+
+/** Verify retries: a password change is immediate on a single server, but proxies and poolers may lag. */
+const VERIFY_DELAYS_MS = [500, 1500];
+
+export function connectionOf(inputs: SqlRotatorInputs, dialect: DatabaseDialect): DatabaseConnection {
+  return {
+    dialect,
+    host: inputs.host,
+    port: inputs.port,
+    ...(inputs.database ? { database: inputs.database } : {}),
+    tls: { mode: inputs.tls.mode, ...(inputs.tls.ca ? { ca: inputs.tls.ca } : {}) },
+    ...(inputs.timeoutMs ? { timeoutMs: inputs.timeoutMs } : {}),
+  };
+}
+
+function targetUser(inputs: SqlRotatorInputs, dialect: DatabaseDialect, username: string): TargetUser {
+  return dialect === "mysql" ? { username, host: inputs.userHost ?? "%" } : { username };
+}
+
+/** The user that is not current. Without a current, avoid `previous` too, then default to username1. */
+export function pickSlot(inputs: Pick<SqlRotatorInputs, "username1" | "username2">, state: RotatorState): Slot {
+  const busy = state.current?.username ?? state.previous?.username;
+  return busy === inputs.username1 ? 2 : 1;
+}
+
+function parseCredential(credential: Credential | null | undefined, what: string): { username: string; password: string } {
+  const parsed = sqlCredentialSchema.safeParse(credential ?? undefined);
+  if (!parsed.success) {
+    throw new RotatorError("input:invalid", `${what} must be exactly { username, password } with both non-empty.`);
+  }
+  return parsed.data;
+}
+
+async function sleepFor(ms: number, context: RotatorContext): Promise<void> {
+  if (context.sleep) return context.sleep(ms);
+  await new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export function createTwoUserRotator<I extends SqlRotatorInputs>(options: TwoUserRotatorOptions<I>): RotatorDefinition<I> {
+  const { dialect } = options;
+  const product = dialects[dialect].label;
+  const describe = (inputs: I, username: string) => dialects[dialect].describeUser(targetUser(inputs, dialect, username));
+  const connectorOf = (context: RotatorContext): DatabaseConnector => context.databaseConnector ?? directConnector;
+
+  function checkUsername(inputs: I, username: string, what: string): void {
+    if (username !== inputs.username1 && username !== inputs.username2) {
+      throw new RotatorError(
+        "input:invalid",
+        `${what} is for "${username}", which is neither username1 ("${inputs.username1}") nor username2 ("${inputs.username2}").`,
+      );
+    }
+  }
+
+  /** Log in as the credential's user; a refused login becomes `auth:verify-failed`. */
+  async function login(inputs: I, credential: { username: string; password: string }, context: RotatorContext) {
+    return connectorOf(context).verifyLogin({
+      connection: connectionOf(inputs, dialect),
+      user: targetUser(inputs, dialect, credential.username),
+      password: credential.password,
+    });
+  }
+
+  return {
+    type: options.type,
+    label: options.label,
+    inputsSchema: options.inputsSchema,
+    secretInputPaths: sqlSecretInputPaths,
+    secretCredentialKeys: ["password"],
+    credentialSchema: sqlCredentialSchema,
+
+    async testConnection({ inputs, context }) {
+      const connection = connectionOf(inputs, dialect);
+      const users = [inputs.username1, inputs.username2].map((u) => targetUser(inputs, dialect, u));
+      const ping = await connectorOf(context).ping({ connection, managing: inputs.managing, users });
+      const where = `${inputs.host}:${inputs.port}`;
+      const details = [`Logged in to ${ping.serverVersion} at ${where} as ${ping.authenticatedAs}.`];
+      for (const user of ping.users) {
+        const who = describe(inputs, user.username);
+        const name = `${dialect === "postgres" ? "role" : "account"} ${who}`;
+        if (user.exists === false) {
+          throw new RotatorError(
+            "target:user-not-found",
+            `${product} ${name} does not exist at ${where}. ` +
+              "Create both users before the first rotation, or fix the username.",
+          );
+        }
+        if (user.canLogin === false) {
+          throw new RotatorError("target:rejected", `${product} ${name} may not log in (NOLOGIN). Grant it LOGIN.`);
+        }
+        if (user.changeable === false) {
+          throw new RotatorError(
+            "auth:permission-denied",
+            `Managing user "${inputs.managing.username}" lacks the privilege to change the password of ${who} ` +
+              `(${dialects[dialect].privilegeHint}).`,
+          );
+        }
+        details.push(
+          user.exists === null
+            ? `Could not check that ${name} exists (the managing user may not read the account list).`
+            : user.changeable === null
+              ? `The ${name} exists; could not confirm that the managing user may change its password.`
+              : `The ${name} exists and the managing user may change its password${ping.privilege ? ` (${ping.privilege})` : ""}.`,
+        );
+      }
+      for (const warning of ping.warnings) details.push(`Warning: ${warning}`);
+      return { ok: true, details };
+    },
+
+    async verifyCredential({ inputs, credential, context }) {
+      const parsed = parseCredential(credential, "The credential");
+      checkUsername(inputs, parsed.username, "The credential");
+      const result = await login(inputs, parsed, context);
+      if (!result.ok) throw new RotatorError("auth:verify-failed", `The credential does not work: ${result.reason}`);
+      return { ok: true };
+    },
+
+    async prepare({ inputs, state }) {
+      const slot = pickSlot(inputs, state);
+      const username = slot === 1 ? inputs.username1 : inputs.username2;
+      // Fresh on every call: a password the server refused (or a half-finished run saw) is never reused.
+      const password = generatePassword(inputs.passwordRules);
+      return { pending: { credential: { username, password }, data: { slot, username } } };
+    },
+
+    async apply({ inputs, state, pending, context }) {
+      const credential = parseCredential(pending.credential, "The pending credential");
+      checkUsername(inputs, credential.username, "The pending rotation");
+      // The one rule that keeps consumers working: never change the password of the current user.
+      if (state.current?.username === credential.username) {
+        throw new RotatorError(
+          "internal:unexpected",
+          `Refusing to change the password of "${credential.username}": it is the current user. Prepare the rotation again.`,
+        );
+      }
+      const user = targetUser(inputs, dialect, credential.username);
+      // Idempotent resume: a previous attempt may have set this password and then crashed before recording it.
+      const already = await login(inputs, credential, context);
+      if (already.ok) {
+        context.log?.("password already set; skipping ALTER", { username: credential.username, dialect });
+      } else {
+        await connectorOf(context).setPassword({
+          connection: connectionOf(inputs, dialect),
+          managing: inputs.managing,
+          user,
+          newPassword: credential.password,
+        });
+        context.log?.("password changed", { username: credential.username, dialect });
+      }
+      return { pending: { ...pending, credential: { ...credential } } };
+    },
+
+    async verify({ inputs, credential, context }) {
+      const parsed = parseCredential(credential, "The new credential");
+      let reason = "";
+      for (let attempt = 0; attempt <= VERIFY_DELAYS_MS.length; attempt++) {
+        if (attempt > 0) {
+          if (context.signal?.aborted) break;
+          await sleepFor(VERIFY_DELAYS_MS[attempt - 1]!, context);
+        }
+        const result = await login(inputs, parsed, context);
+        if (result.ok) return { ok: true };
+        reason = result.reason;
+      }
+      throw new RotatorError("auth:verify-failed", `The new password of ${describe(inputs, parsed.username)} does not work: ${reason}`);
+    },
+
+    commit({ state, pending }) {
+      return { state: { current: pending.credential, previous: state.current } };
+    },
+  };
+}

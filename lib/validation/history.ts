@@ -1,0 +1,20 @@
+import { z } from "zod";
+import { ROTATOR_TYPES } from "../rotators/types";
+
+const uuidOrUndefined = z.uuid().optional().catch(undefined);
+
+/** History filters and cursor as they appear in the URL. */
+export const historyQuerySchema = z.object({
+  environment: uuidOrUndefined,
+  rotator: uuidOrUndefined,
+  type: z.enum(ROTATOR_TYPES).optional().catch(undefined),
+  status: z.enum(["pending", "running", "succeeded", "failed"]).optional().catch(undefined),
+  trigger: z.enum(["user", "schedule", "retry", "api"]).optional().catch(undefined),
+  /** Cursor: `<startedAt ISO>_<run id>` of the last run on the previous page. */
+  after: z
+    .string()
+    .regex(/^[0-9TZ:.+-]+_[0-9a-f-]{36}$/)
+    .optional()
+    .catch(undefined)
+    .transform((v) => (v ? { startedAt: new Date(v.split("_")[0]), id: v.split("_")[1] } : undefined)),
+});
