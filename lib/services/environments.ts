@@ -10,8 +10,9 @@ import {
   updateEnvironmentById,
   upsertEnvironmentValue,
 } from "../db/queries/environments";
-import { listRotatorsByEnvironment } from "../db/queries/rotators";
+import { deleteRotatorsByEnvironment, listRotatorsByEnvironment } from "../db/queries/rotators";
 import { insertAuditEvent } from "../db/queries/audit";
+import { clearPendingByRotators } from "../db/queries/runs";
 import { recordRevision } from "./revisions";
 import { AppError } from "./errors";
 
@@ -68,6 +69,10 @@ export async function deleteEnvironment(app: AppContext, { actor, environmentId,
     const rotators = await listRotatorsByEnvironment({ db: tx, environmentId });
     const busy = rotators.find((r) => r.leaseOwner && r.leaseExpiresAt && r.leaseExpiresAt > new Date());
     if (busy) throw new AppError("rotation:busy", `${busy.name} is rotating right now. Delete the environment when it has finished.`);
+    await clearPendingByRotators({ db: tx, rotatorIds: rotators.map((r) => r.id) });
+    // Rotators first: runs reference both the rotator and the environment (ON DELETE SET NULL), and letting
+    // the two cascades race makes PostgreSQL re-check a run against an already-deleted rotator.
+    await deleteRotatorsByEnvironment({ db: tx, environmentId });
     await deleteEnvironmentById({ db: tx, id: environmentId });
     await insertAuditEvent({ tx, event: audit(actor, "environment.deleted", environment, { rotators: rotators.map((r) => r.name) }) });
   });

@@ -194,6 +194,8 @@ async function executeRun(app: AppContext, job: RunJob): Promise<RunOutcome> {
     secrets.push(...secretStrings(state.current, state.previous));
     const context: RotatorContext = {
       ...options.rotatorContext,
+      // Lets the aws-iam rotator tag the keys it issues, so it can recognise (and clean up) its own.
+      rotatorId: rotator.id,
       checkpoint: async (pending) => {
         await persistPending(pending);
         await hooks.afterStep?.("checkpoint", run.id);

@@ -13,6 +13,7 @@ import { isRotatorError } from "../rotators/errors";
 import { getEnvironmentById } from "../db/queries/environments";
 import { deleteRotatorById, getRotatorById, getRotatorByName, insertRotator, updateRotatorById } from "../db/queries/rotators";
 import { insertAuditEvent } from "../db/queries/audit";
+import { clearPendingByRotators } from "../db/queries/runs";
 import { recordRevision } from "./revisions";
 import { AppError } from "./errors";
 import { decryptSecretInputs, EMPTY_STATE, encryptState, inputsContext, loadState, stateSummary } from "./rotator-records";
@@ -128,6 +129,7 @@ export async function deleteRotator(app: AppContext, request: { actor: Actor; ro
     if (rotator.leaseOwner && rotator.leaseExpiresAt && rotator.leaseExpiresAt > new Date()) {
       throw new AppError("rotation:busy", `${rotator.name} is rotating right now. Delete it when the rotation has finished.`);
     }
+    await clearPendingByRotators({ db: tx, rotatorIds: [rotator.id] });
     await deleteRotatorById({ db: tx, id: rotator.id });
     await recordRevision({ tx, keyring: app.keyring, environmentId: rotator.environmentId, reason: `rotator ${rotator.name} removed`, actor: request.actor });
     await insertAuditEvent({ tx, event: auditEvent(request.actor, "rotator.deleted", rotator, { type: rotator.type }) });

@@ -63,3 +63,7 @@ export async function releaseRotatorLease({ db, id, owner }: { db: DbOrTx; id: s
     .set({ leaseOwner: null, leaseExpiresAt: null })
     .where(and(eq(rotators.id, id), eq(rotators.leaseOwner, owner)));
 }
+
+export async function deleteRotatorsByEnvironment({ db, environmentId }: { db: DbOrTx; environmentId: string }) {
+  await db.delete(rotators).where(eq(rotators.environmentId, environmentId));
+}

@@ -97,3 +97,9 @@ export function listRunsByIds({ db, ids }: { db: DbOrTx; ids: string[] }) {
   if (ids.length === 0) return Promise.resolve([] as RotationRun[]);
   return db.select().from(rotationRuns).where(inArray(rotationRuns.id, ids));
 }
+
+/** Forgets the pending credentials of a rotator's runs (when the rotator goes, its secrets go with it). */
+export async function clearPendingByRotators({ db, rotatorIds }: { db: DbOrTx; rotatorIds: string[] }) {
+  if (rotatorIds.length === 0) return;
+  await db.update(rotationRuns).set({ pendingCiphertext: null }).where(inArray(rotationRuns.rotatorId, rotatorIds));
+}

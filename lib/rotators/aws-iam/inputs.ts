@@ -1,0 +1,64 @@
+/**
+ * Inputs of the `aws-iam` rotator, validated with zod (shared by the server action and the client form).
+ */
+import { z } from "zod";
+import { parseUserRef } from "./arn";
+
+/** Region names like us-east-1, eu-central-2, us-gov-west-1, cn-northwest-1, ap-southeast-5. */
+const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+/** Access key ids: AKIA (long-term) or ASIA (temporary) and friends; upper-case letters and digits. */
+export const ACCESS_KEY_ID_PATTERN = /^[A-Z0-9]{16,128}$/;
+
+export const regionSchema = z
+  .string()
+  .trim()
+  .regex(REGION_PATTERN, { message: "Not an AWS region name (expected something like us-east-1 or eu-central-1)" });
+
+export const userNameSchema = z
+  .string()
+  .trim()
+  .min(1, "IAM user name or ARN is required")
+  .superRefine((value, ctx) => {
+    const parsed = parseUserRef(value);
+    if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.message });
+  });
+
+export const staticLoginSchema = z.object({
+  kind: z.literal("static"),
+  accessKeyId: z.string().trim().regex(ACCESS_KEY_ID_PATTERN, { message: "Not an AWS access key id" }),
+  secretAccessKey: z.string().min(1, "Secret access key is required"),
+  sessionToken: z.string().min(1).optional(),
+});
+
+/** Exponential backoff while waiting for IAM's eventual consistency (a new key typically works in 5–10 s). */
+export const backoffSchema = z
+  .object({
+    initialDelayMs: z.number().int().min(10).max(60_000).default(1_000),
+    maxDelayMs: z.number().int().min(10).max(300_000).default(8_000),
+    multiplier: z.number().min(1).max(10).default(2),
+  })
+  .refine((b) => b.maxDelayMs >= b.initialDelayMs, { message: "maxDelayMs must be at least initialDelayMs", path: ["maxDelayMs"] });
+
+export const awsIamInputsSchema = z.object({
+  region: regionSchema.default("us-east-1"),
+  /** The IAM user whose keys rotate: a name ("app") or an ARN ("arn:aws:iam::123456789012:user/path/app"). */
+  userName: userNameSchema,
+  /**
+   * The managing login. Optional: when the engine resolves a login provider (static or OIDC) it passes
+   * `context.awsCredentials`, which takes precedence; static keys here are the fallback.
+   */
+  login: staticLoginSchema.optional(),
+  /** How long to wait for AWS to accept a new key before failing the run (the key stays pending). */
+  verifyTimeoutSeconds: z.number().int().min(1).max(900).default(60),
+  backoff: backoffSchema.default({ initialDelayMs: 1_000, maxDelayMs: 8_000, multiplier: 2 }),
+});
+
+export type AwsIamInputs = z.output<typeof awsIamInputsSchema>;
+export type AwsIamInputsInput = z.input<typeof awsIamInputsSchema>;
+
+/** The rotated credential as consumers read it. */
+export const awsIamCredentialSchema = z.object({
+  accessKeyId: z.string().trim().regex(ACCESS_KEY_ID_PATTERN, { message: "Not an AWS access key id" }),
+  secretAccessKey: z.string().min(1, "Secret access key is required"),
+});
+export type AwsIamCredential = z.output<typeof awsIamCredentialSchema>;

@@ -1,0 +1,22 @@
+/**
+ * Every rotator type, keyed by its name. Typed as a Record over RotatorType so that adding a type fails the
+ * build until it is registered here (and in every other map keyed by RotatorType).
+ */
+import type { RotatorDefinition, RotatorType } from "./types";
+import { postgresRotator } from "./postgres";
+import { mysqlRotator } from "./mysql";
+import { awsIamRotator } from "./aws-iam";
+import { passwordRotator } from "./password";
+
+// Inputs differ per type; callers validate with `inputsSchema` before use, so `unknown` inputs are safe here.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const ROTATORS: Record<RotatorType, RotatorDefinition<any>> = {
+  postgres: postgresRotator,
+  mysql: mysqlRotator,
+  "aws-iam": awsIamRotator,
+  password: passwordRotator,
+};
+
+export function getRotatorDefinition(type: RotatorType): RotatorDefinition<unknown> {
+  return ROTATORS[type] as RotatorDefinition<unknown>;
+}

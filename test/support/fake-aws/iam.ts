@@ -1,0 +1,132 @@
+/**
+ * IAM actions of the fake (API version 2010-05-08, awsQuery). Only what Rotor uses, but with IAM's documented
+ * rules: 2 access keys per user, keys addressed within their user, 50 tags per user, NoSuchEntity for
+ * anything unknown.
+ */
+import { FakeAwsError, limitExceeded, validationError } from "./errors";
+import { memberList, required, type QueryActionContext, type QueryActionHandler, type QueryService } from "./protocol";
+import { TAGS_PER_USER, type FakeAccessKey, type FakeUser } from "./store";
+import { el, list, node } from "./xml";
+
+export const IAM_VERSION = "2010-05-08";
+export const IAM_XMLNS = "https://iam.amazonaws.com/doc/2010-05-08/";
+
+/** The user an action is about: `UserName` if given, else the signing user (as IAM does). */
+function targetUser(ctx: QueryActionContext, action: string): FakeUser {
+  const named = ctx.params.UserName;
+  if (named) {
+    const user = ctx.store.users.get(named.toLowerCase());
+    // Authorize before revealing whether the user exists, like IAM.
+    ctx.authorize(action, `arn:aws:iam::${ctx.store.accountId}:user/${named}`);
+    return user ?? ctx.store.getUser(named);
+  }
+  const self = ctx.caller?.userName;
+  if (!self) throw validationError("Must specify userName when calling with non-User credentials");
+  const user = ctx.store.getUser(self);
+  ctx.authorize(action, user.arn);
+  return user;
+}
+
+const keyMetadataXml = (k: FakeAccessKey) =>
+  el("UserName", k.userName) + el("AccessKeyId", k.accessKeyId) + el("Status", k.status) + el("CreateDate", k.createDate);
+
+const tagsXml = (tags: Map<string, string>) =>
+  list("Tags", [...tags].map(([k, v]) => el("Key", k) + el("Value", v)));
+
+const TAG_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+function validateTag(key: string, value: string) {
+  if (key.length < 1 || key.length > 128 || !TAG_CHARS.test(key)) {
+    throw new FakeAwsError("InvalidInput", `Invalid tag key: ${key}`, 400);
+  }
+  if (key.toLowerCase().startsWith("aws:")) {
+    throw new FakeAwsError("InvalidInput", "Tag keys beginning with 'aws:' are reserved for AWS use.", 400);
+  }
+  if (value.length > 256 || !TAG_CHARS.test(value)) {
+    throw new FakeAwsError("InvalidInput", `Invalid tag value for key ${key}.`, 400);
+  }
+}
+
+const actions: Record<string, QueryActionHandler> = {
+  GetUser(ctx) {
+    const user = targetUser(ctx, "iam:GetUser");
+    return node(
+      "User",
+      el("Path", user.path) +
+        el("UserName", user.userName) +
+        el("UserId", user.userId) +
+        el("Arn", user.arn) +
+        el("CreateDate", user.createDate) +
+        (user.tags.size ? tagsXml(user.tags) : ""),
+    );
+  },
+
+  ListAccessKeys(ctx) {
+    const user = targetUser(ctx, "iam:ListAccessKeys");
+    const keys = ctx.store.keysOf(user.userName).sort((a, b) => a.createDate.getTime() - b.createDate.getTime());
+    return list("AccessKeyMetadata", keys.map(keyMetadataXml)) + el("IsTruncated", false);
+  },
+
+  CreateAccessKey(ctx) {
+    const user = targetUser(ctx, "iam:CreateAccessKey");
+    const key = ctx.store.createAccessKey(user.userName, { propagated: false });
+    return node("AccessKey", keyMetadataXml(key) + el("SecretAccessKey", key.secretAccessKey));
+  },
+
+  UpdateAccessKey(ctx) {
+    const user = targetUser(ctx, "iam:UpdateAccessKey");
+    const status = required(ctx.params, "Status");
+    if (status !== "Active" && status !== "Inactive") {
+      throw validationError(`1 validation error detected: Value '${status}' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [Active, Inactive]`);
+    }
+    ctx.store.findUserKey(user.userName, required(ctx.params, "AccessKeyId")).status = status;
+    return null;
+  },
+
+  DeleteAccessKey(ctx) {
+    const user = targetUser(ctx, "iam:DeleteAccessKey");
+    const key = ctx.store.findUserKey(user.userName, required(ctx.params, "AccessKeyId"));
+    ctx.store.keys.delete(key.accessKeyId);
+    return null;
+  },
+
+  ListUserTags(ctx) {
+    required(ctx.params, "UserName");
+    const user = targetUser(ctx, "iam:ListUserTags");
+    return tagsXml(user.tags) + el("IsTruncated", false);
+  },
+
+  TagUser(ctx) {
+    required(ctx.params, "UserName");
+    const user = targetUser(ctx, "iam:TagUser");
+    const tags = memberList(ctx.params, "Tags", ["Key", "Value"] as const);
+    if (tags.length === 0) throw validationError("1 validation error detected: Value null at 'tags' failed to satisfy constraint: Member must not be null");
+    const merged = new Map(user.tags);
+    for (const { Key, Value } of tags) {
+      const key = Key ?? "";
+      const value = Value ?? "";
+      validateTag(key, value);
+      merged.set(key, value);
+    }
+    if (merged.size > TAGS_PER_USER) throw limitExceeded(`Cannot exceed quota for TagsPerUser: ${TAGS_PER_USER}`);
+    user.tags.clear();
+    for (const [k, v] of merged) user.tags.set(k, v);
+    return null;
+  },
+
+  UntagUser(ctx) {
+    required(ctx.params, "UserName");
+    const user = targetUser(ctx, "iam:UntagUser");
+    // Removing a tag that is not there is not an error in IAM.
+    for (const key of memberList(ctx.params, "TagKeys")) user.tags.delete(key);
+    return null;
+  },
+};
+
+export function createIamService(): QueryService {
+  return {
+    signingName: "iam",
+    version: IAM_VERSION,
+    xmlns: IAM_XMLNS,
+    actions: new Map(Object.entries(actions).map(([name, handler]) => [name, { handler, options: {} }])),
+  };
+}
