@@ -13,6 +13,8 @@ import { signInWithPassword } from "./password-sign-in";
 import { signInOidcUser } from "./oidc-users";
 import { getUserByOidcSubject } from "../db/queries/users";
 import { requestIp } from "./request-ip";
+import { completeOidcProfile } from "./oidc-userinfo";
+import { logError } from "../log";
 
 const credentialsSchema = z.object({ email: z.string().trim().min(1).max(320), password: z.string().min(1).max(1024) });
 
@@ -65,11 +67,22 @@ async function buildConfig(): Promise<NextAuthConfig> {
       async signIn({ account, profile }) {
         if (account?.provider !== OIDC_PROVIDER_ID) return true;
         if (!oidc || !account.providerAccountId) return false;
+        let claims: Record<string, unknown>;
+        try {
+          claims = await completeOidcProfile({
+            issuer: oidc.issuer,
+            accessToken: account.access_token,
+            idTokenClaims: (profile ?? {}) as Record<string, unknown>,
+          });
+        } catch (error) {
+          logError("single sign-on: cannot read the user's claims from the identity provider", error);
+          return "/login?error=OAuthCallbackError";
+        }
         const result = await signInOidcUser({
           db,
           config: oidc,
           subject: account.providerAccountId,
-          profile: (profile ?? {}) as Record<string, unknown>,
+          profile: claims,
           ip: await requestIp(),
         });
         return result.ok ? true : "/login?error=AccessDenied";

@@ -1,0 +1,43 @@
+import { expect, type Locator, type Page } from "@playwright/test";
+
+/** /login: email + password form, and the single sign-on button when OIDC is configured. */
+export class LoginPage {
+  readonly form: Locator;
+  readonly email: Locator;
+  readonly password: Locator;
+  readonly submit: Locator;
+  /** The form's error ("Wrong email or password…"). */
+  readonly error: Locator;
+  /** The notice above the form (e.g. "Your session is no longer valid…"). */
+  readonly notice: Locator;
+
+  constructor(readonly page: Page) {
+    this.form = page.getByRole("form", { name: "Sign in with email and password" });
+    this.email = this.form.getByLabel("Email");
+    this.password = this.form.getByLabel("Password");
+    this.submit = this.form.getByRole("button", { name: "Sign in" });
+    this.error = this.form.getByRole("alert");
+    this.notice = page.getByRole("status");
+  }
+
+  async goto(query = "") {
+    await this.page.goto(`/login${query}`);
+    await expect(this.page.getByRole("heading", { name: "Sign in to Rotor" })).toBeVisible();
+  }
+
+  ssoButton(name: string): Locator {
+    return this.page.getByRole("button", { name: `Sign in with ${name}` });
+  }
+
+  /** Submits the form; the caller asserts where that led (overview or an error). */
+  async signIn(email: string, password: string) {
+    await this.email.fill(email);
+    await this.password.fill(password);
+    await this.submit.click();
+  }
+
+  async expectOnPage() {
+    await expect(this.page).toHaveURL(/\/login(\?|$)/);
+    await expect(this.page.getByRole("heading", { name: "Sign in to Rotor" })).toBeVisible();
+  }
+}
