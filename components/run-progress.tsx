@@ -20,7 +20,11 @@ export function RunProgress({ runId, onFinished }: { runId: string; onFinished?:
   }, [run?.status]);
   if (error) return <p className="alert alert-error" role="alert">{(error as Error).message}</p>;
   if (!run) return <p className="muted">Starting…</p>;
-  return <RunSteps run={run} live />;
+  return (
+    <div data-testid="live-run">
+      <RunSteps run={run} live />
+    </div>
+  );
 }
 
 export function RunSteps({ run, live = false }: { run: RunView; live?: boolean }) {

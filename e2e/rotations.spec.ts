@@ -53,7 +53,7 @@ test("an admin rotates a PostgreSQL user and logs in with the revealed password"
   });
   await rotator.testConnection();
   await expect(rotator.form.getByRole("alert")).toContainText("managing user");
-  await rotator.form.getByLabel("Managing password").fill(MANAGER.password);
+  await rotator.form.getByLabel("Managing password", { exact: true }).fill(MANAGER.password);
   await rotator.testConnection();
   await expect(rotator.form.getByRole("status")).toContainText("Connection works");
   await rotator.create();

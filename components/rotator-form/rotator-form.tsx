@@ -27,7 +27,9 @@ function FieldInput({
   secretKept?: boolean;
 }) {
   const id = `field-${field.path}`;
-  const common = { id, name: field.path, "aria-invalid": error ? true : undefined, "aria-describedby": error ? `${id}-error` : undefined };
+  // The hint and the error describe the control; they are not part of its name ("Host", not "Host db.internal").
+  const describedBy = [field.hint ? `${id}-hint` : "", error ? `${id}-error` : ""].filter(Boolean).join(" ") || undefined;
+  const common = { id, name: field.path, "aria-invalid": error ? true : undefined, "aria-describedby": describedBy };
   let control;
   if (field.kind === "select") {
     control = (
@@ -54,12 +56,12 @@ function FieldInput({
     );
   }
   return (
-    <label htmlFor={id}>
-      {field.label}
+    <div className="field">
+      <label htmlFor={id}>{field.label}</label>
       {control}
-      {field.hint && <span className="muted" style={{ fontWeight: 400, fontSize: ".8rem" }}>{field.hint}</span>}
+      {field.hint && <span id={`${id}-hint`} className="muted field-hint">{field.hint}</span>}
       {error && <span id={`${id}-error`} className="field-error">{error}</span>}
-    </label>
+    </div>
   );
 }
 

@@ -23,14 +23,14 @@ export class RotatorPage {
   async fillSql(fields: SqlRotatorFields) {
     const f = this.form;
     await f.getByLabel("Name", { exact: true }).fill(fields.name);
-    await f.getByLabel("Host").fill(fields.host);
-    await f.getByLabel("Port").fill(String(fields.port));
-    if (fields.database !== undefined) await f.getByLabel("Database").fill(fields.database);
-    await f.getByLabel("TLS").selectOption(fields.tls);
-    await f.getByLabel("Managing user").fill(fields.managingUser);
-    await f.getByLabel("Managing password").fill(fields.managingPassword);
-    await f.getByLabel("User 1").fill(fields.user1);
-    await f.getByLabel("User 2").fill(fields.user2);
+    await f.getByLabel("Host", { exact: true }).fill(fields.host);
+    await f.getByLabel("Port", { exact: true }).fill(String(fields.port));
+    if (fields.database !== undefined) await f.getByLabel("Database", { exact: true }).fill(fields.database);
+    await f.getByLabel("TLS", { exact: true }).selectOption(fields.tls);
+    await f.getByLabel("Managing user", { exact: true }).fill(fields.managingUser);
+    await f.getByLabel("Managing password", { exact: true }).fill(fields.managingPassword);
+    await f.getByLabel("User 1", { exact: true }).fill(fields.user1);
+    await f.getByLabel("User 2", { exact: true }).fill(fields.user2);
   }
 
   async testConnection() {
@@ -50,7 +50,8 @@ export class RotatorPage {
   async rotateNow(): Promise<Locator> {
     await this.rotateNowButton.click();
     await this.page.getByRole("dialog").getByRole("button", { name: "Rotate", exact: true }).click();
-    const run = this.page.locator("[data-testid^='run-']").first();
+    // The live progress of this run (the run history further down lists earlier runs).
+    const run = this.page.getByTestId("live-run");
     await expect(run.locator("[data-status='succeeded'], [data-status='failed']").first()).toBeVisible({ timeout: 30_000 });
     return run;
   }
