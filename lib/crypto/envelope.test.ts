@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { ciphertextKeyId, decrypt, encrypt, parseMasterKey, reencrypt } from "./envelope";
+import { ciphertextKeyId, decrypt, encrypt, parseMasterKey, rewrap } from "./envelope";
 
 const keyA = parseMasterKey(randomBytes(32).toString("base64"));
 const keyB = parseMasterKey(randomBytes(32).toString("hex"));
@@ -32,13 +32,15 @@ describe("envelope encryption", () => {
     expect(() => decrypt([keyA], parts.join(":"), "c")).toThrow(/failed authentication/);
   });
 
-  it("names the key id, reads with a previous key, and re-encrypts under the new key", () => {
+  it("names the key id, reads with a previous key, and re-wraps under the new key without knowing the context", () => {
     const old = encrypt(keyA, "secret", "c");
     expect(ciphertextKeyId(old)).toBe(keyA.id);
     expect(() => decrypt([keyB], old, "c")).toThrow(/no master key with id/);
-    const moved = reencrypt([keyB, keyA], keyB, old, "c");
+    const moved = rewrap([keyB, keyA], keyB, old);
     expect(ciphertextKeyId(moved)).toBe(keyB.id);
     expect(decrypt([keyB], moved, "c")).toBe("secret");
+    // Still bound to its context after the re-wrap.
+    expect(() => decrypt([keyB], moved, "other")).toThrow(/failed authentication/);
   });
 
   it("rejects malformed master keys with the fix in the message", () => {

@@ -6,8 +6,10 @@
  * Format (one string, safe for a text column):
  *   rotor:v1:<keyId>:<wrapped data key: iv|ciphertext|tag, base64url>:<iv|ciphertext|tag, base64url>
  *
- * `context` is bound as additional authenticated data, so a ciphertext copied from one row to another
- * (e.g. swapping two rotators' states) fails to decrypt instead of silently revealing the wrong secret.
+ * `context` is bound to the secret as additional authenticated data, so a ciphertext copied from one row to
+ * another (e.g. swapping two rotators' states) fails to decrypt instead of silently revealing the wrong
+ * secret. The wrapped data key is bound only to the master key id, so rotating the master key re-wraps data
+ * keys (`rewrap`) without having to know what each ciphertext is for.
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
 
@@ -70,7 +72,7 @@ function open(key: Buffer, sealed: Buffer, aad: Buffer): Buffer {
 export function encrypt(master: MasterKey, plaintext: string, context: string): string {
   const dataKey = randomBytes(32);
   const aad = Buffer.from(context, "utf8");
-  const wrapped = seal(master.key, dataKey, Buffer.from(`${master.id}|${context}`, "utf8"));
+  const wrapped = seal(master.key, dataKey, dataKeyAad(master.id));
   const body = seal(dataKey, Buffer.from(plaintext, "utf8"), aad);
   dataKey.fill(0);
   return [PREFIX, master.id, wrapped.toString("base64url"), body.toString("base64url")].join(":");
@@ -87,7 +89,7 @@ export function decrypt(keys: readonly MasterKey[], ciphertext: string, context:
   const [, , , wrapped, body] = ciphertext.split(":");
   const master = keys.find((k) => k.id === keyId);
   if (!master) throw new DecryptionError(`no master key with id ${keyId} is configured`);
-  const dataKey = open(master.key, Buffer.from(wrapped, "base64url"), Buffer.from(`${keyId}|${context}`, "utf8"));
+  const dataKey = open(master.key, Buffer.from(wrapped, "base64url"), dataKeyAad(keyId));
   try {
     return open(dataKey, Buffer.from(body, "base64url"), Buffer.from(context, "utf8")).toString("utf8");
   } finally {
@@ -95,8 +97,23 @@ export function decrypt(keys: readonly MasterKey[], ciphertext: string, context:
   }
 }
 
-/** Re-wraps a ciphertext under `target` (for master key rotation). The secret itself is re-encrypted too. */
-export function reencrypt(keys: readonly MasterKey[], target: MasterKey, ciphertext: string, context: string): string {
-  if (ciphertextKeyId(ciphertext) === target.id) return ciphertext;
-  return encrypt(target, decrypt(keys, ciphertext, context), context);
+const dataKeyAad = (keyId: string) => Buffer.from(`rotor-data-key|${keyId}`, "utf8");
+
+/** Re-wraps a ciphertext's data key under `target` (master key rotation). The secret itself is untouched. */
+export function rewrap(keys: readonly MasterKey[], target: MasterKey, ciphertext: string): string {
+  const keyId = ciphertextKeyId(ciphertext);
+  if (keyId === target.id) return ciphertext;
+  const [, , , wrapped, body] = ciphertext.split(":");
+  const master = keys.find((k) => k.id === keyId);
+  if (!master) throw new DecryptionError(`no master key with id ${keyId} is configured`);
+  const dataKey = open(master.key, Buffer.from(wrapped, "base64url"), dataKeyAad(keyId));
+  try {
+    return [PREFIX, target.id, seal(target.key, dataKey, dataKeyAad(target.id)).toString("base64url"), body].join(":");
+  } finally {
+    dataKey.fill(0);
+  }
+}
+
+export function isCiphertext(value: unknown): value is string {
+  return typeof value === "string" && value.startsWith(`${PREFIX}:`);
 }

@@ -4,6 +4,8 @@ import { randomBytes } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import { openTestStore, type TestStore } from "@/test/support/stores";
 import { loadKeyring } from "./keyring";
+import { getSetting, putSetting } from "../db/queries/keys";
+import { environments, environmentValues } from "../db/schema";
 
 const key = () => randomBytes(32).toString("base64");
 let store: TestStore | undefined;
@@ -35,13 +37,23 @@ describe("master key handling", () => {
     await expect(loadKeyring(store.db, { masterKey: original, previousMasterKeys: [], dataDir: store.dataDir })).resolves.toBeTruthy();
   });
 
-  it("accepts a new key while the old one is listed as previous", async () => {
-    store = await openTestStore("pglite");
+  it("rotates the master key: the old key is listed as previous once, then is no longer needed", async () => {
+    store = await openTestStore("postgres");
     const oldKey = key();
+    const newKey = key();
     const before = await loadKeyring(store.db, { masterKey: oldKey, previousMasterKeys: [], dataDir: store.dataDir });
-    const ciphertext = before.encrypt("value", "ctx");
-    const after = await loadKeyring(store.db, { masterKey: key(), previousMasterKeys: [oldKey], dataDir: store.dataDir });
-    expect(after.decrypt(ciphertext, "ctx")).toBe("value");
+    await putSetting({ db: store.db, key: "nested", value: { keys: [{ secret: before.encrypt("in settings", "s") }] } });
+    await store.db.insert(environments).values({ id: "00000000-0000-4000-8000-000000000001", name: "e" });
+    await store.db.insert(environmentValues).values({ environmentId: "00000000-0000-4000-8000-000000000001", key: "K", secret: true, valueCiphertext: before.encrypt("in a column", "v") });
+
+    const after = await loadKeyring(store.db, { masterKey: newKey, previousMasterKeys: [oldKey], dataDir: store.dataDir });
+    const [value] = await store.db.select().from(environmentValues);
+    expect(value.valueCiphertext).toContain(`:${after.current.id}:`);
+    const nested = (await getSetting<{ keys: { secret: string }[] }>({ db: store.db, key: "nested" }))!;
+    // Without the old key from now on: everything was re-wrapped and the old key retired.
+    const only = await loadKeyring(store.db, { masterKey: newKey, previousMasterKeys: [], dataDir: store.dataDir });
+    expect(only.decrypt(value.valueCiphertext!, "v")).toBe("in a column");
+    expect(only.decrypt(nested.keys[0].secret, "s")).toBe("in settings");
   });
 
   it("refuses a missing key file when the store already holds encrypted data", async () => {

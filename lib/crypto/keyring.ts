@@ -11,9 +11,10 @@ import fs from "node:fs";
 import path from "node:path";
 import { createHmac, randomBytes } from "node:crypto";
 import { ConfigError, env, type Env } from "../env";
-import { decrypt, encrypt, parseMasterKey, type MasterKey } from "./envelope";
+import { decrypt, encrypt, parseMasterKey, rewrap, type MasterKey } from "./envelope";
 import type { Db } from "../db/client";
 import { insertEncryptionKey, listEncryptionKeys } from "../db/queries/keys";
+import { rewrapAllCiphertexts } from "../db/queries/rekey";
 
 const CHECK_PLAINTEXT = "rotor-master-key-check";
 const CHECK_CONTEXT = "encryption_keys.check";
@@ -89,6 +90,11 @@ export async function loadKeyring(
   }
   if (!known.some((row) => row.id === current.id)) {
     await insertEncryptionKey({ db, id: current.id, checkCiphertext: encrypt(current, CHECK_PLAINTEXT, CHECK_CONTEXT) });
+  }
+  if (previous.length > 0) {
+    // Master key rotation: move every stored secret under the new key, after which the old one may go.
+    const count = await rewrapAllCiphertexts({ db, currentKeyId: current.id, rewrap: (ciphertext) => rewrap(available, current, ciphertext) });
+    if (count > 0) console.log(`[rotor] master key rotation: re-wrapped ${count} secrets under key ${current.id}; ROTOR_MASTER_KEY_PREVIOUS may now be removed`);
   }
   return createKeyring(current, previous);
 }
