@@ -32,7 +32,9 @@ export function RunSteps({ run, live = false }: { run: RunView; live?: boolean }
     <div className="card" aria-live={live ? "polite" : undefined} data-testid={`run-${run.id}`}>
       <div className="spread">
         <strong>Run {run.id.slice(0, 8)} · attempt {run.attempt}</strong>
-        <StatusBadge status={run.status} />
+        <span data-testid="run-status" data-run-status={run.status}>
+          <StatusBadge status={run.status} />
+        </span>
       </div>
       <ol aria-label="Steps">
         {run.steps.map((s) => (

@@ -61,7 +61,7 @@ test("an admin rotates a PostgreSQL user and logs in with the revealed password"
 
   const run = await rotator.rotateNow();
   await expect(run.getByRole("list", { name: "Steps" })).toContainText("persist pending");
-  await expect(run.locator("[data-status='succeeded']").first()).toBeVisible();
+  await expect(run.getByTestId("run-status")).toHaveAttribute("data-run-status", "succeeded");
   await adminPage.reload();
   const current = await rotator.reveal("current");
   expect(current.username).toBe("app'one");
@@ -105,16 +105,17 @@ test("an admin rotates a MariaDB user", async ({ adminPage }) => {
   await expect(rotator.form.getByRole("status")).toContainText("Connection works");
   await rotator.create();
   const run = await rotator.rotateNow();
-  await expect(run.locator("[data-status='succeeded']").first()).toBeVisible();
+  await expect(run.getByTestId("run-status")).toHaveAttribute("data-run-status", "succeeded");
   await adminPage.reload();
   const current = await rotator.reveal("current");
   expect(current.username).toBe(one.username);
   expect(await mysql.checkLogin({ username: current.username, password: current.password })).toBe(true);
-  // Both rotators are listed on the environment with their status.
+  // Both rotators are listed on the environment with their status: rotated fine, but by hand only — no
+  // schedule covers them, so "unscheduled" (issue 5; "healthy" is for scheduled rotators).
   await adminPage.goto("/environments");
   await adminPage.getByRole("link", { name: envName }).click();
-  await expect(env.rotatorRow("mysql_app")).toContainText("healthy");
-  await expect(env.rotatorRow("pg_app")).toContainText("healthy");
+  await expect(env.rotatorRow("mysql_app")).toContainText("unscheduled");
+  await expect(env.rotatorRow("pg_app")).toContainText("unscheduled");
 });
 
 test("a viewer sees neither Reveal nor Rotate, and the server refuses both when forced", async ({ adminPage, createUser, signInAs }) => {

@@ -34,10 +34,27 @@ const envSchema = z
     ROTOR_OIDC_CLIENT_ID: optionalString,
     ROTOR_OIDC_CLIENT_SECRET: optionalString,
     ROTOR_OIDC_NAME: z.string().default("Single sign-on"),
+    ROTOR_OIDC_SCOPES: z.string().trim().default("openid email profile"),
     ROTOR_OIDC_DEFAULT_ROLE: z.enum(ROLES).default("viewer"),
     ROTOR_OIDC_ROLE_CLAIM: optionalString,
     ROTOR_OIDC_ROLE_MAP: optionalString,
     ROTOR_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+    // --- Rotor as an OIDC issuer for AWS logins (lib/aws-login) ---
+    ROTOR_ISSUER_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60, "ROTOR_ISSUER_TOKEN_TTL_SECONDS must be 60-3600").max(3600, "ROTOR_ISSUER_TOKEN_TTL_SECONDS must be 60-3600").default(300),
+    ROTOR_ISSUER_KEY_ROTATION_DAYS: z.coerce.number().int().min(1, "ROTOR_ISSUER_KEY_ROTATION_DAYS must be 1-365").max(365, "ROTOR_ISSUER_KEY_ROTATION_DAYS must be 1-365").default(30),
+    // --- schedules, retries, notifications, metrics (lib/scheduler, lib/notifications) ---
+    ROTOR_SCHEDULER: z.enum(["on", "off"], { message: "ROTOR_SCHEDULER must be on or off" }).default("on"),
+    ROTOR_SCHEDULER_CONCURRENCY: z.coerce.number().int().min(1, "ROTOR_SCHEDULER_CONCURRENCY must be 1-64").max(64, "ROTOR_SCHEDULER_CONCURRENCY must be 1-64").default(4),
+    ROTOR_SCHEDULER_POLL_SECONDS: z.coerce.number().min(0.1, "ROTOR_SCHEDULER_POLL_SECONDS must be 0.1-300").max(300, "ROTOR_SCHEDULER_POLL_SECONDS must be 0.1-300").default(5),
+    ROTOR_SCHEDULE_MIN_INTERVAL_MINUTES: z.coerce.number().int().min(1, "ROTOR_SCHEDULE_MIN_INTERVAL_MINUTES must be at least 1").max(366 * 24 * 60).default(60),
+    ROTOR_RETRY_MAX: z.coerce.number().int().min(0, "ROTOR_RETRY_MAX must be 0-20").max(20, "ROTOR_RETRY_MAX must be 0-20").default(3),
+    ROTOR_RETRY_BASE_SECONDS: z.coerce.number().min(0.1).max(24 * 3600).default(60),
+    ROTOR_RETRY_MAX_DELAY_SECONDS: z.coerce.number().min(0.1).max(7 * 24 * 3600).default(3600),
+    ROTOR_OVERDUE_GRACE_MINUTES: z.coerce.number().min(0.1).max(7 * 24 * 60).default(15),
+    ROTOR_SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(3600).default(30),
+    ROTOR_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1, "ROTOR_WEBHOOK_MAX_ATTEMPTS must be 1-20").max(20, "ROTOR_WEBHOOK_MAX_ATTEMPTS must be 1-20").default(6),
+    ROTOR_WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().min(1).max(120).default(10),
+    ROTOR_METRICS_TOKEN: optionalString.pipe(z.string().min(16, "ROTOR_METRICS_TOKEN must be at least 16 characters (e.g. openssl rand -hex 24)").optional()),
   })
   .superRefine((env, ctx) => {
     const oidc = [env.ROTOR_OIDC_ISSUER, env.ROTOR_OIDC_CLIENT_ID, env.ROTOR_OIDC_CLIENT_SECRET];
@@ -70,6 +87,8 @@ export interface OidcConfig {
   clientId: string;
   clientSecret: string;
   name: string;
+  /** Space-separated; add e.g. `groups` for providers that release the group claim only under that scope. */
+  scopes: string;
   defaultRole: Role;
   roleClaim?: string;
   roleMap: Record<string, Role>;
@@ -87,6 +106,23 @@ export interface Env {
   setupTokenTtlMinutes: number;
   oidc?: OidcConfig;
   logLevel: "debug" | "info" | "warn" | "error";
+  /** Rotor as an OIDC issuer for AWS logins: lifetime of the tokens it signs, and of each signing key. */
+  issuer: { tokenTtlSeconds: number; keyRotationDays: number };
+  scheduler: SchedulerEnv;
+  webhooks: { maxAttempts: number; timeoutMs: number };
+  /** Bearer token for /api/metrics; the endpoint refuses every request while unset. */
+  metricsToken?: string;
+}
+
+export interface SchedulerEnv {
+  /** Whether the Next.js server runs the scheduler in process (workers always do). */
+  enabled: boolean;
+  concurrency: number;
+  pollMs: number;
+  minIntervalMs: number;
+  retry: { maxRetries: number; baseDelayMs: number; maxDelayMs: number };
+  overdueGraceMs: number;
+  shutdownGraceMs: number;
 }
 
 /** `group=role` pairs separated by commas, e.g. `rotor-admins=admin,sre=operator`. */
@@ -134,12 +170,29 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
             clientId: env.ROTOR_OIDC_CLIENT_ID,
             clientSecret: env.ROTOR_OIDC_CLIENT_SECRET,
             name: env.ROTOR_OIDC_NAME,
+            scopes: env.ROTOR_OIDC_SCOPES.includes("openid") ? env.ROTOR_OIDC_SCOPES : `openid ${env.ROTOR_OIDC_SCOPES}`,
             defaultRole: env.ROTOR_OIDC_DEFAULT_ROLE,
             roleClaim: env.ROTOR_OIDC_ROLE_CLAIM,
             roleMap: env.ROTOR_OIDC_ROLE_MAP ? parseRoleMap(env.ROTOR_OIDC_ROLE_MAP) : {},
           }
         : undefined,
     logLevel: env.ROTOR_LOG_LEVEL,
+    issuer: { tokenTtlSeconds: env.ROTOR_ISSUER_TOKEN_TTL_SECONDS, keyRotationDays: env.ROTOR_ISSUER_KEY_ROTATION_DAYS },
+    scheduler: {
+      enabled: env.ROTOR_SCHEDULER === "on",
+      concurrency: env.ROTOR_SCHEDULER_CONCURRENCY,
+      pollMs: Math.round(env.ROTOR_SCHEDULER_POLL_SECONDS * 1000),
+      minIntervalMs: env.ROTOR_SCHEDULE_MIN_INTERVAL_MINUTES * 60_000,
+      retry: {
+        maxRetries: env.ROTOR_RETRY_MAX,
+        baseDelayMs: Math.round(env.ROTOR_RETRY_BASE_SECONDS * 1000),
+        maxDelayMs: Math.round(env.ROTOR_RETRY_MAX_DELAY_SECONDS * 1000),
+      },
+      overdueGraceMs: Math.round(env.ROTOR_OVERDUE_GRACE_MINUTES * 60_000),
+      shutdownGraceMs: Math.round(env.ROTOR_SHUTDOWN_GRACE_SECONDS * 1000),
+    },
+    webhooks: { maxAttempts: env.ROTOR_WEBHOOK_MAX_ATTEMPTS, timeoutMs: Math.round(env.ROTOR_WEBHOOK_TIMEOUT_SECONDS * 1000) },
+    metricsToken: env.ROTOR_METRICS_TOKEN,
   };
 }
 

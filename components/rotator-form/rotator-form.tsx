@@ -13,6 +13,17 @@ import { FIELDS, IMPORT_FIELDS, buildInputs, initialValues, setPath, type FieldS
 
 type Mode = { kind: "create"; environmentId: string } | { kind: "edit"; rotatorId: string; name: string; inputs: Record<string, unknown> };
 
+/**
+ * Optional choices the page may pass (issue 4): an AWS login provider for aws-iam rotators, a connector (or
+ * direct) for postgres/mysql. Without them the form behaves as before and leaves the stored choice alone.
+ */
+export interface BindingChoices {
+  loginProviders?: { id: string; name: string; kind: string }[];
+  connectors?: { id: string; name: string; mode: string }[];
+  /** The rotator's current choice (edit). */
+  current?: { loginProviderId: string | null; connectorId: string | null };
+}
+
 function FieldInput({
   field,
   value,
@@ -65,12 +76,21 @@ function FieldInput({
   );
 }
 
-export function RotatorForm({ type, mode }: { type: RotatorType; mode: Mode }) {
-  const fields = FIELDS[type];
+export function RotatorForm({ type, mode, bindings }: { type: RotatorType; mode: Mode; bindings?: BindingChoices }) {
+  const offersLogin = type === "aws-iam" && bindings?.loginProviders !== undefined;
+  const offersConnector = (type === "postgres" || type === "mysql") && bindings?.connectors !== undefined;
+  const [loginProviderId, setLoginProviderId] = useState(bindings?.current?.loginProviderId ?? "");
+  const [connectorId, setConnectorId] = useState(bindings?.current?.connectorId ?? "");
+  // With a login provider chosen, the static-key fields do not apply (and are not sent).
+  const fields = useMemo(() => (offersLogin && loginProviderId ? FIELDS[type].filter((f) => !f.path.startsWith("login.")) : FIELDS[type]), [offersLogin, loginProviderId, type]);
+  const binding = {
+    ...(offersLogin ? { loginProviderId: loginProviderId || null } : {}),
+    ...(offersConnector ? { connectorId: connectorId || null } : {}),
+  };
   const router = useRouter();
   const editing = mode.kind === "edit";
   const [name, setName] = useState(editing ? mode.name : "");
-  const [values, setValues] = useState(() => initialValues(fields, editing ? mode.inputs : undefined));
+  const [values, setValues] = useState(() => initialValues(FIELDS[type], editing ? mode.inputs : undefined));
   const [importValues, setImportValues] = useState<Record<string, string | boolean>>({});
   const [touched, setTouched] = useState(false);
   const [serverErrors, setServerErrors] = useState<Record<string, string>>({});
@@ -105,8 +125,8 @@ export function RotatorForm({ type, mode }: { type: RotatorType; mode: Mode }) {
       setTouched(true);
       setMessage(null);
       const result = editing
-        ? await updateRotatorAction(null, { rotatorId: mode.rotatorId, name, inputs })
-        : await createRotatorAction(null, { environmentId: mode.environmentId, name, type, inputs, importState: importState() });
+        ? await updateRotatorAction(null, { rotatorId: mode.rotatorId, name, inputs, ...binding })
+        : await createRotatorAction(null, { environmentId: mode.environmentId, name, type, inputs, importState: importState(), ...binding });
       if (result.ok) {
         router.push(`/rotators/${(result.data as { id: string }).id}`);
         router.refresh();
@@ -120,7 +140,13 @@ export function RotatorForm({ type, mode }: { type: RotatorType; mode: Mode }) {
     startTransition(async () => {
       setTouched(true);
       setMessage(null);
-      const result = await testConnectionAction(null, { type, inputs, rotatorId: editing ? mode.rotatorId : undefined });
+      const result = await testConnectionAction(null, {
+        type,
+        inputs,
+        rotatorId: editing ? mode.rotatorId : undefined,
+        ...binding,
+        ...(editing ? {} : { environmentId: mode.environmentId, name }),
+      });
       if (result.ok) setMessage({ ok: true, text: result.message ?? "Connection works.", details: (result.data as { details: string[] }).details });
       else {
         setServerErrors(result.fieldErrors ?? {});
@@ -143,6 +169,30 @@ export function RotatorForm({ type, mode }: { type: RotatorType; mode: Mode }) {
         <input id="rotator-name" name="name" value={name} onChange={(e) => setName(e.target.value)} required aria-invalid={serverErrors.name ? true : undefined} />
         {serverErrors.name && <span className="field-error">{serverErrors.name}</span>}
       </label>
+      {offersLogin && (
+        <label htmlFor="rotator-login">
+          AWS login
+          <select id="rotator-login" name="loginProviderId" value={loginProviderId} onChange={(e) => setLoginProviderId(e.target.value)}>
+            <option value="">Static access keys (below)</option>
+            {bindings!.loginProviders!.map((p) => (
+              <option key={p.id} value={p.id}>{p.name} ({p.kind === "oidc" ? "OpenID Connect" : "static keys"})</option>
+            ))}
+          </select>
+          {serverErrors.loginProviderId && <span className="field-error">{serverErrors.loginProviderId}</span>}
+        </label>
+      )}
+      {offersConnector && (
+        <label htmlFor="rotator-connector">
+          Connection
+          <select id="rotator-connector" name="connectorId" value={connectorId} onChange={(e) => setConnectorId(e.target.value)}>
+            <option value="">Direct (Rotor connects itself)</option>
+            {bindings!.connectors!.map((c) => (
+              <option key={c.id} value={c.id}>Connector {c.name}{c.mode === "esc" ? " (Pulumi ESC-compatible: cannot verify)" : ""}</option>
+            ))}
+          </select>
+          {serverErrors.connectorId && <span className="field-error">{serverErrors.connectorId}</span>}
+        </label>
+      )}
       {visible.map((field) => (
         <FieldInput
           key={field.path}

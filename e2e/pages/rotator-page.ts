@@ -52,7 +52,8 @@ export class RotatorPage {
     await this.page.getByRole("dialog").getByRole("button", { name: "Rotate", exact: true }).click();
     // The live progress of this run (the run history further down lists earlier runs).
     const run = this.page.getByTestId("live-run");
-    await expect(run.locator("[data-status='succeeded'], [data-status='failed']").first()).toBeVisible({ timeout: 30_000 });
+    // The run's own status (its steps have status badges too).
+    await expect(run.getByTestId("run-status")).toHaveAttribute("data-run-status", /^(succeeded|failed)$/, { timeout: 30_000 });
     return run;
   }
 

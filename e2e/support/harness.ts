@@ -4,6 +4,7 @@
  */
 import fs from "node:fs";
 import { OIDC_ACCOUNTS } from "./accounts";
+import type { E2eAwsState } from "./aws";
 
 export interface HarnessState {
   /** Rotor's URL, e.g. http://localhost:41234 (also the config's `use.baseURL`). */
@@ -23,6 +24,8 @@ export interface HarnessState {
     name: string;
     accounts: typeof OIDC_ACCOUNTS;
   };
+  /** The fake AWS (STS, IAM, Lambda) Rotor's server uses: support/aws.ts. */
+  aws: E2eAwsState;
 }
 
 export const STATE_ENV = "ROTOR_E2E_STATE";

@@ -32,7 +32,11 @@ async function buildConfig(): Promise<NextAuthConfig> {
     pages: { signIn: "/login", error: "/login" },
     logger: {
       // Auth.js logs whole error objects (with stack); keep logs to a line without request data.
-      error: (error) => console.error(`[rotor] auth: ${error.name}${error.message ? `: ${error.message.split("\n")[0]}` : ""}`),
+      // Class names are minified in production builds; Auth.js's `type` ("CredentialsSignin") is stable.
+      error: (error) => {
+        const kind = (error as { type?: string }).type ?? error.name;
+        console.error(`[rotor] auth: ${kind}${error.message ? `: ${error.message.split("\n")[0]}` : ""}`);
+      },
       warn: () => undefined,
     },
     providers: [
@@ -57,7 +61,7 @@ async function buildConfig(): Promise<NextAuthConfig> {
               issuer: oidc.issuer,
               clientId: oidc.clientId,
               clientSecret: oidc.clientSecret,
-              authorization: { params: { scope: "openid email profile" } },
+              authorization: { params: { scope: oidc.scopes } },
               checks: ["pkce", "state", "nonce"] as ("pkce" | "state" | "nonce")[],
             },
           ]

@@ -16,6 +16,7 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
+import type { WebhookEvent } from "../notifications/event-types";
 
 const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
 const updatedAt = () => timestamp("updated_at", { withTimezone: true }).notNull().defaultNow();
@@ -170,6 +171,9 @@ export const rotators = pgTable(
     lastRotatedAt: timestamp("last_rotated_at", { withTimezone: true }),
     failingSince: timestamp("failing_since", { withTimezone: true }),
     lastError: text("last_error"),
+    /** The `failingSince` whose final failure was notified (one rotation.failed per failure episode; cleared,
+     *  with one rotation.recovered, when the rotator works again). */
+    notifiedFailingSince: timestamp("notified_failing_since", { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -190,13 +194,24 @@ export const schedules = pgTable(
     cron: text("cron"),
     timezone: text("timezone").notNull().default("UTC"),
     intervalSeconds: integer("interval_seconds"),
+    /** Wall-clock time (HH:MM in `timezone`) of an every-N-days interval; null for every-N-hours. */
+    intervalAt: text("interval_at"),
     runAt: timestamp("run_at", { withTimezone: true }),
     windowMinutes: integer("window_minutes").notNull().default(0),
     paused: boolean("paused").notNull().default(false),
+    /** When the scheduler starts the next run: `nextSlotAt` plus a random offset within the window. */
     nextRunAt: timestamp("next_run_at", { withTimezone: true }),
+    /** The nominal time of the next run (anchors intervals); null once a one-off schedule has run. */
+    nextSlotAt: timestamp("next_slot_at", { withTimezone: true }),
     lastRunAt: timestamp("last_run_at", { withTimezone: true }),
+    /** succeeded | failed | partial (some rotators of an environment failed) | skipped */
+    lastOutcome: text("last_outcome"),
     retryCount: integer("retry_count").notNull().default(0),
     nextRetryAt: timestamp("next_retry_at", { withTimezone: true }),
+    /** Environment schedules: the rotators the pending retry will rotate again (the ones that failed). */
+    retryRotatorIds: jsonb("retry_rotator_ids").$type<string[]>(),
+    /** Set when rotation.overdue was sent for the current overdue episode; cleared when the schedule runs. */
+    overdueNotifiedAt: timestamp("overdue_notified_at", { withTimezone: true }),
     leaseOwner: text("lease_owner"),
     leaseExpiresAt: timestamp("lease_expires_at", { withTimezone: true }),
     createdAt: createdAt(),
@@ -204,6 +219,7 @@ export const schedules = pgTable(
   },
   (t) => [
     index("schedules_due_idx").on(t.paused, t.nextRunAt),
+    index("schedules_retry_idx").on(t.paused, t.nextRetryAt),
     uniqueIndex("schedules_rotator_unique").on(t.rotatorId),
     uniqueIndex("schedules_environment_unique").on(t.environmentId),
   ],
@@ -237,8 +253,11 @@ export const rotationRuns = pgTable(
     revisionAfter: integer("revision_after"),
     startedAt: timestamp("started_at", { withTimezone: true }).notNull().defaultNow(),
     finishedAt: timestamp("finished_at", { withTimezone: true }),
+    /** Set when the notifier has taken the finished run (webhooks: rotation.succeeded); an outbox marker. */
+    notifiedAt: timestamp("notified_at", { withTimezone: true }),
   },
   (t) => [
+    index("rotation_runs_unnotified_idx").on(t.finishedAt).where(sql`${t.notifiedAt} is null`),
     index("rotation_runs_rotator_idx").on(t.rotatorId, t.startedAt.desc(), t.id.desc()),
     index("rotation_runs_started_idx").on(t.startedAt.desc(), t.id.desc()),
     index("rotation_runs_env_idx").on(t.environmentId, t.startedAt.desc()),
@@ -261,6 +280,60 @@ export const rotationSteps = pgTable(
     finishedAt: timestamp("finished_at", { withTimezone: true }),
   },
   (t) => [index("rotation_steps_run_idx").on(t.runId, t.id)],
+);
+
+/** Where notifications go: global (environmentId null) or for one environment. */
+export const webhooks = pgTable(
+  "webhooks",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    name: text("name").notNull(),
+    /** The URL is a credential for some receivers (a Slack webhook URL is), so it is stored encrypted ... */
+    urlCiphertext: text("url_ciphertext").notNull(),
+    /** ... and shown as scheme://host/… only. */
+    urlDisplay: text("url_display").notNull(),
+    environmentId: uuid("environment_id").references(() => environments.id, { onDelete: "cascade" }),
+    events: jsonb("events").$type<WebhookEvent[]>().notNull(),
+    /** json: Rotor's own payload; slack: a Slack-compatible `{ text, blocks }` message. */
+    format: text("format", { enum: ["json", "slack"] }).notNull().default("json"),
+    /** HMAC-SHA256 signing secret, encrypted. */
+    secretCiphertext: text("secret_ciphertext").notNull(),
+    enabled: boolean("enabled").notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("webhooks_name_unique").on(sql`lower(${t.name})`)],
+);
+
+/** One event for one webhook, with its delivery attempts; also the delivery log shown in the UI. */
+export const webhookDeliveries = pgTable(
+  "webhook_deliveries",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    webhookId: uuid("webhook_id")
+      .notNull()
+      .references(() => webhooks.id, { onDelete: "cascade" }),
+    /** Shared by the deliveries of one event to several webhooks. */
+    eventId: uuid("event_id").notNull(),
+    eventType: text("event_type").notNull(),
+    /** The event as sent (never contains a secret). */
+    payload: jsonb("payload").notNull(),
+    status: text("status", { enum: ["pending", "succeeded", "failed"] }).notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }).notNull().defaultNow(),
+    lastAttemptAt: timestamp("last_attempt_at", { withTimezone: true }),
+    responseStatus: integer("response_status"),
+    lastError: text("last_error"),
+    leaseOwner: text("lease_owner"),
+    leaseExpiresAt: timestamp("lease_expires_at", { withTimezone: true }),
+    createdAt: createdAt(),
+    deliveredAt: timestamp("delivered_at", { withTimezone: true }),
+  },
+  (t) => [
+    index("webhook_deliveries_due_idx").on(t.status, t.nextAttemptAt),
+    index("webhook_deliveries_webhook_idx").on(t.webhookId, t.createdAt.desc()),
+    index("webhook_deliveries_created_idx").on(t.createdAt.desc()),
+  ],
 );
 
 /**
@@ -298,3 +371,7 @@ export type RotatorRow = typeof rotators.$inferSelect;
 export type RotationRun = typeof rotationRuns.$inferSelect;
 export type RotationStep = typeof rotationSteps.$inferSelect;
 export type AuditEvent = typeof auditEvents.$inferSelect;
+export type Schedule = typeof schedules.$inferSelect;
+export type Webhook = typeof webhooks.$inferSelect;
+export type WebhookDelivery = typeof webhookDeliveries.$inferSelect;
+export type { WebhookEvent } from "../notifications/event-types";

@@ -70,7 +70,12 @@ export interface TestConnectionRequest<I> { inputs: I; context: RotatorContext }
 export interface TestConnectionResponse { ok: true; details: string[] }
 
 export interface VerifyCredentialRequest<I> { inputs: I; credential: Credential; context: RotatorContext }
-export interface VerifyCredentialResponse { ok: true }
+export interface VerifyCredentialResponse {
+  ok: true;
+  /** Set when nothing could be proven (e.g. a Pulumi ESC-compatible connector cannot log in): why. The engine
+   *  records the verify step as "skipped" with this reason instead of "The new credential works." */
+  skipped?: string;
+}
 
 export interface PrepareRequest<I> { inputs: I; state: RotatorState; context: RotatorContext }
 export interface PrepareResponse { pending: Pending }

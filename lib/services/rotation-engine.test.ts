@@ -22,7 +22,8 @@ let cluster: PgCluster;
 let app: TestApp;
 let environmentId: string;
 const MANAGING = { username: "rotor_manager", password: "m4nager'pass\"word\\" };
-const LEASE_MS = 300;
+// Long enough that a busy CI machine does not let the "dead" process's lease expire before the check.
+const LEASE_MS = 2_000;
 
 async function createUsers(names: string[]) {
   await cluster.withSuperuser(async (client) => {

@@ -34,6 +34,7 @@ import { recordRevision } from "./revisions";
 import { scrubMessage, secretStrings } from "./secret-fields";
 import { AppError } from "./errors";
 import { logError } from "../log";
+import { resolveRotatorContext } from "./rotator-context";
 
 export type RunTrigger = RotationRun["trigger"];
 export type StepName = "resume" | "abandon previous attempt" | "plan" | "persist pending" | "apply" | "verify" | "commit";
@@ -171,12 +172,19 @@ async function executeRun(app: AppContext, job: RunJob): Promise<RunOutcome> {
   let crashed = false;
   let currentStep: { id: number; name: StepName } | undefined;
 
-  const step = async <T>(name: StepName, body: () => Promise<T>, describe?: (result: T) => string | undefined): Promise<T> => {
+  const step = async <T>(
+    name: StepName,
+    body: () => Promise<T>,
+    describe?: (result: T) => string | undefined,
+    // A step that finished without proving anything (verify through a connector that cannot log in) is
+    // recorded as "skipped", so it stands out in the run's steps instead of reading as a success.
+    statusOf?: (result: T) => "succeeded" | "skipped",
+  ): Promise<T> => {
     if (leaseLost.signal.aborted) throw new AppError("rotation:busy", "This process lost the rotator's lease (it was too slow); the run will be resumed.");
     const row = await insertStep({ db, step: { runId: run.id, name, status: "running" } });
     currentStep = { id: row.id, name };
     const result = await body();
-    await finishStep({ db, id: row.id, status: "succeeded", message: describe?.(result) ?? null });
+    await finishStep({ db, id: row.id, status: statusOf?.(result) ?? "succeeded", message: describe?.(result) ?? null });
     currentStep = undefined;
     await hooks.afterStep?.(name, run.id);
     return result;
@@ -192,7 +200,18 @@ async function executeRun(app: AppContext, job: RunJob): Promise<RunOutcome> {
     secrets = secretStrings(decryptSecretInputs(keyring, rotator));
     const state: RotatorState = loadState(keyring, rotator);
     secrets.push(...secretStrings(state.current, state.previous));
+    // The rotator's login provider (aws-iam) or connector (postgres/mysql), if it has one; explicit
+    // options.rotatorContext (tests) takes precedence. Credentials are fetched lazily by the rotator.
+    const resolved = await resolveRotatorContext(app, {
+      type: rotator.type,
+      loginProviderId: rotator.loginProviderId,
+      connectorId: rotator.connectorId,
+      environmentName: run.environmentName,
+      rotatorName: rotator.name,
+    });
+    secrets.push(...resolved.secrets);
     const context: RotatorContext = {
+      ...resolved.context,
       ...options.rotatorContext,
       // Lets the aws-iam rotator tag the keys it issues, so it can recognise (and clean up) its own.
       rotatorId: rotator.id,
@@ -227,7 +246,12 @@ async function executeRun(app: AppContext, job: RunJob): Promise<RunOutcome> {
       return result.pending;
     }, (p) => describePending(p));
 
-    await step("verify", () => definition.verify({ inputs, credential: applied.credential, context }), () => "The new credential works.");
+    await step(
+      "verify",
+      () => definition.verify({ inputs, credential: applied.credential, context }),
+      (r) => (r.skipped ? `Verification skipped: ${r.skipped}` : "The new credential works."),
+      (r) => (r.skipped ? "skipped" : "succeeded"),
+    );
 
     await step("commit", () =>
       db.transaction(async (tx) => {

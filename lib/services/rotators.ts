@@ -19,6 +19,8 @@ import { AppError } from "./errors";
 import { decryptSecretInputs, EMPTY_STATE, encryptState, inputsContext, loadState, stateSummary } from "./rotator-records";
 import { keepUnchangedSecrets, scrubMessage, secretStrings, splitSecretInputs } from "./secret-fields";
 import { randomUUID } from "node:crypto";
+import { checkBinding, checkBindingExists, resolveRotatorContext } from "./rotator-context";
+import type { RotatorContext } from "../rotators/types";
 
 function parseInputs(type: RotatorType, inputs: unknown) {
   const definition = getRotatorDefinition(type);
@@ -38,7 +40,7 @@ function targetError(error: unknown, secrets: string[], what: string): never {
   throw error;
 }
 
-async function verifyImportedState(type: RotatorType, inputs: unknown, state: RotatorState, secrets: string[]) {
+async function verifyImportedState(type: RotatorType, inputs: unknown, state: RotatorState, secrets: string[], context: Partial<RotatorContext> = {}) {
   const definition = getRotatorDefinition(type);
   for (const which of ["current", "previous"] as const) {
     const credential = state[which];
@@ -46,7 +48,7 @@ async function verifyImportedState(type: RotatorType, inputs: unknown, state: Ro
     const shape = definition.credentialSchema.safeParse(credential);
     if (!shape.success) throw new AppError("input:invalid", `The imported ${which} credential is not a ${type} credential.`);
     try {
-      await definition.verifyCredential({ inputs, credential: shape.data, context: { checkpoint: async () => undefined } });
+      await definition.verifyCredential({ inputs, credential: shape.data, context: { ...context, checkpoint: async () => undefined } });
     } catch (error) {
       targetError(error, [...secrets, ...secretStrings(credential)], `The imported ${which} credential does not work`);
     }
@@ -59,14 +61,36 @@ function auditEvent(actor: Actor, action: string, rotator: Pick<RotatorRow, "id"
 
 export async function createRotator(
   app: AppContext,
-  request: { actor: Actor; environmentId: string; name: string; type: RotatorType; inputs: unknown; importState?: Partial<RotatorState> },
+  request: {
+    actor: Actor;
+    environmentId: string;
+    name: string;
+    type: RotatorType;
+    inputs: unknown;
+    importState?: Partial<RotatorState>;
+    /** aws-iam: the AWS login provider; postgres/mysql: the connector (absent = direct). */
+    loginProviderId?: string | null;
+    connectorId?: string | null;
+  },
 ): Promise<RotatorRow> {
   const definition = getRotatorDefinition(request.type);
+  checkBinding(request);
   const inputs = parseInputs(request.type, request.inputs);
   const { publicInputs, secrets } = splitSecretInputs(inputs, definition.secretInputPaths);
   const state: RotatorState = { current: request.importState?.current ?? null, previous: request.importState?.previous ?? null };
   if (state.previous && !state.current) throw new AppError("input:invalid", "Import a current credential before a previous one.");
-  await verifyImportedState(request.type, inputs, state, secretStrings(secrets));
+  await checkBindingExists(app, request);
+  // Imported credentials are verified the way rotations will reach the target (login provider / connector).
+  const resolved = state.current
+    ? await resolveRotatorContext(app, {
+        type: request.type,
+        loginProviderId: request.loginProviderId,
+        connectorId: request.connectorId,
+        environmentName: (await getEnvironmentById({ db: app.db, id: request.environmentId }))?.name ?? "",
+        rotatorName: request.name,
+      })
+    : { context: {}, secrets: [] };
+  await verifyImportedState(request.type, inputs, state, [...secretStrings(secrets), ...resolved.secrets], resolved.context);
   const id = randomUUID();
   return app.db.transaction(async (tx) => {
     const environment = await getEnvironmentById({ db: tx, id: request.environmentId });
@@ -85,22 +109,38 @@ export async function createRotator(
         secretInputsCiphertext: app.keyring.encrypt(JSON.stringify(secrets), inputsContext(id)),
         stateCiphertext: state.current ? encryptState(app.keyring, id, state) : null,
         stateSummary: stateSummary(request.type, state),
+        loginProviderId: request.loginProviderId ?? null,
+        connectorId: request.connectorId ?? null,
       },
     });
     await recordRevision({ tx, keyring: app.keyring, environmentId: environment.id, reason: `rotator ${request.name} added`, actor: request.actor });
     await insertAuditEvent({
       tx,
-      event: auditEvent(request.actor, "rotator.created", rotator, { type: request.type, environment: environment.name, inputs: publicInputs, importedState: Boolean(state.current) }),
+      event: auditEvent(request.actor, "rotator.created", rotator, {
+        type: request.type,
+        environment: environment.name,
+        inputs: publicInputs,
+        importedState: Boolean(state.current),
+        loginProviderId: rotator.loginProviderId,
+        connectorId: rotator.connectorId,
+      }),
     });
     return rotator;
   });
 }
 
-export async function updateRotator(app: AppContext, request: { actor: Actor; rotatorId: string; name: string; inputs: unknown }): Promise<RotatorRow> {
+export async function updateRotator(
+  app: AppContext,
+  // loginProviderId / connectorId: undefined keeps the current choice, null clears it (static keys / direct).
+  request: { actor: Actor; rotatorId: string; name: string; inputs: unknown; loginProviderId?: string | null; connectorId?: string | null },
+): Promise<RotatorRow> {
   const existing = await getRotatorById({ db: app.db, id: request.rotatorId });
   if (!existing) throw new AppError("not-found", "That rotator no longer exists.");
   const definition = getRotatorDefinition(existing.type);
-  const storedSecrets = decryptSecretInputs(app.keyring, existing);
+  checkBinding({ type: existing.type, loginProviderId: request.loginProviderId, connectorId: request.connectorId });
+  await checkBindingExists(app, request);
+  const usesLogin = Boolean(request.loginProviderId !== undefined ? request.loginProviderId : existing.loginProviderId);
+  const storedSecrets = withoutReplacedLogin(existing.type, usesLogin, request.inputs, decryptSecretInputs(app.keyring, existing));
   const inputs = parseInputs(existing.type, keepUnchangedSecrets(request.inputs as Record<string, unknown>, storedSecrets, definition.secretInputPaths));
   const { publicInputs, secrets } = splitSecretInputs(inputs, definition.secretInputPaths);
   return app.db.transaction(async (tx) => {
@@ -109,13 +149,23 @@ export async function updateRotator(app: AppContext, request: { actor: Actor; ro
     const rotator = await updateRotatorById({
       db: tx,
       id: existing.id,
-      patch: { name: request.name, inputs: publicInputs, secretInputsCiphertext: app.keyring.encrypt(JSON.stringify(secrets), inputsContext(existing.id)) },
+      patch: {
+        name: request.name,
+        inputs: publicInputs,
+        secretInputsCiphertext: app.keyring.encrypt(JSON.stringify(secrets), inputsContext(existing.id)),
+        ...(request.loginProviderId !== undefined ? { loginProviderId: request.loginProviderId } : {}),
+        ...(request.connectorId !== undefined ? { connectorId: request.connectorId } : {}),
+      },
     });
     await recordRevision({ tx, keyring: app.keyring, environmentId: existing.environmentId, reason: `rotator ${request.name} changed`, actor: request.actor });
     const changedSecrets = Object.keys(secrets).filter((k) => JSON.stringify(secrets[k]) !== JSON.stringify(storedSecrets[k]));
     await insertAuditEvent({
       tx,
-      event: auditEvent(request.actor, "rotator.updated", rotator, { from: { name: existing.name, inputs: existing.inputs }, to: { name: request.name, inputs: publicInputs }, secretsChanged: changedSecrets }),
+      event: auditEvent(request.actor, "rotator.updated", rotator, {
+        from: { name: existing.name, inputs: existing.inputs, loginProviderId: existing.loginProviderId, connectorId: existing.connectorId },
+        to: { name: request.name, inputs: publicInputs, loginProviderId: rotator.loginProviderId, connectorId: rotator.connectorId },
+        secretsChanged: changedSecrets,
+      }),
     });
     return rotator;
   });
@@ -137,20 +187,57 @@ export async function deleteRotator(app: AppContext, request: { actor: Actor; ro
 }
 
 /** Checks the managing credentials and the target with the given inputs; changes nothing. */
-export async function testRotatorConnection(app: AppContext, request: { type: RotatorType; inputs: unknown; rotatorId?: string }) {
+export async function testRotatorConnection(
+  app: AppContext,
+  request: {
+    type: RotatorType;
+    inputs: unknown;
+    rotatorId?: string;
+    /** Test through this login / connector (undefined: the stored rotator's choice; null: none). */
+    loginProviderId?: string | null;
+    connectorId?: string | null;
+    /** For a rotator not saved yet: fills the login's subject template like its rotations will. */
+    environmentId?: string;
+    name?: string;
+  },
+) {
   const definition = getRotatorDefinition(request.type);
   let raw = request.inputs as Record<string, unknown>;
-  if (request.rotatorId) {
-    const existing = await getRotatorById({ db: app.db, id: request.rotatorId });
-    if (existing) raw = keepUnchangedSecrets(raw, decryptSecretInputs(app.keyring, existing), definition.secretInputPaths);
+  const existing = request.rotatorId ? await getRotatorById({ db: app.db, id: request.rotatorId }) : undefined;
+  if (existing) {
+    const usesLogin = Boolean(request.loginProviderId !== undefined ? request.loginProviderId : existing.loginProviderId);
+    raw = keepUnchangedSecrets(raw, withoutReplacedLogin(existing.type, usesLogin, raw, decryptSecretInputs(app.keyring, existing)), definition.secretInputPaths);
   }
   const inputs = parseInputs(request.type, raw);
   const secrets = secretStrings(splitSecretInputs(inputs, definition.secretInputPaths).secrets);
+  const binding = {
+    type: request.type,
+    loginProviderId: request.loginProviderId !== undefined ? request.loginProviderId : (existing?.loginProviderId ?? null),
+    connectorId: request.connectorId !== undefined ? request.connectorId : (existing?.connectorId ?? null),
+  };
+  checkBinding(binding);
+  const environmentId = existing?.environmentId ?? request.environmentId;
+  const environment = environmentId ? await getEnvironmentById({ db: app.db, id: environmentId }) : undefined;
+  const resolved = await resolveRotatorContext(app, {
+    ...binding,
+    environmentName: environment?.name ?? "(test)",
+    rotatorName: existing?.name ?? (request.name || "(test)"),
+  });
+  secrets.push(...resolved.secrets);
   try {
-    return await definition.testConnection({ inputs, context: { checkpoint: async () => undefined } });
+    return await definition.testConnection({ inputs, context: { ...resolved.context, checkpoint: async () => undefined } });
   } catch (error) {
     targetError(error, secrets, "Connection test failed");
   }
+}
+
+/**
+ * aws-iam: when a login provider replaces the static keys (the new inputs carry no `login`), the stored static
+ * secrets must not be merged back in, or they would revive a half `login` object.
+ */
+function withoutReplacedLogin(type: RotatorType, usesLoginProvider: boolean, nextInputs: unknown, stored: Record<string, unknown>): Record<string, unknown> {
+  if (type !== "aws-iam" || !usesLoginProvider || (nextInputs as { login?: unknown } | null)?.login !== undefined) return stored;
+  return Object.fromEntries(Object.entries(stored).filter(([path]) => !path.startsWith("login.")));
 }
 
 /** Returns one credential in full, for an operator or admin who asked for it on purpose; audited. */

@@ -8,6 +8,7 @@ import { ConfigError, env } from "../env";
 import { getAppContext } from "./context";
 import { issueSetupTokenIfNeeded } from "./setup";
 import { logError, logInfo } from "../log";
+import { startServerScheduler } from "../scheduler/server";
 
 export async function startRotor(): Promise<void> {
   try {
@@ -19,6 +20,8 @@ export async function startRotor(): Promise<void> {
       // The token is printed on purpose: the log of the process is the trusted channel to the installer.
       console.log(`\n[rotor] No users yet. Create the first admin at:\n\n    ${setupUrl}\n`);
     }
+    // Schedules, retries and notifications (issue 5): the in-process scheduler, unless ROTOR_SCHEDULER=off.
+    await startServerScheduler();
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`\n${error.message}\n`);

@@ -15,18 +15,26 @@ export const importStateSchema = z
   .object({ current: credentialSchema.nullable().optional(), previous: credentialSchema.nullable().optional() })
   .optional();
 
+/** aws-iam: the AWS login provider; postgres/mysql: the connector. null = none (static keys / direct). */
+const bindingFields = {
+  loginProviderId: z.uuid().nullable().optional(),
+  connectorId: z.uuid().nullable().optional(),
+};
+
 export const createRotatorSchema = z.object({
   environmentId: z.uuid(),
   name: rotatorNameSchema,
   type: z.enum(ROTATOR_TYPES),
   inputs: z.record(z.string(), z.unknown()),
   importState: importStateSchema,
+  ...bindingFields,
 });
 
 export const updateRotatorSchema = z.object({
   rotatorId: z.uuid(),
   name: rotatorNameSchema,
   inputs: z.record(z.string(), z.unknown()),
+  ...bindingFields,
 });
 
 export const testConnectionSchema = z.object({
@@ -34,6 +42,10 @@ export const testConnectionSchema = z.object({
   inputs: z.record(z.string(), z.unknown()),
   /** When editing, empty secret fields mean "the stored value". */
   rotatorId: z.uuid().optional(),
+  ...bindingFields,
+  /** A new rotator's environment and name (they fill an OIDC login's subject, as its rotations will). */
+  environmentId: z.uuid().optional(),
+  name: z.string().trim().max(100).optional(),
 });
 
 export const rotatorIdSchema = z.object({ rotatorId: z.uuid() });

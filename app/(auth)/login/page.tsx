@@ -8,6 +8,7 @@ import { getCurrentUser } from "@/lib/auth/session";
 export const metadata = { title: "Sign in" };
 
 const MESSAGES: Record<string, string> = {
+  created: "The admin account is ready. Sign in with it.",
   session: "Your session is no longer valid (expired, signed out elsewhere, or changed by an admin). Sign in again.",
   AccessDenied: "Single sign-on was refused: your account is disabled, or its email belongs to a local account. Ask an admin.",
   Configuration: "Sign-in is misconfigured on the server. An admin can check the server log.",
@@ -18,7 +19,9 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
   await connection();
   if (await getCurrentUser()) redirect("/");
   const params = await searchParams;
-  const notice = MESSAGES[params.reason ?? ""] ?? (params.error ? MESSAGES[params.error] ?? "Sign-in failed. Try again." : undefined);
+  const notice =
+    MESSAGES[params.reason ?? ""] ??
+    (params.error ? MESSAGES[params.error] ?? "Sign-in failed. Try again." : params.created ? MESSAGES.created : undefined);
   const oidc = env().oidc;
   return (
     <div className="center-page">

@@ -24,6 +24,8 @@ export const createRotatorAction = authorizedAction({ name: "rotator.create", ro
     type: input.type,
     inputs: input.inputs,
     importState: input.importState ? { current: input.importState.current ?? null, previous: input.importState.previous ?? null } : undefined,
+    loginProviderId: input.loginProviderId,
+    connectorId: input.connectorId,
   });
   return { ok: true as const, data: { id: rotator.id }, message: "Rotator created." };
 });

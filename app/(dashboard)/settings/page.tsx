@@ -1,3 +1,4 @@
+import Link from "next/link";
 import { connection } from "next/server";
 import { requirePageUser } from "@/lib/auth/session";
 import { getAppContext } from "@/lib/services/context";
@@ -15,6 +16,8 @@ export default async function SettingsPage() {
   return (
     <>
       <h1>Settings</h1>
+      {/* Notifications (issue 5) */}
+      <p><Link href="/settings/webhooks">Webhooks</Link> <span className="muted">— notifications of failed, overdue and recovered rotations</span></p>
       <h2>Users</h2>
       <table aria-label="Users">
         <thead>

@@ -98,8 +98,12 @@ export interface VerifyLoginRequest {
 /**
  * `ok: false` means the server answered and refused this login (wrong password, unknown user, account
  * mismatch): a normal outcome the caller decides about. Anything else (unreachable, TLS) throws.
+ *
+ * `skipped` (with `ok: true`) means the connector cannot log in as the user at all (a Pulumi ESC-compatible
+ * connector only changes passwords): nothing was proven, and the reason says so. Callers must not treat it as
+ * proof that a password works; the two-user rotator surfaces it in the run's verify step.
  */
-export type VerifyLoginResponse = { ok: true } | { ok: false; reason: string };
+export type VerifyLoginResponse = { ok: true; skipped?: string } | { ok: false; reason: string };
 
 export interface DatabaseConnector {
   /** Log in as the managing user and inspect the users. Changes nothing. */

@@ -140,7 +140,7 @@ export function createTwoUserRotator<I extends SqlRotatorInputs>(options: TwoUse
       checkUsername(inputs, parsed.username, "The credential");
       const result = await login(inputs, parsed, context);
       if (!result.ok) throw new RotatorError("auth:verify-failed", `The credential does not work: ${result.reason}`);
-      return { ok: true };
+      return result.skipped ? { ok: true, skipped: result.skipped } : { ok: true };
     },
 
     async prepare({ inputs, state }) {
@@ -164,7 +164,8 @@ export function createTwoUserRotator<I extends SqlRotatorInputs>(options: TwoUse
       const user = targetUser(inputs, dialect, credential.username);
       // Idempotent resume: a previous attempt may have set this password and then crashed before recording it.
       const already = await login(inputs, credential, context);
-      if (already.ok) {
+      // A skipped check (connector that cannot log in) proves nothing: set the password (idempotent).
+      if (already.ok && !already.skipped) {
         context.log?.("password already set; skipping ALTER", { username: credential.username, dialect });
       } else {
         await connectorOf(context).setPassword({
@@ -187,7 +188,7 @@ export function createTwoUserRotator<I extends SqlRotatorInputs>(options: TwoUse
           await sleepFor(VERIFY_DELAYS_MS[attempt - 1]!, context);
         }
         const result = await login(inputs, parsed, context);
-        if (result.ok) return { ok: true };
+        if (result.ok) return result.skipped ? { ok: true, skipped: result.skipped } : { ok: true };
         reason = result.reason;
       }
       throw new RotatorError("auth:verify-failed", `The new password of ${describe(inputs, parsed.username)} does not work: ${reason}`);

@@ -32,6 +32,12 @@ export { memberList, required } from "./protocol";
 export type { FakePolicy, FakePrincipal, KeyStatus } from "./store";
 export { FakeAwsStore } from "./store";
 export { el, list, node, escapeXml } from "./xml";
+// Extensions installed on a started fake (issue 4): STS AssumeRoleWithWebIdentity with IAM OIDC providers and
+// roles, and Lambda (Invoke, Get/UpdateFunctionConfiguration) running in-process handlers.
+export { installWebIdentity } from "./web-identity";
+export type { FakeOidcProvider, FakeRole, TrustPolicy, WebIdentityAdmin, WebIdentityExchangeRecord } from "./web-identity";
+export { installLambda } from "./lambda";
+export type { FakeLambdaContext, FakeLambdaFunction, FakeLambdaHandler, FakeLambdaInvocation, LambdaAdmin, RegisterFunctionOptions } from "./lambda";
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -109,7 +115,8 @@ export async function startFakeAws(options: StartFakeAwsOptions = {}): Promise<F
       } catch (error) {
         const e = error instanceof FakeAwsError ? error : new FakeAwsError("ServiceException", String(error), 500);
         res.writeHead(e.status, { "content-type": "application/json", "x-amzn-requestid": requestId, "x-amzn-errortype": e.code });
-        res.end(JSON.stringify({ Type: e.type, message: e.message }));
+        // restJson services (Lambda) say "User"/"Service" where awsQuery says "Sender"/"Receiver".
+        res.end(JSON.stringify({ Type: e.type === "Sender" ? "User" : "Service", message: e.message }));
         record({ service: route.signingName ?? "raw", action: `${route.method} ${path}`, status: e.status, errorCode: e.code });
       }
       return;
@@ -152,7 +159,7 @@ export async function startFakeAws(options: StartFakeAwsOptions = {}): Promise<F
         caller = who.principal;
         accessKeyId = who.accessKeyId;
       }
-      const result = entry.handler({
+      const result = await entry.handler({
         params,
         caller,
         store,

@@ -13,8 +13,11 @@ export interface QueryActionContext {
   authorize(action: string, resource: string): void;
 }
 
-/** Returns the inner XML of `<ActionResult>`, or `null` for actions whose response has no result element. */
-export type QueryActionHandler = (ctx: QueryActionContext) => string | null;
+/**
+ * Returns the inner XML of `<ActionResult>`, or `null` for actions whose response has no result element.
+ * May be async (e.g. AssumeRoleWithWebIdentity fetches the issuer's JWKS over HTTP).
+ */
+export type QueryActionHandler = (ctx: QueryActionContext) => string | null | Promise<string | null>;
 
 export interface QueryActionOptions {
   /** Accept requests without a signature (STS AssumeRoleWithWebIdentity is called unsigned). */

@@ -12,6 +12,9 @@ import { StatusBadge } from "@/components/ui/status-badge";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Time } from "@/components/ui/time";
 import { RotateEnvironmentButton } from "./rotate-environment-button";
+// Schedules (issue 5)
+import { ScheduleSection } from "@/components/schedule-editor/schedule-section";
+import { loadScheduleCoverage } from "@/lib/services/schedules";
 import { DeleteEnvironmentForm, DeleteValueButton, RenameEnvironmentForm, SetValueForm } from "./environment-forms";
 
 export const metadata = { title: "Environment" };
@@ -35,6 +38,7 @@ export default async function EnvironmentPage({ params }: { params: Promise<{ en
     listEnvironmentRevisions({ db, environmentId, limit: 20 }),
   ]);
   const runs = new Map((await listRunsByIds({ db, ids: rotators.flatMap((r) => (r.lastRunId ? [r.lastRunId] : [])) })).map((r) => [r.id, r]));
+  const coverage = await loadScheduleCoverage({ db, rotators }); // schedules (issue 5)
   const canOperate = hasRole(user.role, "operator");
   return (
     <>
@@ -67,7 +71,7 @@ export default async function EnvironmentPage({ params }: { params: Promise<{ en
                   <td><Link href={`/rotators/${r.id}`}>{r.name}</Link></td>
                   <td className="mono">{r.type}</td>
                   <td>
-                    <StatusBadge status={rotatorStatus(r)} />
+                    <StatusBadge status={rotatorStatus(r, undefined, coverage.get(r.id))} />
                     {r.lastError && <div className="field-error">{r.lastError}</div>}
                   </td>
                   <td>{summary(state.current)}</td>
@@ -86,6 +90,9 @@ export default async function EnvironmentPage({ params }: { params: Promise<{ en
           </tbody>
         </table>
       )}
+
+      {/* Schedule for every rotator of the environment (issue 5) */}
+      <ScheduleSection target={{ environmentId: environment.id }} canEdit={canOperate} subject={`every rotator in ${environment.name}`} />
 
       <h2>Values</h2>
       {values.length === 0 ? (

@@ -16,6 +16,9 @@ import { RunSteps } from "@/components/run-progress";
 import { CredentialView } from "./credential-view";
 import { RotateNow } from "./rotate-now";
 import { DeleteRotatorForm } from "./delete-rotator-form";
+// Schedules (issue 5)
+import { ScheduleSection } from "@/components/schedule-editor/schedule-section";
+import { loadScheduleCoverage } from "@/lib/services/schedules";
 
 export const metadata = { title: "Rotator" };
 
@@ -27,9 +30,10 @@ export default async function RotatorPage({ params }: { params: Promise<{ rotato
   const { db } = await getAppContext();
   const rotator = await getRotatorById({ db, id: rotatorId });
   if (!rotator) notFound();
-  const [environment, { runs }] = await Promise.all([
+  const [environment, { runs }, coverage] = await Promise.all([
     getEnvironmentById({ db, id: rotator.environmentId }),
     listRuns({ db, filter: { rotatorId: rotator.id }, limit: 10 }),
+    loadScheduleCoverage({ db, rotators: [rotator] }), // schedules (issue 5): retrying/overdue/paused/unscheduled
   ]);
   const runViews = await Promise.all(runs.map(async (r) => toRunView(r, await listStepsByRun({ db, runId: r.id }))));
   const definition = getRotatorDefinition(rotator.type);
@@ -45,7 +49,7 @@ export default async function RotatorPage({ params }: { params: Promise<{ rotato
         <div>
           <h1>{rotator.name}</h1>
           <p>
-            <span className="mono">{rotator.type}</span> · <StatusBadge status={rotatorStatus(rotator)} /> · last rotated <Time value={rotator.lastRotatedAt} />
+            <span className="mono">{rotator.type}</span> · <StatusBadge status={rotatorStatus(rotator, undefined, coverage.get(rotator.id))} /> · last rotated <Time value={rotator.lastRotatedAt} />
           </p>
           {rotator.lastError && <p className="alert alert-error" role="alert">Last error: {rotator.lastError}</p>}
         </div>
@@ -67,6 +71,9 @@ export default async function RotatorPage({ params }: { params: Promise<{ rotato
           <CredentialView rotatorId={rotator.id} which="previous" summary={summary.previous ?? null} secretKeys={secretKeys} canReveal={canOperate} />
         </section>
       </div>
+
+      {/* Schedule (issue 5) */}
+      <ScheduleSection target={{ rotatorId: rotator.id }} canEdit={canOperate} subject="this rotator" />
 
       <h2>Configuration</h2>
       <pre className="card mono" aria-label="Inputs">{JSON.stringify(rotator.inputs, null, 2)}</pre>

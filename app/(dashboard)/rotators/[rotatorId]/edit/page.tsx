@@ -5,6 +5,8 @@ import { requirePageUser } from "@/lib/auth/session";
 import { getAppContext } from "@/lib/services/context";
 import { getRotatorById } from "@/lib/db/queries/rotators";
 import { RotatorForm } from "@/components/rotator-form/rotator-form";
+import { listLoginChoices } from "@/lib/services/login-providers";
+import { listConnectorChoices } from "@/lib/services/connectors";
 
 export const metadata = { title: "Edit rotator" };
 
@@ -16,13 +18,18 @@ export default async function EditRotatorPage({ params }: { params: Promise<{ ro
   const { db } = await getAppContext();
   const rotator = await getRotatorById({ db, id: rotatorId });
   if (!rotator) notFound();
+  const [loginProviders, connectors] = await Promise.all([listLoginChoices({ db }), listConnectorChoices({ db })]);
   return (
     <>
       <p className="muted"><Link href={`/rotators/${rotator.id}`}>{rotator.name}</Link> /</p>
       <h1>Edit {rotator.name}</h1>
       <div className="card" style={{ maxWidth: 560 }}>
         {/* Only the public inputs reach the browser; secret inputs stay on the server. */}
-        <RotatorForm type={rotator.type} mode={{ kind: "edit", rotatorId: rotator.id, name: rotator.name, inputs: rotator.inputs as Record<string, unknown> }} />
+        <RotatorForm
+          type={rotator.type}
+          mode={{ kind: "edit", rotatorId: rotator.id, name: rotator.name, inputs: rotator.inputs as Record<string, unknown> }}
+          bindings={{ loginProviders, connectors, current: { loginProviderId: rotator.loginProviderId, connectorId: rotator.connectorId } }}
+        />
       </div>
     </>
   );

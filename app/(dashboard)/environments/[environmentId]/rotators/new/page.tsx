@@ -7,6 +7,8 @@ import { getEnvironmentById } from "@/lib/db/queries/environments";
 import { ROTATOR_TYPES, type RotatorType } from "@/lib/rotators/types";
 import { ROTATOR_TYPE_LABELS } from "@/lib/rotators/input-schemas";
 import { RotatorForm } from "@/components/rotator-form/rotator-form";
+import { listLoginChoices } from "@/lib/services/login-providers";
+import { listConnectorChoices } from "@/lib/services/connectors";
 
 export const metadata = { title: "New rotator" };
 
@@ -20,6 +22,8 @@ export default async function NewRotatorPage({ params, searchParams }: { params:
   const environment = await getEnvironmentById({ db, id: environmentId });
   if (!environment) notFound();
   const chosen = (ROTATOR_TYPES as readonly string[]).includes(type ?? "") ? (type as RotatorType) : undefined;
+  // Login providers (aws-iam) and connectors (postgres/mysql) the new rotator may use.
+  const [loginProviders, connectors] = await Promise.all([listLoginChoices({ db }), listConnectorChoices({ db })]);
   return (
     <>
       <p className="muted"><Link href={`/environments/${environment.id}`}>{environment.name}</Link> /</p>
@@ -33,7 +37,7 @@ export default async function NewRotatorPage({ params, searchParams }: { params:
       </nav>
       {chosen ? (
         <div className="card" style={{ maxWidth: 560 }}>
-          <RotatorForm key={chosen} type={chosen} mode={{ kind: "create", environmentId: environment.id }} />
+          <RotatorForm key={chosen} type={chosen} mode={{ kind: "create", environmentId: environment.id }} bindings={{ loginProviders, connectors }} />
         </div>
       ) : (
         <p className="muted">Choose what to rotate.</p>

@@ -1,0 +1,36 @@
+/**
+ * Health probes, no sign-in needed and nothing secret in the answer:
+ *   GET /api/health               liveness: 200 while the process serves requests
+ *   GET /api/health?probe=ready   readiness: 200 when the store answers (and migrations ran), else 503
+ * Both report the store and the in-process scheduler; errors are named, never detailed (no connection
+ * strings, no driver messages).
+ */
+import { NextResponse } from "next/server";
+import { getStore, pingDb } from "@/lib/db/client";
+import { getProcessScheduler } from "@/lib/scheduler/server";
+
+export const dynamic = "force-dynamic";
+
+async function storeState(): Promise<"ok" | "unavailable"> {
+  try {
+    const store = await Promise.race([
+      getStore(),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error("timeout")), 5_000)),
+    ]);
+    await pingDb(store.db);
+    return "ok";
+  } catch {
+    return "unavailable";
+  }
+}
+
+export async function GET(request: Request) {
+  const ready = new URL(request.url).searchParams.get("probe") === "ready";
+  const store = await storeState();
+  const scheduler = getProcessScheduler();
+  const body = {
+    status: ready ? (store === "ok" ? "ready" : "not ready") : "alive",
+    checks: { store, scheduler: scheduler ? (scheduler.started ? "running" : "stopping") : "off" },
+  };
+  return NextResponse.json(body, { status: ready && store !== "ok" ? 503 : 200, headers: { "cache-control": "no-store" } });
+}
