@@ -1,4 +1,5 @@
 "use client";
+import { CheckButton } from "@/components/ui/check-button";
 /** Forms of the Connectors pages. The signing secret appears once, right after it is generated. */
 import { useActionState, useState, useTransition } from "react";
 import Link from "next/link";
@@ -90,40 +91,7 @@ export function ConnectorForm({ mode, logins }: { mode: ConnectorFormMode; login
 }
 
 export function TestConnectorButton({ connectorId }: { connectorId: string }) {
-  const [result, setResult] = useState<{ ok: boolean; text: string; details?: string[] } | null>(null);
-  const [pending, startTransition] = useTransition();
-  return (
-    <div className="stack">
-      <div>
-        <button
-          type="button"
-          className="btn btn-primary"
-          disabled={pending}
-          onClick={() =>
-            startTransition(async () => {
-              setResult(null);
-              const r = await testConnectorAction(null, { connectorId });
-              setResult(r.ok ? { ok: true, text: r.message ?? "Connector works.", details: (r.data as { details: string[] }).details } : { ok: false, text: r.error });
-            })
-          }
-        >
-          {pending ? "Testing…" : "Test connector"}
-        </button>
-      </div>
-      {result && (
-        <div className={`alert ${result.ok ? "alert-ok" : "alert-error"}`} role={result.ok ? "status" : "alert"} data-testid="connector-test-result">
-          {result.text}
-          {result.details && (
-            <ul>
-              {result.details.map((d) => (
-                <li key={d}>{d}</li>
-              ))}
-            </ul>
-          )}
-        </div>
-      )}
-    </div>
-  );
+  return <CheckButton label="Test connector" okText="Connector works." testId="connector-test-result" run={() => testConnectorAction(null, { connectorId })} />;
 }
 
 export function RegenerateSecretButton({ connectorId }: { connectorId: string }) {

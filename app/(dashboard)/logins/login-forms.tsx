@@ -1,4 +1,5 @@
 "use client";
+import { CheckButton } from "@/components/ui/check-button";
 /**
  * Forms of the Logins pages. Field names are the flat ones lib/validation/login-providers.ts parses; on edit,
  * an empty secret field keeps the stored secret.
@@ -92,40 +93,7 @@ export function LoginForm({ mode }: { mode: LoginFormMode }) {
 }
 
 export function TestLoginButton({ loginProviderId }: { loginProviderId: string }) {
-  const [result, setResult] = useState<{ ok: boolean; text: string; details?: string[] } | null>(null);
-  const [pending, startTransition] = useTransition();
-  return (
-    <div className="stack">
-      <div>
-        <button
-          type="button"
-          className="btn btn-primary"
-          disabled={pending}
-          onClick={() =>
-            startTransition(async () => {
-              setResult(null);
-              const r = await testLoginAction(null, { loginProviderId });
-              setResult(r.ok ? { ok: true, text: r.message ?? "Login works.", details: (r.data as { details: string[] }).details } : { ok: false, text: r.error });
-            })
-          }
-        >
-          {pending ? "Testing…" : "Test login"}
-        </button>
-      </div>
-      {result && (
-        <div className={`alert ${result.ok ? "alert-ok" : "alert-error"}`} role={result.ok ? "status" : "alert"} data-testid="login-test-result">
-          {result.text}
-          {result.details && (
-            <ul>
-              {result.details.map((d) => (
-                <li key={d}>{d}</li>
-              ))}
-            </ul>
-          )}
-        </div>
-      )}
-    </div>
-  );
+  return <CheckButton label="Test login" okText="Login works." testId="login-test-result" run={() => testLoginAction(null, { loginProviderId })} />;
 }
 
 export function DeleteLoginForm({ loginProviderId, name }: { loginProviderId: string; name: string }) {
