@@ -53,13 +53,14 @@ export default async function RotatorPage({ params }: { params: Promise<{ rotato
           </p>
           {rotator.lastError && <p className="alert alert-error" role="alert">Last error: {rotator.lastError}</p>}
         </div>
-        {canOperate && (
-          <div className="row">
-            <Link className="btn" href={`/rotators/${rotator.id}/edit`}>Edit</Link>
-            <RotateNow rotatorId={rotator.id} rotatorName={rotator.name} />
-          </div>
-        )}
+        {canOperate && <Link className="btn" href={`/rotators/${rotator.id}/edit`}>Edit</Link>}
       </div>
+      {/* Full width, so the live progress of a run has room below the button. */}
+      {canOperate && (
+        <div style={{ marginBottom: "1rem" }}>
+          <RotateNow rotatorId={rotator.id} rotatorName={rotator.name} />
+        </div>
+      )}
 
       <div className="row" style={{ alignItems: "stretch" }}>
         <section className="card" style={{ flex: 1 }} aria-label="Current credential">
