@@ -16,6 +16,18 @@ export interface FieldSpec {
   defaultValue?: string | boolean;
 }
 
+/** How new secrets are generated (lib/rotators/password/rules.ts); the defaults avoid characters that break
+ *  connection strings, URLs and shells. */
+const passwordRuleFields = (prefix: string): FieldSpec[] => [
+  { path: `${prefix}.length`, label: "Password length", kind: "number", defaultValue: "32" },
+  { path: `${prefix}.lowercase`, label: "Lowercase letters", kind: "checkbox", defaultValue: true },
+  { path: `${prefix}.uppercase`, label: "Uppercase letters", kind: "checkbox", defaultValue: true },
+  { path: `${prefix}.digits`, label: "Digits", kind: "checkbox", defaultValue: true },
+  { path: `${prefix}.symbols`, label: "Symbols", kind: "checkbox", defaultValue: true },
+  { path: `${prefix}.minSymbols`, label: "At least this many symbols", kind: "number", defaultValue: "1" },
+  { path: `${prefix}.specials`, label: "Allowed symbols", kind: "text", defaultValue: "-_.,=", hint: "Add quotes, @, :, / or % only if every consumer escapes them" },
+];
+
 const sqlFields = (defaultPort: string): FieldSpec[] => [
   { path: "host", label: "Host", kind: "text", placeholder: "db.internal" },
   { path: "port", label: "Port", kind: "number", defaultValue: defaultPort },
@@ -26,6 +38,7 @@ const sqlFields = (defaultPort: string): FieldSpec[] => [
   { path: "managing.password", label: "Managing password", kind: "password" },
   { path: "username1", label: "User 1", kind: "text" },
   { path: "username2", label: "User 2", kind: "text" },
+  ...passwordRuleFields("passwordRules"),
 ];
 
 export const FIELDS: Record<RotatorType, FieldSpec[]> = {
@@ -39,10 +52,7 @@ export const FIELDS: Record<RotatorType, FieldSpec[]> = {
     { path: "login.secretAccessKey", label: "Managing secret access key", kind: "password" },
     { path: "verifyTimeoutSeconds", label: "Wait for AWS to accept a new key (seconds)", kind: "number", defaultValue: "60" },
   ],
-  password: [
-    { path: "passwordRules.length", label: "Length", kind: "number", defaultValue: "32" },
-    { path: "passwordRules.symbols", label: "Include symbols", kind: "checkbox", defaultValue: true },
-  ],
+  password: passwordRuleFields("passwordRules"),
 };
 
 /** Fields to import an existing credential as `current` (so the first rotation does not reset it). */

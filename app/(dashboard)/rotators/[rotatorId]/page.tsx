@@ -6,6 +6,8 @@ import { hasRole } from "@/lib/auth/roles";
 import { getAppContext } from "@/lib/services/context";
 import { getRotatorById } from "@/lib/db/queries/rotators";
 import { getEnvironmentById } from "@/lib/db/queries/environments";
+import { getLoginProviderById } from "@/lib/db/queries/login-providers";
+import { getConnectorById } from "@/lib/db/queries/connectors";
 import { listRuns, listStepsByRun } from "@/lib/db/queries/runs";
 import { getRotatorDefinition } from "@/lib/rotators/registry";
 import { rotatorStatus } from "@/lib/services/rotator-status";
@@ -30,10 +32,12 @@ export default async function RotatorPage({ params }: { params: Promise<{ rotato
   const { db } = await getAppContext();
   const rotator = await getRotatorById({ db, id: rotatorId });
   if (!rotator) notFound();
-  const [environment, { runs }, coverage] = await Promise.all([
+  const [environment, { runs }, coverage, login, connector] = await Promise.all([
     getEnvironmentById({ db, id: rotator.environmentId }),
     listRuns({ db, filter: { rotatorId: rotator.id }, limit: 10 }),
-    loadScheduleCoverage({ db, rotators: [rotator] }), // schedules (issue 5): retrying/overdue/paused/unscheduled
+    loadScheduleCoverage({ db, rotators: [rotator] }), // retrying/overdue/paused/unscheduled
+    rotator.loginProviderId ? getLoginProviderById({ db, id: rotator.loginProviderId }) : undefined,
+    rotator.connectorId ? getConnectorById({ db, id: rotator.connectorId }) : undefined,
   ]);
   const runViews = await Promise.all(runs.map(async (r) => toRunView(r, await listStepsByRun({ db, runId: r.id }))));
   const definition = getRotatorDefinition(rotator.type);
@@ -77,6 +81,14 @@ export default async function RotatorPage({ params }: { params: Promise<{ rotato
       <ScheduleSection target={{ rotatorId: rotator.id }} canEdit={canOperate} subject="this rotator" />
 
       <h2>Configuration</h2>
+      <p data-testid="rotator-reach">
+        {rotator.type === "postgres" || rotator.type === "mysql" ? (
+          connector ? <>Reaches the database through connector <Link href={`/connectors/${connector.id}`}>{connector.name}</Link>.</> : <>Connects to the database directly.</>
+        ) : null}
+        {rotator.type === "aws-iam" ? (
+          login ? <>Signs in to AWS with login <Link href={`/logins/${login.id}`}>{login.name}</Link> ({login.kind}).</> : <>Signs in to AWS with the static keys in its configuration.</>
+        ) : null}
+      </p>
       <pre className="card mono" aria-label="Inputs">{JSON.stringify(rotator.inputs, null, 2)}</pre>
 
       <h2>Run history</h2>
