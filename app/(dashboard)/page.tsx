@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { RunsTable } from "@/components/runs-table";
 import { connection } from "next/server";
 import { requirePageUser } from "@/lib/auth/session";
 import { hasRole } from "@/lib/auth/roles";
@@ -111,24 +112,7 @@ export default async function OverviewPage() {
       {overview.recentRuns.length === 0 ? (
         <p className="muted">No runs yet.</p>
       ) : (
-        <table aria-label="Recent runs">
-          <thead>
-            <tr><th>Started</th><th>Rotator</th><th>Environment</th><th>Trigger</th><th>By</th><th>Status</th><th>Error</th></tr>
-          </thead>
-          <tbody>
-            {overview.recentRuns.map((r) => (
-              <tr key={r.id}>
-                <td><Time value={r.startedAt} /></td>
-                <td>{r.rotatorId ? <Link href={`/rotators/${r.rotatorId}`}>{r.rotatorName}</Link> : r.rotatorName}</td>
-                <td>{r.environmentName}</td>
-                <td>{r.trigger}</td>
-                <td>{r.actorLabel}</td>
-                <td><StatusBadge status={r.status} /></td>
-                <td className="field-error">{r.errorMessage}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <RunsTable runs={overview.recentRuns} label="Recent runs" />
       )}
       <p><Link href="/history">All runs</Link></p>
     </>

@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { RunsTable } from "@/components/runs-table";
 import { connection } from "next/server";
 import { requirePageUser } from "@/lib/auth/session";
 import { getAppContext } from "@/lib/services/context";
@@ -7,8 +8,6 @@ import { listEnvironmentsWithCounts } from "@/lib/db/queries/environments";
 import { historyQuerySchema } from "@/lib/validation/history";
 import { ROTATOR_TYPES } from "@/lib/rotators/types";
 import { EmptyState } from "@/components/ui/empty-state";
-import { StatusBadge } from "@/components/ui/status-badge";
-import { Time } from "@/components/ui/time";
 
 export const metadata = { title: "History" };
 const PAGE_SIZE = 50;
@@ -57,25 +56,7 @@ export default async function HistoryPage({ searchParams }: { searchParams: Prom
       {runs.length === 0 ? (
         <EmptyState title="No rotation runs"><p>Every rotation, manual or scheduled, is listed here with its steps and result.</p></EmptyState>
       ) : (
-        <table aria-label="Runs">
-          <thead>
-            <tr><th>Started</th><th>Environment</th><th>Rotator</th><th>Type</th><th>Trigger</th><th>By</th><th>Status</th><th>Error</th></tr>
-          </thead>
-          <tbody>
-            {runs.map((r) => (
-              <tr key={r.id}>
-                <td><Time value={r.startedAt} /></td>
-                <td>{r.environmentId ? <Link href={`/environments/${r.environmentId}`}>{r.environmentName}</Link> : r.environmentName}</td>
-                <td>{r.rotatorId ? <Link href={`/rotators/${r.rotatorId}`}>{r.rotatorName}</Link> : r.rotatorName}</td>
-                <td className="mono">{r.rotatorType}</td>
-                <td>{r.trigger}</td>
-                <td>{r.actorLabel}</td>
-                <td><StatusBadge status={r.status} /></td>
-                <td className="field-error">{r.errorMessage}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <RunsTable runs={runs} label="Runs" />
       )}
       <div className="row" style={{ marginTop: "1rem" }}>
         {query.after && <Link className="btn" href={`/history?${filterParams}`}>Newest</Link>}
