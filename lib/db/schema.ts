@@ -228,6 +228,8 @@ export const schedules = pgTable(
 export const RUN_STATUSES = ["pending", "running", "succeeded", "failed"] as const;
 export const RUN_TRIGGERS = ["user", "schedule", "retry", "api"] as const;
 
+// Index columns are `DESC NULLS FIRST` because that is what `ORDER BY x DESC` means in PostgreSQL; an index
+// built `DESC NULLS LAST` (drizzle's default) cannot serve the history and audit pages' ordering.
 export const rotationRuns = pgTable(
   "rotation_runs",
   {
@@ -258,10 +260,11 @@ export const rotationRuns = pgTable(
   },
   (t) => [
     index("rotation_runs_unnotified_idx").on(t.finishedAt).where(sql`${t.notifiedAt} is null`),
-    index("rotation_runs_rotator_idx").on(t.rotatorId, t.startedAt.desc(), t.id.desc()),
-    index("rotation_runs_started_idx").on(t.startedAt.desc(), t.id.desc()),
-    index("rotation_runs_env_idx").on(t.environmentId, t.startedAt.desc()),
-    index("rotation_runs_status_idx").on(t.status, t.startedAt.desc()),
+    index("rotation_runs_rotator_idx").on(t.rotatorId, t.startedAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
+    index("rotation_runs_started_idx").on(t.startedAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
+    index("rotation_runs_env_idx").on(t.environmentId, t.startedAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
+    index("rotation_runs_status_idx").on(t.status, t.startedAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
+    index("rotation_runs_type_idx").on(t.rotatorType, t.startedAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
     index("rotation_runs_batch_idx").on(t.batchId),
   ],
 );
@@ -331,8 +334,8 @@ export const webhookDeliveries = pgTable(
   },
   (t) => [
     index("webhook_deliveries_due_idx").on(t.status, t.nextAttemptAt),
-    index("webhook_deliveries_webhook_idx").on(t.webhookId, t.createdAt.desc()),
-    index("webhook_deliveries_created_idx").on(t.createdAt.desc()),
+    index("webhook_deliveries_webhook_idx").on(t.webhookId, t.createdAt.desc().nullsFirst()),
+    index("webhook_deliveries_created_idx").on(t.createdAt.desc().nullsFirst()),
   ],
 );
 
@@ -358,10 +361,10 @@ export const auditEvents = pgTable(
     hash: text("hash").notNull(),
   },
   (t) => [
-    index("audit_events_actor_idx").on(t.actorId, t.id.desc()),
-    index("audit_events_action_idx").on(t.action, t.id.desc()),
-    index("audit_events_target_idx").on(t.targetType, t.targetId, t.id.desc()),
-    index("audit_events_at_idx").on(t.at.desc()),
+    index("audit_events_actor_idx").on(t.actorId, t.id.desc().nullsFirst()),
+    index("audit_events_action_idx").on(t.action, t.id.desc().nullsFirst()),
+    index("audit_events_target_idx").on(t.targetType, t.targetId, t.id.desc().nullsFirst()),
+    index("audit_events_at_idx").on(t.at.desc().nullsFirst()),
   ],
 );
 
