@@ -42,13 +42,16 @@ function lockDataDir(dataDir: string): () => void {
     if (error instanceof ConfigError) throw error;
   }
   fs.writeFileSync(lockFile, String(process.pid), { mode: 0o600 });
-  return () => {
+  const unlock = () => {
     try {
       if (fs.readFileSync(lockFile, "utf8") === String(process.pid)) fs.unlinkSync(lockFile);
     } catch {
       // already gone
     }
   };
+  // Next.js ends the server with process.exit on SIGTERM/SIGINT: release the lock then too (synchronously).
+  process.once("exit", unlock);
+  return unlock;
 }
 
 function processIsAlive(pid: number): boolean {
