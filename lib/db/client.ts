@@ -43,6 +43,7 @@ function lockDataDir(dataDir: string): () => void {
   }
   fs.writeFileSync(lockFile, String(process.pid), { mode: 0o600 });
   const unlock = () => {
+    process.removeListener("exit", unlock);
     try {
       if (fs.readFileSync(lockFile, "utf8") === String(process.pid)) fs.unlinkSync(lockFile);
     } catch {
