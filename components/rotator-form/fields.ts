@@ -3,6 +3,7 @@
  * and validates it with the type's own schema (lib/rotators/input-schemas.ts).
  */
 import type { RotatorType } from "@/lib/rotators/types";
+import { getPath, setPath } from "@/lib/object-paths";
 
 export interface FieldSpec {
   path: string;
@@ -71,20 +72,6 @@ export const IMPORT_FIELDS: Record<RotatorType, FieldSpec[]> = {
   ],
   password: [{ path: "password", label: "Current value", kind: "password" }],
 };
-
-export function setPath(target: Record<string, unknown>, dotted: string, value: unknown) {
-  const keys = dotted.split(".");
-  let node = target;
-  for (const key of keys.slice(0, -1)) {
-    node[key] ??= {};
-    node = node[key] as Record<string, unknown>;
-  }
-  node[keys[keys.length - 1]] = value;
-}
-
-export function getPath(source: unknown, dotted: string): unknown {
-  return dotted.split(".").reduce<unknown>((node, key) => (node && typeof node === "object" ? (node as Record<string, unknown>)[key] : undefined), source);
-}
 
 /** Turns the flat form values into the inputs object the schema expects. Empty fields are left out. */
 export function buildInputs(fields: FieldSpec[], values: Record<string, string | boolean>): Record<string, unknown> {

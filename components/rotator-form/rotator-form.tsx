@@ -9,7 +9,8 @@ import { useRouter } from "next/navigation";
 import type { RotatorType } from "@/lib/rotators/types";
 import { INPUT_SCHEMAS, SECRET_INPUT_PATHS } from "@/lib/rotators/input-schemas";
 import { createRotatorAction, testConnectionAction, updateRotatorAction } from "@/app/(dashboard)/rotators/actions";
-import { FIELDS, IMPORT_FIELDS, buildInputs, initialValues, setPath, type FieldSpec } from "./fields";
+import { setPath } from "@/lib/object-paths";
+import { FIELDS, IMPORT_FIELDS, buildInputs, initialValues, type FieldSpec } from "./fields";
 
 type Mode = { kind: "create"; environmentId: string } | { kind: "edit"; rotatorId: string; name: string; inputs: Record<string, unknown> };
 

@@ -3,27 +3,9 @@
  * (`secretInputPaths`, dotted paths such as "managing.password"), and collecting secret strings so that
  * error messages can be scrubbed of them.
  */
+import { deletePath, getPath, setPath } from "../object-paths";
+
 type Json = Record<string, unknown>;
-
-function getPath(obj: Json, dotted: string): unknown {
-  return dotted.split(".").reduce<unknown>((node, key) => (node && typeof node === "object" ? (node as Json)[key] : undefined), obj);
-}
-
-function setPath(obj: Json, dotted: string, value: unknown): void {
-  const keys = dotted.split(".");
-  let node = obj;
-  for (const key of keys.slice(0, -1)) {
-    if (!node[key] || typeof node[key] !== "object") node[key] = {};
-    node = node[key] as Json;
-  }
-  node[keys[keys.length - 1]] = value;
-}
-
-function deletePath(obj: Json, dotted: string): void {
-  const keys = dotted.split(".");
-  const parent = getPath(obj, keys.slice(0, -1).join(".")) ?? (keys.length === 1 ? obj : undefined);
-  if (parent && typeof parent === "object") delete (parent as Json)[keys[keys.length - 1]];
-}
 
 export function splitSecretInputs(inputs: Json, paths: readonly string[]): { publicInputs: Json; secrets: Record<string, unknown> } {
   const publicInputs = structuredClone(inputs);
