@@ -35,12 +35,12 @@ export function isRotatorError(error: unknown): error is RotatorError {
 
 /**
  * Replace every occurrence of each secret in a text. Used on driver messages before they leave a rotator,
- * because drivers sometimes echo statements or connection strings back in their errors.
+ * because drivers sometimes echo statements or connection strings back in their errors. Longest first, so
+ * a secret that contains another is removed whole rather than leaving its remainder behind.
  */
 export function redactSecrets(text: string, secrets: readonly (string | undefined | null)[]): string {
+  const redactable = secrets.filter((s): s is string => Boolean(s && s.length >= 4)).sort((a, b) => b.length - a.length);
   let out = text;
-  for (const secret of secrets) {
-    if (secret && secret.length >= 4) out = out.split(secret).join("[redacted]");
-  }
+  for (const secret of redactable) out = out.split(secret).join("[redacted]");
   return out;
 }

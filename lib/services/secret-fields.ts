@@ -4,6 +4,7 @@
  * error messages can be scrubbed of them.
  */
 import { deletePath, getPath, setPath } from "../object-paths";
+import { redactSecrets } from "../rotators/errors";
 
 type Json = Record<string, unknown>;
 
@@ -47,9 +48,9 @@ export function secretStrings(...values: unknown[]): string[] {
 
 export const MAX_ERROR_LENGTH = 500;
 
-/** Removes every secret from a message and bounds its length, for storage and display. */
+/** Removes every secret (of 4 characters or more, as redactSecrets) from a message and bounds its length,
+ *  for storage and display. */
 export function scrubMessage(message: string, secrets: readonly string[]): string {
-  let out = message;
-  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) out = out.split(secret).join("[redacted]");
+  const out = redactSecrets(message, secrets);
   return out.length > MAX_ERROR_LENGTH ? `${out.slice(0, MAX_ERROR_LENGTH - 1)}…` : out;
 }
