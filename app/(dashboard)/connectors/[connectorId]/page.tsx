@@ -10,6 +10,7 @@ import type { OidcLoginConfig } from "@/lib/validation/login-providers";
 import { Time } from "@/components/ui/time";
 import { CopyBlock } from "../../logins/login-forms";
 import { ConnectorForm, DeleteConnectorForm, RegenerateSecretButton, TestConnectorButton } from "../connector-forms";
+import { isRowId } from "@/lib/validation/ids";
 
 export const metadata = { title: "Connector" };
 
@@ -17,7 +18,7 @@ export default async function ConnectorPage({ params }: { params: Promise<{ conn
   await connection();
   const user = await requirePageUser("viewer");
   const { connectorId } = await params;
-  if (!/^[0-9a-f-]{36}$/.test(connectorId)) notFound();
+  if (!isRowId(connectorId)) notFound();
   const app = await getAppContext();
   const connector = await getConnectorView(app, connectorId);
   if (!connector) notFound();

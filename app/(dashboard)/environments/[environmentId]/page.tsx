@@ -16,6 +16,7 @@ import { RotateEnvironmentButton } from "./rotate-environment-button";
 import { ScheduleSection } from "@/components/schedule-editor/schedule-section";
 import { loadScheduleCoverage } from "@/lib/services/schedules";
 import { DeleteEnvironmentForm, DeleteValueButton, RenameEnvironmentForm, SetValueForm } from "./environment-forms";
+import { isRowId } from "@/lib/validation/ids";
 
 export const metadata = { title: "Environment" };
 
@@ -28,7 +29,7 @@ export default async function EnvironmentPage({ params }: { params: Promise<{ en
   await connection();
   const user = await requirePageUser("viewer");
   const { environmentId } = await params;
-  if (!/^[0-9a-f-]{36}$/.test(environmentId)) notFound();
+  if (!isRowId(environmentId)) notFound();
   const { db } = await getAppContext();
   const environment = await getEnvironmentById({ db, id: environmentId });
   if (!environment) notFound();

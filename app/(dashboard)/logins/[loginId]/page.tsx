@@ -8,6 +8,7 @@ import { getLoginProviderView, loginSetup } from "@/lib/services/login-providers
 import type { OidcLoginConfig, StaticLoginConfig } from "@/lib/validation/login-providers";
 import { Time } from "@/components/ui/time";
 import { CopyBlock, DeleteLoginForm, LoginForm, TestLoginButton } from "../login-forms";
+import { isRowId } from "@/lib/validation/ids";
 
 export const metadata = { title: "Login" };
 
@@ -15,7 +16,7 @@ export default async function LoginPage({ params }: { params: Promise<{ loginId:
   await connection();
   const user = await requirePageUser("viewer");
   const { loginId } = await params;
-  if (!/^[0-9a-f-]{36}$/.test(loginId)) notFound();
+  if (!isRowId(loginId)) notFound();
   const login = await getLoginProviderView(await getAppContext(), loginId);
   if (!login) notFound();
   const isAdmin = hasRole(user.role, "admin");

@@ -21,6 +21,7 @@ import { DeleteRotatorForm } from "./delete-rotator-form";
 // Schedules (issue 5)
 import { ScheduleSection } from "@/components/schedule-editor/schedule-section";
 import { loadScheduleCoverage } from "@/lib/services/schedules";
+import { isRowId } from "@/lib/validation/ids";
 
 export const metadata = { title: "Rotator" };
 
@@ -28,7 +29,7 @@ export default async function RotatorPage({ params }: { params: Promise<{ rotato
   await connection();
   const user = await requirePageUser("viewer");
   const { rotatorId } = await params;
-  if (!/^[0-9a-f-]{36}$/.test(rotatorId)) notFound();
+  if (!isRowId(rotatorId)) notFound();
   const { db } = await getAppContext();
   const rotator = await getRotatorById({ db, id: rotatorId });
   if (!rotator) notFound();

@@ -8,6 +8,7 @@ import { StatusBadge } from "@/components/ui/status-badge";
 import { Time } from "@/components/ui/time";
 import { DELIVERY_LOG_DAYS } from "@/lib/notifications/notifier";
 import { WebhookForm, WebhookRowActions } from "./webhook-forms";
+import { isRowId } from "@/lib/validation/ids";
 
 export const metadata = { title: "Webhooks" };
 
@@ -16,7 +17,7 @@ export default async function WebhooksPage({ searchParams }: { searchParams: Pro
   await requirePageUser("admin", "webhooks page");
   const { webhook: webhookFilter } = await searchParams;
   const app = await getAppContext();
-  const filter = webhookFilter && /^[0-9a-f-]{36}$/.test(webhookFilter) ? webhookFilter : undefined;
+  const filter = isRowId(webhookFilter) ? webhookFilter : undefined;
   const [{ webhooks, environments }, deliveries] = await Promise.all([listWebhookViews(app), listDeliveryLog(app, { webhookId: filter, limit: 50 })]);
   const filtered = filter ? webhooks.find((w) => w.id === filter) : undefined;
 

@@ -2,9 +2,10 @@ import { NextResponse } from "next/server";
 import { authorizedRoute } from "@/lib/auth/route";
 import { listRunsByBatch } from "@/lib/db/queries/runs";
 import { toRunView } from "@/lib/services/run-view";
+import { isRowId } from "@/lib/validation/ids";
 
 // Per-rotator results of one "rotate the environment" request, for the live view.
 export const GET = authorizedRoute<{ batchId: string }>({ name: "batch.read", role: "viewer" }, async (_request, { db }, { batchId }) => {
-  const runs = /^[0-9a-f-]{36}$/.test(batchId) ? await listRunsByBatch({ db, batchId }) : [];
+  const runs = isRowId(batchId) ? await listRunsByBatch({ db, batchId }) : [];
   return NextResponse.json({ runs: runs.map((r) => toRunView(r)) }, { headers: { "cache-control": "no-store" } });
 });

@@ -3,10 +3,11 @@ import { authorizedRoute } from "@/lib/auth/route";
 import { getRunById, listStepsByRun } from "@/lib/db/queries/runs";
 import { AppError } from "@/lib/services/errors";
 import { toRunView } from "@/lib/services/run-view";
+import { isRowId } from "@/lib/validation/ids";
 
 // Run progress for the live view. Never includes the pending credential.
 export const GET = authorizedRoute<{ runId: string }>({ name: "run.read", role: "viewer" }, async (_request, { db }, { runId }) => {
-  const run = /^[0-9a-f-]{36}$/.test(runId) ? await getRunById({ db, id: runId }) : undefined;
+  const run = isRowId(runId) ? await getRunById({ db, id: runId }) : undefined;
   if (!run) throw new AppError("not-found", "No such run.");
   const steps = await listStepsByRun({ db, runId });
   return NextResponse.json(toRunView(run, steps), { headers: { "cache-control": "no-store" } });

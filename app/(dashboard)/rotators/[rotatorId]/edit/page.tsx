@@ -7,6 +7,7 @@ import { getRotatorById } from "@/lib/db/queries/rotators";
 import { RotatorForm } from "@/components/rotator-form/rotator-form";
 import { listLoginChoices } from "@/lib/services/login-providers";
 import { listConnectorChoices } from "@/lib/services/connectors";
+import { isRowId } from "@/lib/validation/ids";
 
 export const metadata = { title: "Edit rotator" };
 
@@ -14,7 +15,7 @@ export default async function EditRotatorPage({ params }: { params: Promise<{ ro
   await connection();
   await requirePageUser("operator", "edit rotator page");
   const { rotatorId } = await params;
-  if (!/^[0-9a-f-]{36}$/.test(rotatorId)) notFound();
+  if (!isRowId(rotatorId)) notFound();
   const { db } = await getAppContext();
   const rotator = await getRotatorById({ db, id: rotatorId });
   if (!rotator) notFound();

@@ -9,6 +9,7 @@ import { ROTATOR_TYPE_LABELS } from "@/lib/rotators/input-schemas";
 import { RotatorForm } from "@/components/rotator-form/rotator-form";
 import { listLoginChoices } from "@/lib/services/login-providers";
 import { listConnectorChoices } from "@/lib/services/connectors";
+import { isRowId } from "@/lib/validation/ids";
 
 export const metadata = { title: "New rotator" };
 
@@ -17,7 +18,7 @@ export default async function NewRotatorPage({ params, searchParams }: { params:
   await requirePageUser("operator", "new rotator page");
   const { environmentId } = await params;
   const { type } = await searchParams;
-  if (!/^[0-9a-f-]{36}$/.test(environmentId)) notFound();
+  if (!isRowId(environmentId)) notFound();
   const { db } = await getAppContext();
   const environment = await getEnvironmentById({ db, id: environmentId });
   if (!environment) notFound();
