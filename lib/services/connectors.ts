@@ -6,7 +6,7 @@ import "server-only";
  * is generated here, stored encrypted, and shown exactly once.
  */
 import { randomUUID } from "node:crypto";
-import type { AppContext, Actor } from "./context";
+import { byActor, type AppContext, type Actor } from "./context";
 import { AppError } from "./errors";
 import { isRotatorError } from "../rotators/errors";
 import { insertAuditEvent, recordAuditEvent } from "../db/queries/audit";
@@ -88,7 +88,7 @@ export function connectorGuide(view: ConnectorView, login: { roleArn?: string } 
 }
 
 function audit(actor: Actor, action: string, row: Pick<ConnectorRow, "id" | "name">, details: Record<string, unknown>, outcome: "success" | "failure" = "success") {
-  return { actorId: actor.id, actorLabel: actor.label, ip: actor.ip, action, outcome, targetType: "connector", targetId: row.id, targetLabel: row.name, details };
+  return { ...byActor(actor), action, outcome, targetType: "connector", targetId: row.id, targetLabel: row.name, details };
 }
 
 function parseConfig(form: Pick<ConnectorForm, "mode" | "functionArn" | "region">): ConnectorConfig {

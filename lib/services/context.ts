@@ -22,3 +22,8 @@ export interface Actor {
 }
 
 export const SYSTEM_ACTOR: Actor = { id: null, label: "system" };
+
+/** The "who" of an audit event, from the actor. */
+export function byActor(actor: Actor): { actorId: string | null; actorLabel: string; ip: string | null } {
+  return { actorId: actor.id, actorLabel: actor.label, ip: actor.ip ?? null };
+}

@@ -1,6 +1,6 @@
 import "server-only";
 /** Environments and their plain values. Every change makes a revision and an audit event in one transaction. */
-import type { AppContext, Actor } from "./context";
+import { byActor, type AppContext, type Actor } from "./context";
 import {
   deleteEnvironmentById,
   deleteEnvironmentValue,
@@ -17,9 +17,7 @@ import { recordRevision } from "./revisions";
 import { AppError } from "./errors";
 
 const audit = (actor: Actor, action: string, environment: { id: string; name: string }, details: Record<string, unknown> = {}) => ({
-  actorId: actor.id,
-  actorLabel: actor.label,
-  ip: actor.ip,
+  ...byActor(actor),
   action,
   targetType: "environment",
   targetId: environment.id,

@@ -6,7 +6,7 @@ import "server-only";
  * credentials live only in this process's memory, until shortly before they expire (lib/aws-login).
  */
 import { randomUUID } from "node:crypto";
-import type { AppContext, Actor } from "./context";
+import { byActor, type AppContext, type Actor } from "./context";
 import { AppError } from "./errors";
 import { env } from "../env";
 import { isRotatorError, RotatorError } from "../rotators/errors";
@@ -163,7 +163,7 @@ export async function listLoginChoices(app: Pick<AppContext, "db">) {
 }
 
 function audit(actor: Actor, action: string, row: Pick<LoginProviderRow, "id" | "name">, details: Record<string, unknown>, outcome: "success" | "failure" = "success") {
-  return { actorId: actor.id, actorLabel: actor.label, ip: actor.ip, action, outcome, targetType: "login_provider", targetId: row.id, targetLabel: row.name, details };
+  return { ...byActor(actor), action, outcome, targetType: "login_provider", targetId: row.id, targetLabel: row.name, details };
 }
 
 function configOrThrow(kind: LoginKind, form: Omit<LoginForm, "kind" | "name">) {
@@ -320,9 +320,7 @@ export async function rotateIssuerSigningKeys(app: AppContext, request: { actor:
   await recordAuditEvent({
     db: app.db,
     event: {
-      actorId: request.actor.id,
-      actorLabel: request.actor.label,
-      ip: request.actor.ip,
+      ...byActor(request.actor),
       action: "aws-login.issuer_keys_rotated",
       targetType: "oidc_issuer",
       targetLabel: issuerSettings().issuerUrl,

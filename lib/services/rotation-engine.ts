@@ -20,7 +20,7 @@ import "server-only";
  */
 import os from "node:os";
 import { randomUUID } from "node:crypto";
-import type { AppContext, Actor } from "./context";
+import { byActor, type AppContext, type Actor } from "./context";
 import type { RotationRun, RotatorRow } from "../db/schema";
 import { acquireRotatorLease, getRotatorById, releaseRotatorLease, renewRotatorLease, updateRotatorById } from "../db/queries/rotators";
 import { finishStep, getLastFinishedRunByRotator, getUnfinishedRunByRotator, insertRun, insertStep, updateRunById } from "../db/queries/runs";
@@ -277,9 +277,7 @@ async function executeRun(app: AppContext, job: RunJob): Promise<RunOutcome> {
         await insertAuditEvent({
           tx,
           event: {
-            actorId: job.actor.id,
-            actorLabel: job.actor.label,
-            ip: job.actor.ip,
+            ...byActor(job.actor),
             action: "rotation.succeeded",
             targetType: "rotator",
             targetId: rotator.id,
@@ -365,9 +363,7 @@ async function recordFailure(
       await insertAuditEvent({
         tx,
         event: {
-          actorId: job.actor.id,
-          actorLabel: job.actor.label,
-          ip: job.actor.ip,
+          ...byActor(job.actor),
           action: "rotation.failed",
           outcome: "failure",
           targetType: "rotator",

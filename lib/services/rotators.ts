@@ -5,7 +5,7 @@ import "server-only";
  * in plain columns has been stripped of every `secretInputPaths` entry.
  */
 import type { z } from "zod";
-import type { AppContext, Actor } from "./context";
+import { byActor, type AppContext, type Actor } from "./context";
 import type { RotatorRow } from "../db/schema";
 import type { RotatorState, RotatorType } from "../rotators/types";
 import { getRotatorDefinition } from "../rotators/registry";
@@ -56,7 +56,7 @@ async function verifyImportedState(type: RotatorType, inputs: unknown, state: Ro
 }
 
 function auditEvent(actor: Actor, action: string, rotator: Pick<RotatorRow, "id" | "name">, details: Record<string, unknown>) {
-  return { actorId: actor.id, actorLabel: actor.label, ip: actor.ip, action, targetType: "rotator", targetId: rotator.id, targetLabel: rotator.name, details };
+  return { ...byActor(actor), action, targetType: "rotator", targetId: rotator.id, targetLabel: rotator.name, details };
 }
 
 export async function createRotator(

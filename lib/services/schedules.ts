@@ -4,7 +4,7 @@ import "server-only";
  * including the minimum-interval guard), pause, resume, remove — each audited in the same transaction — and
  * the views the pages show (the schedule with its next runs, and which schedules cover which rotators).
  */
-import type { AppContext, Actor } from "./context";
+import { byActor, type AppContext, type Actor } from "./context";
 import type { DbOrTx } from "../db/client";
 import type { RotatorRow, Schedule } from "../db/schema";
 import { env } from "../env";
@@ -126,9 +126,7 @@ export async function saveSchedule(
     await insertAuditEvent({
       tx,
       event: {
-        actorId: request.actor.id,
-        actorLabel: request.actor.label,
-        ip: request.actor.ip,
+        ...byActor(request.actor),
         action: existing ? "schedule.updated" : "schedule.created",
         targetType: info.targetType,
         targetId: info.targetId,
@@ -172,9 +170,7 @@ export async function setSchedulePaused(
     await insertAuditEvent({
       tx,
       event: {
-        actorId: request.actor.id,
-        actorLabel: request.actor.label,
-        ip: request.actor.ip,
+        ...byActor(request.actor),
         action: request.paused ? "schedule.paused" : "schedule.resumed",
         targetType: info.targetType,
         targetId: info.targetId,
@@ -195,9 +191,7 @@ export async function deleteSchedule(app: AppContext, request: { actor: Actor; s
     await insertAuditEvent({
       tx,
       event: {
-        actorId: request.actor.id,
-        actorLabel: request.actor.label,
-        ip: request.actor.ip,
+        ...byActor(request.actor),
         action: "schedule.deleted",
         targetType: info.targetType,
         targetId: info.targetId,

@@ -7,7 +7,7 @@ import { countActiveAdmins, getUserByEmail, getUserById, insertUser, listUsers, 
 import { insertAuditEvent } from "../db/queries/audit";
 import { hashPassword } from "../crypto/password-hash";
 import { AppError } from "./errors";
-import type { Actor } from "./context";
+import { byActor, type Actor } from "./context";
 
 export { listUsers };
 
@@ -46,7 +46,7 @@ export async function createLocalUser({
     const user = await insertUser({ db: tx, user: { email, name, role, passwordHash, authSource: "local" } });
     await insertAuditEvent({
       tx,
-      event: { actorId: actor.id, actorLabel: actor.label, ip: actor.ip, action: "user.created", targetType: "user", targetId: user.id, targetLabel: email, details: { role } },
+      event: { ...byActor(actor), action: "user.created", targetType: "user", targetId: user.id, targetLabel: email, details: { role } },
     });
     return user;
   });
@@ -61,7 +61,7 @@ export async function changeUserRole({ db, actor, userId, role }: { db: Db; acto
     const updated = await updateUserById({ db: tx, id: userId, patch: { role, sessionsValidAfter: new Date() } });
     await insertAuditEvent({
       tx,
-      event: { actorId: actor.id, actorLabel: actor.label, ip: actor.ip, action: "user.role_changed", targetType: "user", targetId: userId, targetLabel: user.email, details: { from: user.role, to: role } },
+      event: { ...byActor(actor), action: "user.role_changed", targetType: "user", targetId: userId, targetLabel: user.email, details: { from: user.role, to: role } },
     });
     return updated!;
   });
@@ -83,7 +83,7 @@ export async function setUserDisabled({ db, actor, userId, disabled }: { db: Db;
     });
     await insertAuditEvent({
       tx,
-      event: { actorId: actor.id, actorLabel: actor.label, ip: actor.ip, action: disabled ? "user.disabled" : "user.enabled", targetType: "user", targetId: userId, targetLabel: user.email },
+      event: { ...byActor(actor), action: disabled ? "user.disabled" : "user.enabled", targetType: "user", targetId: userId, targetLabel: user.email },
     });
     return updated!;
   });

@@ -6,7 +6,7 @@ import "server-only";
  */
 import os from "node:os";
 import { randomBytes, randomUUID } from "node:crypto";
-import type { AppContext, Actor } from "./context";
+import { byActor, type AppContext, type Actor } from "./context";
 import type { Tx } from "../db/client";
 import type { Webhook } from "../db/schema";
 import { env } from "../env";
@@ -32,7 +32,7 @@ async function environmentLabel(tx: Tx, environmentId: string): Promise<string |
 async function audit(tx: Tx, actor: Actor, action: string, webhook: Pick<Webhook, "id" | "name">, details: Record<string, unknown>) {
   await insertAuditEvent({
     tx,
-    event: { actorId: actor.id, actorLabel: actor.label, ip: actor.ip, action, targetType: "webhook", targetId: webhook.id, targetLabel: webhook.name, details },
+    event: { ...byActor(actor), action, targetType: "webhook", targetId: webhook.id, targetLabel: webhook.name, details },
   });
 }
 
