@@ -1,4 +1,5 @@
 "use client";
+import { ConfirmDeleteForm } from "@/components/ui/confirm-delete-form";
 import { CheckButton } from "@/components/ui/check-button";
 /** Forms of the Connectors pages. The signing secret appears once, right after it is generated. */
 import { useActionState, useState, useTransition } from "react";
@@ -119,13 +120,7 @@ export function RegenerateSecretButton({ connectorId }: { connectorId: string })
 }
 
 export function DeleteConnectorForm({ connectorId, name }: { connectorId: string; name: string }) {
-  const [state, action, pending] = useActionState<State, FormData>(deleteConnectorAction, null);
   return (
-    <form action={action} className="stack" aria-label="Delete connector">
-      <ActionMessage state={state} />
-      <input type="hidden" name="connectorId" value={connectorId} />
-      <Field label={`Type ${name} to confirm`} name="confirmName" required autoComplete="off" />
-      <button className="btn btn-danger" type="submit" disabled={pending}>Delete connector</button>
-    </form>
+    <ConfirmDeleteForm what="connector" name={name} idField="connectorId" id={connectorId} action={deleteConnectorAction} />
   );
 }

@@ -1,4 +1,5 @@
 "use client";
+import { ConfirmDeleteForm } from "@/components/ui/confirm-delete-form";
 import { CheckButton } from "@/components/ui/check-button";
 /**
  * Forms of the Logins pages. Field names are the flat ones lib/validation/login-providers.ts parses; on edit,
@@ -97,14 +98,8 @@ export function TestLoginButton({ loginProviderId }: { loginProviderId: string }
 }
 
 export function DeleteLoginForm({ loginProviderId, name }: { loginProviderId: string; name: string }) {
-  const [state, action, pending] = useActionState<State, FormData>(deleteLoginAction, null);
   return (
-    <form action={action} className="stack" aria-label="Delete login">
-      <ActionMessage state={state} />
-      <input type="hidden" name="loginProviderId" value={loginProviderId} />
-      <Field label={`Type ${name} to confirm`} name="confirmName" required autoComplete="off" />
-      <button className="btn btn-danger" type="submit" disabled={pending}>Delete login</button>
-    </form>
+    <ConfirmDeleteForm what="login" name={name} idField="loginProviderId" id={loginProviderId} action={deleteLoginAction} />
   );
 }
 

@@ -1,4 +1,5 @@
 "use client";
+import { ConfirmDeleteForm } from "@/components/ui/confirm-delete-form";
 import { useActionState } from "react";
 import { deleteEnvironmentAction, deleteValueAction, renameEnvironmentAction, setValueAction } from "../actions";
 import type { ActionResult } from "@/lib/auth/action";
@@ -22,15 +23,10 @@ export function RenameEnvironmentForm({ environmentId, name, description }: { en
 }
 
 export function DeleteEnvironmentForm({ environmentId, name }: { environmentId: string; name: string }) {
-  const [state, action, pending] = useActionState<State, FormData>(deleteEnvironmentAction, null);
   return (
-    <form action={action} className="stack" aria-label="Delete environment">
-      <ActionMessage state={state} />
+    <ConfirmDeleteForm what="environment" name={name} idField="environmentId" id={environmentId} action={deleteEnvironmentAction}>
       <p className="muted">Deletes its rotators, values, schedules and revisions, including every stored credential. Run history is kept. Credentials at the targets are not changed.</p>
-      <input type="hidden" name="environmentId" value={environmentId} />
-      <Field label={`Type ${name} to confirm`} name="confirmName" required autoComplete="off" />
-      <button className="btn btn-danger" type="submit" disabled={pending}>Delete environment</button>
-    </form>
+    </ConfirmDeleteForm>
   );
 }
 
