@@ -52,6 +52,12 @@ export function listStepsByRun({ db, runId }: { db: DbOrTx; runId: string }) {
   return db.select().from(rotationSteps).where(eq(rotationSteps.runId, runId)).orderBy(asc(rotationSteps.id));
 }
 
+/** The steps of several runs in one query, in order, for pages that show a list of runs with their steps. */
+export function listStepsByRuns({ db, runIds }: { db: DbOrTx; runIds: string[] }) {
+  if (runIds.length === 0) return Promise.resolve([] as RotationStep[]);
+  return db.select().from(rotationSteps).where(inArray(rotationSteps.runId, runIds)).orderBy(asc(rotationSteps.id));
+}
+
 export function listRunsByBatch({ db, batchId }: { db: DbOrTx; batchId: string }) {
   return db.select().from(rotationRuns).where(eq(rotationRuns.batchId, batchId)).orderBy(asc(rotationRuns.rotatorName));
 }

@@ -8,7 +8,7 @@ import { getRotatorById } from "@/lib/db/queries/rotators";
 import { getEnvironmentById } from "@/lib/db/queries/environments";
 import { getLoginProviderById } from "@/lib/db/queries/login-providers";
 import { getConnectorById } from "@/lib/db/queries/connectors";
-import { listRuns, listStepsByRun } from "@/lib/db/queries/runs";
+import { listRuns, listStepsByRuns } from "@/lib/db/queries/runs";
 import { getRotatorDefinition } from "@/lib/rotators/registry";
 import { rotatorStatus } from "@/lib/services/rotator-status";
 import { toRunView } from "@/lib/services/run-view";
@@ -40,7 +40,8 @@ export default async function RotatorPage({ params }: { params: Promise<{ rotato
     rotator.loginProviderId ? getLoginProviderById({ db, id: rotator.loginProviderId }) : undefined,
     rotator.connectorId ? getConnectorById({ db, id: rotator.connectorId }) : undefined,
   ]);
-  const runViews = await Promise.all(runs.map(async (r) => toRunView(r, await listStepsByRun({ db, runId: r.id }))));
+  const steps = await listStepsByRuns({ db, runIds: runs.map((r) => r.id) });
+  const runViews = runs.map((r) => toRunView(r, steps.filter((s) => s.runId === r.id)));
   const definition = getRotatorDefinition(rotator.type);
   const summary = rotator.stateSummary as { current?: Record<string, string> | null; previous?: Record<string, string> | null };
   const canOperate = hasRole(user.role, "operator");
