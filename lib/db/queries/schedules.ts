@@ -81,25 +81,32 @@ const leaseIsFree = () => or(isNull(schedules.leaseOwner), lt(schedules.leaseExp
 const isDue = () => or(lte(schedules.nextRunAt, sql`now()`), lte(schedules.nextRetryAt, sql`now()`))!;
 
 /**
- * Claims up to `limit` due schedules for `owner` with one atomic UPDATE … WHERE … RETURNING. The inner
- * SELECT … FOR UPDATE SKIP LOCKED lets several processes claim at the same moment without waiting on each
- * other, and the outer WHERE repeats the lease test, so a row another process claimed in between is not
- * taken twice: each due schedule goes to exactly one process until its lease runs out.
+ * Claims up to `limit` due schedules for `owner`: one transaction that locks the due rows it takes
+ * (FOR UPDATE SKIP LOCKED, so several processes claim at the same moment without waiting on each other or
+ * taking a row twice), then leases exactly those rows.
+ *
+ * Why two statements and not `UPDATE … WHERE id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)`: once the
+ * table has been analyzed, PostgreSQL may plan that as a nested-loop semi-join that re-runs the subquery for
+ * every outer row; each re-run skips the rows the UPDATE has already changed and locks the next `n`, so the
+ * claim takes every due row whatever `limit` says (schedules.test.ts shows it on an analyzed table).
  */
 export async function claimDueSchedules({ db, owner, ttlMs, limit }: { db: DbOrTx; owner: string; ttlMs: number; limit: number }): Promise<Schedule[]> {
   if (limit <= 0) return [];
-  const due = db
-    .select({ id: schedules.id })
-    .from(schedules)
-    .where(and(eq(schedules.paused, false), isDue(), leaseIsFree()))
-    .orderBy(asc(sql`least(${schedules.nextRunAt}, ${schedules.nextRetryAt})`))
-    .limit(limit)
-    .for("update", { skipLocked: true });
-  return db
-    .update(schedules)
-    .set({ leaseOwner: owner, leaseExpiresAt: sql`now() + ${`${ttlMs} milliseconds`}::interval` })
-    .where(and(inArray(schedules.id, due), eq(schedules.paused, false), isDue(), leaseIsFree()))
-    .returning();
+  return db.transaction(async (tx) => {
+    const due = await tx
+      .select({ id: schedules.id })
+      .from(schedules)
+      .where(and(eq(schedules.paused, false), isDue(), leaseIsFree()))
+      .orderBy(asc(sql`least(${schedules.nextRunAt}, ${schedules.nextRetryAt})`))
+      .limit(limit)
+      .for("update", { skipLocked: true });
+    if (due.length === 0) return [];
+    return tx
+      .update(schedules)
+      .set({ leaseOwner: owner, leaseExpiresAt: sql`now() + ${`${ttlMs} milliseconds`}::interval` })
+      .where(inArray(schedules.id, due.map((row) => row.id)))
+      .returning();
+  });
 }
 
 /** Extends a lease we hold; false when it was lost. */
