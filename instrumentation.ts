@@ -1,7 +1,7 @@
 // Runs once when the Next.js server starts (not at build time).
 export async function register() {
   if (process.env.NEXT_RUNTIME === "nodejs") {
-    const { startRotor } = await import("./lib/services/startup");
+    const { startRotor } = await import("./lib/startup");
     await startRotor();
   }
 }

@@ -6,6 +6,13 @@ const nextConfig = {
   // `npm test` type-checks the whole project (tsc --noEmit); `npm start` need not do it again.
   typescript: { ignoreBuildErrors: true },
   reactStrictMode: true,
+  // The AWS logins pages were at /logins (easily confused with sign-in at /login); old links keep working.
+  async redirects() {
+    return [
+      { source: "/logins", destination: "/aws-logins", permanent: true },
+      { source: "/logins/:loginId", destination: "/aws-logins/:loginId", permanent: true },
+    ];
+  },
   async headers() {
     return [
       {

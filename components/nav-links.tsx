@@ -5,7 +5,7 @@ import { usePathname } from "next/navigation";
 const LINKS = [
   { href: "/", label: "Overview" },
   { href: "/environments", label: "Environments" },
-  { href: "/logins", label: "Logins" },
+  { href: "/aws-logins", label: "AWS logins" },
   { href: "/connectors", label: "Connectors" },
   { href: "/history", label: "History" },
   { href: "/audit", label: "Audit" },

@@ -2,7 +2,7 @@
 /** Live step-by-step progress of one run; polls until the run has finished. */
 import { useQuery } from "@tanstack/react-query";
 import { useEffect } from "react";
-import type { RunView } from "@/lib/services/run-view";
+import type { RunView } from "@/lib/rotation/run-view";
 import { fetchJson, queryKeys } from "./query-keys";
 import { StatusBadge } from "./ui/status-badge";
 

@@ -111,7 +111,7 @@ test("an admin rotates a MariaDB user", async ({ adminPage }) => {
   expect(current.username).toBe(one.username);
   expect(await mysql.checkLogin({ username: current.username, password: current.password })).toBe(true);
   // Both rotators are listed on the environment with their status: rotated fine, but by hand only — no
-  // schedule covers them, so "unscheduled" (issue 5; "healthy" is for scheduled rotators).
+  // schedule covers them, so "unscheduled" ("healthy" is for scheduled rotators).
   await adminPage.goto("/environments");
   await adminPage.getByRole("link", { name: envName }).click();
   await expect(env.rotatorRow("mysql_app")).toContainText("unscheduled");

@@ -1,5 +1,5 @@
 /**
- * Schedules, the overview and webhooks from the browser (issue 5):
+ * Schedules, the overview and webhooks from the browser:
  * - the schedule editor validates as the user types, previews the next five runs in the browser's time zone
  *   and in UTC, saves, pauses and resumes; the rotator's status follows, the overview lists the run;
  * - a webhook is added (its secret shown once), "Send test" reaches a receiver on loopback that checks the
@@ -15,7 +15,7 @@ import { RotatorPage } from "./pages/rotator-page";
 import { ScheduleEditor } from "./pages/schedule-editor";
 import { OverviewPage } from "./pages/overview-page";
 import { WebhooksPage } from "./pages/webhooks-page";
-import { verifySignature } from "../lib/notifications/signature";
+import { verifySignature } from "../lib/webhooks/signature";
 
 interface Received {
   event: string;

@@ -39,10 +39,10 @@ const envSchema = z
     ROTOR_OIDC_ROLE_CLAIM: optionalString,
     ROTOR_OIDC_ROLE_MAP: optionalString,
     ROTOR_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
-    // --- Rotor as an OIDC issuer for AWS logins (lib/aws-login) ---
+    // --- Rotor as an OIDC issuer for AWS logins (lib/aws-logins) ---
     ROTOR_ISSUER_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60, "ROTOR_ISSUER_TOKEN_TTL_SECONDS must be 60-3600").max(3600, "ROTOR_ISSUER_TOKEN_TTL_SECONDS must be 60-3600").default(300),
     ROTOR_ISSUER_KEY_ROTATION_DAYS: z.coerce.number().int().min(1, "ROTOR_ISSUER_KEY_ROTATION_DAYS must be 1-365").max(365, "ROTOR_ISSUER_KEY_ROTATION_DAYS must be 1-365").default(30),
-    // --- schedules, retries, notifications, metrics (lib/scheduler, lib/notifications) ---
+    // --- schedules, retries, notifications, metrics (lib/schedules, lib/webhooks) ---
     ROTOR_SCHEDULER: z.enum(["on", "off"], { message: "ROTOR_SCHEDULER must be on or off" }).default("on"),
     ROTOR_SCHEDULER_CONCURRENCY: z.coerce.number().int().min(1, "ROTOR_SCHEDULER_CONCURRENCY must be 1-64").max(64, "ROTOR_SCHEDULER_CONCURRENCY must be 1-64").default(4),
     ROTOR_SCHEDULER_POLL_SECONDS: z.coerce.number().min(0.1, "ROTOR_SCHEDULER_POLL_SECONDS must be 0.1-300").max(300, "ROTOR_SCHEDULER_POLL_SECONDS must be 0.1-300").default(5),

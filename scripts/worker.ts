@@ -11,10 +11,10 @@
  * signal exits at once; what was running is resumed later by another scheduler.
  */
 import { ConfigError, env } from "../lib/env";
-import { getAppContext } from "../lib/services/context";
+import { getAppContext } from "../lib/app-context";
 import { getStore } from "../lib/db/client";
-import { Scheduler } from "../lib/scheduler/scheduler";
-import { schedulerOptionsFromEnv } from "../lib/scheduler/config";
+import { Scheduler } from "../lib/schedules/scheduler";
+import { schedulerOptionsFromEnv } from "../lib/schedules/config";
 import { logError, logInfo } from "../lib/log";
 
 async function main() {

@@ -1,7 +1,7 @@
 "use server";
 import { signOut } from "@/lib/auth/auth";
 import { getCurrentUser } from "@/lib/auth/session";
-import { getAppContext } from "@/lib/services/context";
+import { getAppContext } from "@/lib/app-context";
 import { recordAuditEvent } from "@/lib/db/queries/audit";
 import { requestIp } from "@/lib/auth/request-ip";
 

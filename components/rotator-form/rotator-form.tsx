@@ -15,7 +15,7 @@ import { FIELDS, IMPORT_FIELDS, buildInputs, initialValues, type FieldSpec } fro
 type Mode = { kind: "create"; environmentId: string } | { kind: "edit"; rotatorId: string; name: string; inputs: Record<string, unknown> };
 
 /**
- * Optional choices the page may pass (issue 4): an AWS login provider for aws-iam rotators, a connector (or
+ * Optional choices the page may pass: an AWS login provider for aws-iam rotators, a connector (or
  * direct) for postgres/mysql. Without them the form behaves as before and leaves the stored choice alone.
  */
 export interface BindingChoices {

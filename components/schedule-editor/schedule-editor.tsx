@@ -1,12 +1,12 @@
 "use client";
 /**
- * The schedule editor. It validates with the server's own code (lib/scheduler/schedule-spec.ts) as the user
+ * The schedule editor. It validates with the server's own code (lib/schedules/schedule-spec.ts) as the user
  * types — cron syntax, time zone, the minimum interval, the window — and previews the next five runs in the
  * browser's time zone and in UTC, so what the user sees is what the scheduler will do.
  */
 import { useDeferredValue, useMemo, useState, useSyncExternalStore, useTransition } from "react";
 import { useRouter } from "next/navigation";
-import { formatInZone, validateScheduleInput, type ScheduleField, type ScheduleFormValues } from "@/lib/scheduler/schedule-spec";
+import { formatInZone, validateScheduleInput, type ScheduleField, type ScheduleFormValues } from "@/lib/schedules/schedule-spec";
 import { deleteScheduleAction, saveScheduleAction, setSchedulePausedAction } from "@/app/(dashboard)/schedules/actions";
 import { ConfirmButton } from "@/components/ui/confirm-button";
 

@@ -2,8 +2,8 @@
  * The schedule of a rotator or an environment, as mounted on their pages: loads the schedule on the server
  * and hands it (serialized) to the client editor.
  */
-import { getAppContext } from "@/lib/services/context";
-import { getScheduleView, type ScheduleTarget } from "@/lib/services/schedules";
+import { getAppContext } from "@/lib/app-context";
+import { getScheduleView, type ScheduleTarget } from "@/lib/schedules/service";
 import { env } from "@/lib/env";
 import { ScheduleEditor, type ScheduleEditorState } from "./schedule-editor";
 

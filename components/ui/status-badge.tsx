@@ -9,7 +9,7 @@ const TONE: Record<string, string> = {
   failed: "failed",
   failure: "failed",
   denied: "failed",
-  // Schedules (issue 5): a retry is pending; an overdue rotation is as alarming as a failure.
+  // Schedules: a retry is pending; an overdue rotation is as alarming as a failure.
   retrying: "pending",
   overdue: "failed",
   // A step that proved nothing (verification through an ESC connector) must not read as a success.

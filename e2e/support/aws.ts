@@ -1,5 +1,5 @@
 /**
- * The AWS that Rotor's server talks to in the e2e run (issue 4: logins and connectors): the repo's fake AWS
+ * The AWS that Rotor's server talks to in the e2e run (AWS logins and connectors): the repo's fake AWS
  * endpoint (test/support/fake-aws) with STS AssumeRoleWithWebIdentity and Lambda, started by global setup
  * BEFORE Rotor so that Rotor's server gets AWS_ENDPOINT_URL_IAM/STS/LAMBDA pointing at it.
  *
@@ -9,7 +9,7 @@
  *   (UpdateFunctionConfiguration), exactly what an operator does with the secret Rotor shows once;
  * - `esc-connector` behaves like a Pulumi ESC rotation connector.
  * Identity providers, roles and policies are NOT pre-created: specs create them through the IAM API from
- * what Rotor's Logins page tells them to paste. Specs reach the fake through `harness.aws` (URL and an
+ * what Rotor's AWS logins page tells them to paste. Specs reach the fake through `harness.aws` (URL and an
  * all-powerful admin key for the fake account).
  */
 import { configFromEnv, createHandler } from "../../connector/handler/handler";

@@ -10,8 +10,8 @@ import type { z } from "zod";
 import type { Role } from "../env";
 import { hasRole } from "./roles";
 import { actorFor, auditDenied, getCurrentUser, type SessionUser } from "./session";
-import { isAppError } from "../services/errors";
-import { getAppContext, type Actor, type AppContext } from "../services/context";
+import { isAppError } from "../errors";
+import { getAppContext, type Actor, type AppContext } from "../app-context";
 import { logError } from "../log";
 
 export type ActionResult<T = undefined> =

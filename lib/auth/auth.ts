@@ -8,7 +8,7 @@ import NextAuth, { CredentialsSignin, type NextAuthConfig } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
 import { z } from "zod";
 import { env } from "../env";
-import { getAppContext } from "../services/context";
+import { getAppContext } from "../app-context";
 import { signInWithPassword } from "./password-sign-in";
 import { signInOidcUser } from "./oidc-users";
 import { getUserByOidcSubject } from "../db/queries/users";

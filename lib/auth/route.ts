@@ -4,9 +4,9 @@ import { NextResponse } from "next/server";
 import type { Role } from "../env";
 import { hasRole } from "./roles";
 import { actorFor, auditDenied, getCurrentUser } from "./session";
-import { getAppContext } from "../services/context";
+import { getAppContext } from "../app-context";
 import type { ActionContext } from "./action";
-import { isAppError } from "../services/errors";
+import { isAppError } from "../errors";
 import { logError } from "../log";
 
 export function authorizedRoute<P>(

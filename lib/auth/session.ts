@@ -7,7 +7,7 @@ import { cache } from "react";
 import { redirect } from "next/navigation";
 import { cookies } from "next/headers";
 import { auth } from "./auth";
-import { getAppContext, type Actor } from "../services/context";
+import { getAppContext, type Actor } from "../app-context";
 import { getUserById } from "../db/queries/users";
 import { recordAuditEvent } from "../db/queries/audit";
 import type { Role } from "../env";

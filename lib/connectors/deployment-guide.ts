@@ -3,7 +3,7 @@
  * account so that Rotor may invoke the function and the function may reach the database — and nothing more.
  * Pure text generation.
  */
-import { parseFunctionArn, type ConnectorMode } from "../validation/connectors";
+import { parseFunctionArn, type ConnectorMode } from "./validation";
 
 export interface GuideInput {
   name: string;

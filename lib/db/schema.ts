@@ -16,7 +16,7 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
-import type { WebhookEvent } from "../notifications/event-types";
+import type { WebhookEvent } from "../webhooks/event-types";
 
 const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
 const updatedAt = () => timestamp("updated_at", { withTimezone: true }).notNull().defaultNow();
@@ -377,4 +377,4 @@ export type AuditEvent = typeof auditEvents.$inferSelect;
 export type Schedule = typeof schedules.$inferSelect;
 export type Webhook = typeof webhooks.$inferSelect;
 export type WebhookDelivery = typeof webhookDeliveries.$inferSelect;
-export type { WebhookEvent } from "../notifications/event-types";
+export type { WebhookEvent } from "../webhooks/event-types";

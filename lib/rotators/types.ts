@@ -1,5 +1,5 @@
 /**
- * The rotator contract: what the rotation engine (lib/services/rotation-engine) asks of every rotator type.
+ * The rotator contract: what the rotation engine (lib/rotation/engine.ts) asks of every rotator type.
  *
  * Rules every implementation keeps:
  * - Pure library: no import of `next/*` or `lib/db`. The engine persists; rotators talk to targets only.
@@ -53,7 +53,7 @@ export interface RotatorContext {
   checkpoint(pending: Pending): Promise<void>;
   /** Credentials for AWS, when the rotator's inputs name a login (aws-iam). */
   awsCredentials?: () => Promise<AwsCredentials>;
-  /** How to reach a database (direct by default; the aws-lambda connector in a later issue). */
+  /** How to reach a database: direct by default, or an aws-lambda connector (lib/connectors) chosen by the engine. */
   databaseConnector?: import("./sql/connector").DatabaseConnector;
   /** Injected clock/sleep so tests can run backoff loops quickly. */
   now?: () => Date;

@@ -1,7 +1,7 @@
 /** A real store + keyring for service tests (what getAppContext gives the app, without env or globals). */
 import { randomBytes } from "node:crypto";
 import { loadKeyring } from "@/lib/crypto/keyring";
-import type { AppContext, Actor } from "@/lib/services/context";
+import type { AppContext, Actor } from "@/lib/app-context";
 import { openTestStore, type StoreKind, type TestStore } from "./stores";
 
 export interface TestApp extends AppContext {

@@ -5,9 +5,9 @@
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import type { AppContext } from "@/lib/services/context";
-import type { IssuerKeyPolicy } from "@/lib/aws-login/issuer-keys";
-import { discoveryDocument, DISCOVERY_PATH, jwks, JWKS_PATH } from "@/lib/aws-login/issuer";
+import type { AppContext } from "@/lib/app-context";
+import type { IssuerKeyPolicy } from "@/lib/aws-logins/issuer-keys";
+import { discoveryDocument, DISCOVERY_PATH, jwks, JWKS_PATH } from "@/lib/aws-logins/issuer";
 
 export interface IssuerServer {
   /** The issuer URL (no trailing slash), e.g. http://127.0.0.1:41234 */

@@ -1,11 +1,11 @@
 "use server";
 import { redirect } from "next/navigation";
-import { getAppContext } from "@/lib/services/context";
-import { completeSetup } from "@/lib/services/setup";
-import { isAppError } from "@/lib/services/errors";
+import { getAppContext } from "@/lib/app-context";
+import { completeSetup } from "@/lib/users/setup";
+import { isAppError } from "@/lib/errors";
 import { zodFieldErrors } from "@/lib/auth/action";
 import { requestIp } from "@/lib/auth/request-ip";
-import { setupSchema } from "@/lib/validation/users";
+import { setupSchema } from "@/lib/users/validation";
 
 export type SetupState = { error?: string; fieldErrors?: Record<string, string> } | null;
 

@@ -1,7 +1,7 @@
 import { connection } from "next/server";
 import { notFound } from "next/navigation";
-import { getAppContext } from "@/lib/services/context";
-import { checkSetupToken, SETUP_STATUS_MESSAGES } from "@/lib/services/setup";
+import { getAppContext } from "@/lib/app-context";
+import { checkSetupToken, SETUP_STATUS_MESSAGES } from "@/lib/users/setup";
 import { SetupForm } from "./setup-form";
 
 export const metadata = { title: "Set up Rotor" };

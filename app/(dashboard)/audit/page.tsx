@@ -2,9 +2,9 @@ import Link from "next/link";
 import { connection } from "next/server";
 import { requirePageUser } from "@/lib/auth/session";
 import { hasRole } from "@/lib/auth/roles";
-import { getAppContext } from "@/lib/services/context";
+import { getAppContext } from "@/lib/app-context";
 import { listAuditEvents } from "@/lib/db/queries/audit";
-import { auditQuerySchema } from "@/lib/validation/audit";
+import { auditQuerySchema } from "@/lib/audit/validation";
 import { EmptyState } from "@/components/ui/empty-state";
 import { VerifyChainButton } from "./verify-button";
 

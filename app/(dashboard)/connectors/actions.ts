@@ -2,8 +2,8 @@
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { authorizedAction } from "@/lib/auth/action";
-import { connectorIdSchema, createConnectorSchema, deleteConnectorSchema, updateConnectorSchema } from "@/lib/validation/connectors";
-import { createConnector, deleteConnector, regenerateConnectorSecret, testConnector, updateConnector } from "@/lib/services/connectors";
+import { connectorIdSchema, createConnectorSchema, deleteConnectorSchema, updateConnectorSchema } from "@/lib/connectors/validation";
+import { createConnector, deleteConnector, regenerateConnectorSecret, testConnector, updateConnector } from "@/lib/connectors/service";
 
 /** The signing secret is in the result exactly once; it is never readable again. */
 export const createConnectorAction = authorizedAction({ name: "connector.create", role: "admin", schema: createConnectorSchema }, async (input, ctx) => {

@@ -8,8 +8,8 @@ import type { ActionResult } from "@/lib/auth/action";
 import { ActionMessage } from "@/components/ui/action-message";
 import { ConfirmButton } from "@/components/ui/confirm-button";
 import { Field } from "@/components/ui/field";
-import type { ConnectorMode } from "@/lib/validation/connectors";
-import { CopyBlock } from "../logins/login-forms";
+import type { ConnectorMode } from "@/lib/connectors/validation";
+import { CopyBlock } from "@/components/ui/copy-block";
 import { createConnectorAction, deleteConnectorAction, regenerateConnectorSecretAction, testConnectorAction, updateConnectorAction } from "./actions";
 
 type State = ActionResult<unknown> | null;

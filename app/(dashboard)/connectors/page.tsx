@@ -2,9 +2,9 @@ import Link from "next/link";
 import { connection } from "next/server";
 import { requirePageUser } from "@/lib/auth/session";
 import { hasRole } from "@/lib/auth/roles";
-import { getAppContext } from "@/lib/services/context";
-import { listConnectorViews } from "@/lib/services/connectors";
-import { listLoginChoices } from "@/lib/services/login-providers";
+import { getAppContext } from "@/lib/app-context";
+import { listConnectorViews } from "@/lib/connectors/service";
+import { listLoginChoices } from "@/lib/aws-logins/service";
 import { EmptyState } from "@/components/ui/empty-state";
 import { ConnectorForm } from "./connector-forms";
 

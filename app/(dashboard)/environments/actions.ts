@@ -10,9 +10,9 @@ import {
   deleteValueSchema,
   renameEnvironmentSchema,
   setValueSchema,
-} from "@/lib/validation/environments";
-import { createEnvironment, deleteEnvironment, removeEnvironmentValue, renameEnvironment, setEnvironmentValue } from "@/lib/services/environments";
-import { rotateEnvironment } from "@/lib/services/rotate-environment";
+} from "@/lib/environments/validation";
+import { createEnvironment, deleteEnvironment, removeEnvironmentValue, renameEnvironment, setEnvironmentValue } from "@/lib/environments/service";
+import { rotateEnvironment } from "@/lib/rotation/rotate-environment";
 import { randomUUID } from "node:crypto";
 import { logError } from "@/lib/log";
 

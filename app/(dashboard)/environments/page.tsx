@@ -2,7 +2,7 @@ import Link from "next/link";
 import { connection } from "next/server";
 import { requirePageUser } from "@/lib/auth/session";
 import { hasRole } from "@/lib/auth/roles";
-import { getAppContext } from "@/lib/services/context";
+import { getAppContext } from "@/lib/app-context";
 import { listEnvironmentsWithCounts } from "@/lib/db/queries/environments";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Time } from "@/components/ui/time";

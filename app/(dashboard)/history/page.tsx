@@ -2,10 +2,10 @@ import Link from "next/link";
 import { RunsTable } from "@/components/runs-table";
 import { connection } from "next/server";
 import { requirePageUser } from "@/lib/auth/session";
-import { getAppContext } from "@/lib/services/context";
+import { getAppContext } from "@/lib/app-context";
 import { listRuns } from "@/lib/db/queries/runs";
 import { listEnvironmentsWithCounts } from "@/lib/db/queries/environments";
-import { historyQuerySchema } from "@/lib/validation/history";
+import { historyQuerySchema } from "@/lib/rotation/history-query";
 import { ROTATOR_TYPES } from "@/lib/rotators/types";
 import { EmptyState } from "@/components/ui/empty-state";
 

@@ -10,9 +10,9 @@ import {
   rotatorIdSchema,
   testConnectionSchema,
   updateRotatorSchema,
-} from "@/lib/validation/rotators";
-import { createRotator, deleteRotator, revealCredential, testRotatorConnection, updateRotator } from "@/lib/services/rotators";
-import { startRotation } from "@/lib/services/rotation-engine";
+} from "@/lib/rotation/validation";
+import { createRotator, deleteRotator, revealCredential, testRotatorConnection, updateRotator } from "@/lib/rotation/rotator-service";
+import { startRotation } from "@/lib/rotation/engine";
 import { getRotatorById } from "@/lib/db/queries/rotators";
 import { logError } from "@/lib/log";
 

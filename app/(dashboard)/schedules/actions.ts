@@ -1,8 +1,8 @@
 "use server";
 import { revalidatePath } from "next/cache";
 import { authorizedAction } from "@/lib/auth/action";
-import { saveScheduleSchema, scheduleIdSchema, setSchedulePausedSchema } from "@/lib/scheduler/action-schemas";
-import { deleteSchedule, saveSchedule, setSchedulePaused } from "@/lib/services/schedules";
+import { saveScheduleSchema, scheduleIdSchema, setSchedulePausedSchema } from "@/lib/schedules/validation";
+import { deleteSchedule, saveSchedule, setSchedulePaused } from "@/lib/schedules/service";
 
 // Operators may edit schedules (lib/auth/roles.ts); the pages showing a schedule are refreshed by the editor.
 

@@ -1,8 +1,8 @@
 "use server";
 import { revalidatePath } from "next/cache";
 import { authorizedAction } from "@/lib/auth/action";
-import { changeRoleSchema, createUserSchema, setDisabledSchema } from "@/lib/validation/users";
-import { changeUserRole, createLocalUser, setUserDisabled } from "@/lib/services/users";
+import { changeRoleSchema, createUserSchema, setDisabledSchema } from "@/lib/users/validation";
+import { changeUserRole, createLocalUser, setUserDisabled } from "@/lib/users/service";
 
 export const createUserAction = authorizedAction({ name: "user.create", role: "admin", schema: createUserSchema }, async (input, ctx) => {
   const user = await createLocalUser({ db: ctx.db, actor: ctx.actor, ...input });

@@ -1,8 +1,8 @@
 import Link from "next/link";
 import { connection } from "next/server";
 import { requirePageUser } from "@/lib/auth/session";
-import { getAppContext } from "@/lib/services/context";
-import { listUsers } from "@/lib/services/users";
+import { getAppContext } from "@/lib/app-context";
+import { listUsers } from "@/lib/users/service";
 import { ROLE_DESCRIPTIONS } from "@/lib/auth/roles";
 import { AddUserForm, UserRowActions } from "./user-forms";
 
@@ -16,7 +16,6 @@ export default async function SettingsPage() {
   return (
     <>
       <h1>Settings</h1>
-      {/* Notifications (issue 5) */}
       <p><Link href="/settings/webhooks">Webhooks</Link> <span className="muted">— notifications of failed, overdue and recovered rotations</span></p>
       <h2>Users</h2>
       <table aria-label="Users">

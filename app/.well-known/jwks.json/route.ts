@@ -1,11 +1,11 @@
 /**
  * The public keys of Rotor's OIDC issuer (current, next, and recently retired), for AWS STS. Public on
- * purpose: public keys only. Reading never creates or rotates keys (lib/aws-login/issuer-keys.ts).
+ * purpose: public keys only. Reading never creates or rotates keys (lib/aws-logins/issuer-keys.ts).
  */
 import { connection } from "next/server";
-import { jwks } from "@/lib/aws-login/issuer";
-import { issuerSettings } from "@/lib/services/login-providers";
-import { getAppContext } from "@/lib/services/context";
+import { jwks } from "@/lib/aws-logins/issuer";
+import { issuerSettings } from "@/lib/aws-logins/service";
+import { getAppContext } from "@/lib/app-context";
 import { logError } from "@/lib/log";
 
 export async function GET(): Promise<Response> {

@@ -1,10 +1,10 @@
 /**
- * Rotor's OpenID Connect discovery document, for AWS STS to verify the tokens of OIDC logins (lib/aws-login).
+ * Rotor's OpenID Connect discovery document, for AWS STS to verify the tokens of OIDC logins (lib/aws-logins).
  * Public on purpose: it holds no secret, and AWS fetches it without credentials.
  */
 import { connection } from "next/server";
-import { discoveryDocument } from "@/lib/aws-login/issuer";
-import { issuerSettings } from "@/lib/services/login-providers";
+import { discoveryDocument } from "@/lib/aws-logins/issuer";
+import { issuerSettings } from "@/lib/aws-logins/service";
 
 export async function GET(): Promise<Response> {
   await connection();

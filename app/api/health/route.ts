@@ -7,7 +7,7 @@
  */
 import { NextResponse } from "next/server";
 import { getStore, pingDb } from "@/lib/db/client";
-import { getProcessScheduler } from "@/lib/scheduler/server";
+import { getProcessScheduler } from "@/lib/schedules/server";
 
 export const dynamic = "force-dynamic";
 

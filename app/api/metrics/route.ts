@@ -1,13 +1,13 @@
 /**
- * Prometheus metrics (lib/services/metrics.ts), for a scraper holding ROTOR_METRICS_TOKEN:
+ * Prometheus metrics (lib/overview/metrics.ts), for a scraper holding ROTOR_METRICS_TOKEN:
  *   Authorization: Bearer <ROTOR_METRICS_TOKEN>
  * While the token is unset the endpoint refuses every request: metrics name every rotator and environment.
  */
 import { timingSafeEqual, createHash } from "node:crypto";
 import { env } from "@/lib/env";
-import { getAppContext } from "@/lib/services/context";
-import { renderMetrics } from "@/lib/services/metrics";
-import { getProcessScheduler } from "@/lib/scheduler/server";
+import { getAppContext } from "@/lib/app-context";
+import { renderMetrics } from "@/lib/overview/metrics";
+import { getProcessScheduler } from "@/lib/schedules/server";
 import { logError } from "@/lib/log";
 
 export const dynamic = "force-dynamic";

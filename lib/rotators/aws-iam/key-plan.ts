@@ -2,7 +2,7 @@
  * Which keys a rotation may remove, decided from what IAM lists, Rotor's state and the write-ahead record.
  * Pure, so the rules that protect users' keys are tested directly.
  *
- * The rules (DESIGN.md, "What one rotation does" and "Crash safety"):
+ * The rules (README, "How a rotation works"; the crash-safety notes in ./rotator.ts):
  * 1. `state.current` is never removed, whatever else says so: consumers are using it.
  * 2. `state.previous` is removed (it is the key Rotor was given or issued two rotations ago) — only that one,
  *    only if it still exists, and only if it is not also current.

@@ -1,5 +1,5 @@
 /**
- * The two-user strategy shared by `postgres` and `mysql` (DESIGN.md, "What one rotation does"): two
+ * The two-user strategy shared by `postgres` and `mysql` (README, "How a rotation works"): two
  * pre-created users take turns. A rotation gives the user that is NOT current a fresh password, proves a
  * login with it, and makes it current; the old current keeps its password and becomes previous. So the
  * credential consumers hold is never touched, and an interrupted rotation only ever changed the spare user.

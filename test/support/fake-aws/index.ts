@@ -32,7 +32,7 @@ export { memberList, required } from "./protocol";
 export type { FakePolicy, FakePrincipal, KeyStatus } from "./store";
 export { FakeAwsStore } from "./store";
 export { el, list, node, escapeXml } from "./xml";
-// Extensions installed on a started fake (issue 4): STS AssumeRoleWithWebIdentity with IAM OIDC providers and
+// Extensions installed on a started fake: STS AssumeRoleWithWebIdentity with IAM OIDC providers and
 // roles, and Lambda (Invoke, Get/UpdateFunctionConfiguration) running in-process handlers.
 export { installWebIdentity } from "./web-identity";
 export type { FakeOidcProvider, FakeRole, TrustPolicy, WebIdentityAdmin, WebIdentityExchangeRecord } from "./web-identity";

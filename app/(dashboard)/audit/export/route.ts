@@ -1,8 +1,8 @@
 import { authorizedRoute } from "@/lib/auth/route";
-import { auditQuerySchema } from "@/lib/validation/audit";
+import { auditQuerySchema } from "@/lib/audit/validation";
 import { listAuditEvents } from "@/lib/db/queries/audit";
 import { AUDIT_CSV_HEADER, auditEventToCsvRow } from "@/lib/audit/csv";
-import { AppError } from "@/lib/services/errors";
+import { AppError } from "@/lib/errors";
 
 // Streams every matching event, newest first, page by page, so a large export never sits in memory.
 export const GET = authorizedRoute({ name: "audit.export", role: "viewer" }, async (request, { db }) => {

@@ -3,14 +3,14 @@ import { notFound } from "next/navigation";
 import { connection } from "next/server";
 import { requirePageUser } from "@/lib/auth/session";
 import { hasRole } from "@/lib/auth/roles";
-import { getAppContext } from "@/lib/services/context";
-import { connectorGuide, getConnectorView } from "@/lib/services/connectors";
-import { getLoginProviderView, listLoginChoices } from "@/lib/services/login-providers";
-import type { OidcLoginConfig } from "@/lib/validation/login-providers";
+import { getAppContext } from "@/lib/app-context";
+import { connectorGuide, getConnectorView } from "@/lib/connectors/service";
+import { getLoginProviderView, listLoginChoices } from "@/lib/aws-logins/service";
+import type { OidcLoginConfig } from "@/lib/aws-logins/validation";
 import { Time } from "@/components/ui/time";
-import { CopyBlock } from "../../logins/login-forms";
+import { CopyBlock } from "@/components/ui/copy-block";
 import { ConnectorForm, DeleteConnectorForm, RegenerateSecretButton, TestConnectorButton } from "../connector-forms";
-import { isRowId } from "@/lib/validation/ids";
+import { isRowId } from "@/lib/db/ids";
 
 export const metadata = { title: "Connector" };
 
@@ -34,7 +34,7 @@ export default async function ConnectorPage({ params }: { params: Promise<{ conn
       <h1>{connector.name}</h1>
       <p>
         aws-lambda · {esc ? "Pulumi ESC-compatible handler" : "Rotor handler"} · <code>{connector.config.functionArn}</code> in <code>{connector.config.region}</code> · login{" "}
-        {login ? <Link href={`/logins/${login.id}`}>{login.name}</Link> : "—"} · changed <Time value={connector.updatedAt} />
+        {login ? <Link href={`/aws-logins/${login.id}`}>{login.name}</Link> : "—"} · changed <Time value={connector.updatedAt} />
       </p>
       {esc && (
         <p className="alert alert-info">

@@ -3,20 +3,19 @@ import { notFound } from "next/navigation";
 import { connection } from "next/server";
 import { requirePageUser } from "@/lib/auth/session";
 import { hasRole } from "@/lib/auth/roles";
-import { getAppContext } from "@/lib/services/context";
+import { getAppContext } from "@/lib/app-context";
 import { getEnvironmentById, listEnvironmentRevisions, listEnvironmentValues } from "@/lib/db/queries/environments";
 import { listRotatorsByEnvironment } from "@/lib/db/queries/rotators";
 import { listRunsByIds } from "@/lib/db/queries/runs";
-import { rotatorStatus } from "@/lib/services/rotator-status";
+import { rotatorStatus } from "@/lib/rotation/status";
 import { StatusBadge } from "@/components/ui/status-badge";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Time } from "@/components/ui/time";
 import { RotateEnvironmentButton } from "./rotate-environment-button";
-// Schedules (issue 5)
 import { ScheduleSection } from "@/components/schedule-editor/schedule-section";
-import { loadScheduleCoverage } from "@/lib/services/schedules";
+import { loadScheduleCoverage } from "@/lib/schedules/service";
 import { DeleteEnvironmentForm, DeleteValueButton, RenameEnvironmentForm, SetValueForm } from "./environment-forms";
-import { isRowId } from "@/lib/validation/ids";
+import { isRowId } from "@/lib/db/ids";
 
 export const metadata = { title: "Environment" };
 
@@ -39,7 +38,7 @@ export default async function EnvironmentPage({ params }: { params: Promise<{ en
     listEnvironmentRevisions({ db, environmentId, limit: 20 }),
   ]);
   const runs = new Map((await listRunsByIds({ db, ids: rotators.flatMap((r) => (r.lastRunId ? [r.lastRunId] : [])) })).map((r) => [r.id, r]));
-  const coverage = await loadScheduleCoverage({ db, rotators }); // schedules (issue 5)
+  const coverage = await loadScheduleCoverage({ db, rotators }); // retrying/overdue/paused/unscheduled
   const canOperate = hasRole(user.role, "operator");
   return (
     <>
@@ -92,7 +91,7 @@ export default async function EnvironmentPage({ params }: { params: Promise<{ en
         </table>
       )}
 
-      {/* Schedule for every rotator of the environment (issue 5) */}
+      {/* Schedule for every rotator of the environment */}
       <ScheduleSection target={{ environmentId: environment.id }} canEdit={canOperate} subject={`every rotator in ${environment.name}`} />
 
       <h2>Values</h2>

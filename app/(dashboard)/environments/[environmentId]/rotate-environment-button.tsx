@@ -6,7 +6,7 @@ import { rotateEnvironmentAction } from "../actions";
 import { ConfirmButton } from "@/components/ui/confirm-button";
 import { StatusBadge } from "@/components/ui/status-badge";
 import { fetchJson, queryKeys } from "@/components/query-keys";
-import type { RunView } from "@/lib/services/run-view";
+import type { RunView } from "@/lib/rotation/run-view";
 
 export function RotateEnvironmentButton({ environmentId, environmentName, rotatorCount }: { environmentId: string; environmentName: string; rotatorCount: number }) {
   const [batchId, setBatchId] = useState<string | null>(null);

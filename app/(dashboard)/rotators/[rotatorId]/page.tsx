@@ -3,25 +3,24 @@ import { notFound } from "next/navigation";
 import { connection } from "next/server";
 import { requirePageUser } from "@/lib/auth/session";
 import { hasRole } from "@/lib/auth/roles";
-import { getAppContext } from "@/lib/services/context";
+import { getAppContext } from "@/lib/app-context";
 import { getRotatorById } from "@/lib/db/queries/rotators";
 import { getEnvironmentById } from "@/lib/db/queries/environments";
 import { getLoginProviderById } from "@/lib/db/queries/login-providers";
 import { getConnectorById } from "@/lib/db/queries/connectors";
 import { listRuns, listStepsByRuns } from "@/lib/db/queries/runs";
 import { getRotatorDefinition } from "@/lib/rotators/registry";
-import { rotatorStatus } from "@/lib/services/rotator-status";
-import { toRunView } from "@/lib/services/run-view";
+import { rotatorStatus } from "@/lib/rotation/status";
+import { toRunView } from "@/lib/rotation/run-view";
 import { StatusBadge } from "@/components/ui/status-badge";
 import { Time } from "@/components/ui/time";
 import { RunSteps } from "@/components/run-progress";
 import { CredentialView } from "./credential-view";
 import { RotateNow } from "./rotate-now";
 import { DeleteRotatorForm } from "./delete-rotator-form";
-// Schedules (issue 5)
 import { ScheduleSection } from "@/components/schedule-editor/schedule-section";
-import { loadScheduleCoverage } from "@/lib/services/schedules";
-import { isRowId } from "@/lib/validation/ids";
+import { loadScheduleCoverage } from "@/lib/schedules/service";
+import { isRowId } from "@/lib/db/ids";
 
 export const metadata = { title: "Rotator" };
 
@@ -79,7 +78,6 @@ export default async function RotatorPage({ params }: { params: Promise<{ rotato
         </section>
       </div>
 
-      {/* Schedule (issue 5) */}
       <ScheduleSection target={{ rotatorId: rotator.id }} canEdit={canOperate} subject="this rotator" />
 
       <h2>Configuration</h2>
@@ -88,7 +86,7 @@ export default async function RotatorPage({ params }: { params: Promise<{ rotato
           connector ? <>Reaches the database through connector <Link href={`/connectors/${connector.id}`}>{connector.name}</Link>.</> : <>Connects to the database directly.</>
         ) : null}
         {rotator.type === "aws-iam" ? (
-          login ? <>Signs in to AWS with login <Link href={`/logins/${login.id}`}>{login.name}</Link> ({login.kind}).</> : <>Signs in to AWS with the static keys in its configuration.</>
+          login ? <>Signs in to AWS with login <Link href={`/aws-logins/${login.id}`}>{login.name}</Link> ({login.kind}).</> : <>Signs in to AWS with the static keys in its configuration.</>
         ) : null}
       </p>
       <pre className="card mono" aria-label="Inputs">{JSON.stringify(rotator.inputs, null, 2)}</pre>

@@ -1,8 +1,8 @@
 "use server";
 import { revalidatePath } from "next/cache";
 import { authorizedAction } from "@/lib/auth/action";
-import { createWebhookSchema, setWebhookEnabledSchema, updateWebhookSchema, webhookIdSchema } from "@/lib/notifications/webhook-input";
-import { createWebhook, deleteWebhook, regenerateWebhookSecret, sendTestWebhook, setWebhookEnabled, updateWebhook } from "@/lib/services/webhooks";
+import { createWebhookSchema, setWebhookEnabledSchema, updateWebhookSchema, webhookIdSchema } from "@/lib/webhooks/validation";
+import { createWebhook, deleteWebhook, regenerateWebhookSecret, sendTestWebhook, setWebhookEnabled, updateWebhook } from "@/lib/webhooks/service";
 
 const PAGE = "/settings/webhooks";
 

@@ -1,14 +1,14 @@
 import Link from "next/link";
 import { connection } from "next/server";
 import { requirePageUser } from "@/lib/auth/session";
-import { getAppContext } from "@/lib/services/context";
-import { listDeliveryLog, listWebhookViews } from "@/lib/services/webhooks";
+import { getAppContext } from "@/lib/app-context";
+import { listDeliveryLog, listWebhookViews } from "@/lib/webhooks/service";
 import { EmptyState } from "@/components/ui/empty-state";
 import { StatusBadge } from "@/components/ui/status-badge";
 import { Time } from "@/components/ui/time";
-import { DELIVERY_LOG_DAYS } from "@/lib/notifications/notifier";
+import { DELIVERY_LOG_DAYS } from "@/lib/webhooks/notifier";
 import { WebhookForm, WebhookRowActions } from "./webhook-forms";
-import { isRowId } from "@/lib/validation/ids";
+import { isRowId } from "@/lib/db/ids";
 
 export const metadata = { title: "Webhooks" };
 

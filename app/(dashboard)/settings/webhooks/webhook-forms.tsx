@@ -1,8 +1,8 @@
 "use client";
 import { useMemo, useState, useTransition } from "react";
 import { useRouter } from "next/navigation";
-import { createWebhookSchema, updateWebhookSchema, WEBHOOK_FORMATS } from "@/lib/notifications/webhook-input";
-import { WEBHOOK_EVENTS, WEBHOOK_EVENT_HELP, type WebhookEvent } from "@/lib/notifications/event-types";
+import { createWebhookSchema, updateWebhookSchema, WEBHOOK_FORMATS } from "@/lib/webhooks/validation";
+import { WEBHOOK_EVENTS, WEBHOOK_EVENT_HELP, type WebhookEvent } from "@/lib/webhooks/event-types";
 import { ConfirmButton } from "@/components/ui/confirm-button";
 import {
   createWebhookAction,

@@ -1,9 +1,9 @@
 import { NextResponse } from "next/server";
 import { authorizedRoute } from "@/lib/auth/route";
 import { getRunById, listStepsByRun } from "@/lib/db/queries/runs";
-import { AppError } from "@/lib/services/errors";
-import { toRunView } from "@/lib/services/run-view";
-import { isRowId } from "@/lib/validation/ids";
+import { AppError } from "@/lib/errors";
+import { toRunView } from "@/lib/rotation/run-view";
+import { isRowId } from "@/lib/db/ids";
 
 // Run progress for the live view. Never includes the pending credential.
 export const GET = authorizedRoute<{ runId: string }>({ name: "run.read", role: "viewer" }, async (_request, { db }, { runId }) => {

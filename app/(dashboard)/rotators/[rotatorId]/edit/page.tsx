@@ -2,12 +2,12 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { connection } from "next/server";
 import { requirePageUser } from "@/lib/auth/session";
-import { getAppContext } from "@/lib/services/context";
+import { getAppContext } from "@/lib/app-context";
 import { getRotatorById } from "@/lib/db/queries/rotators";
 import { RotatorForm } from "@/components/rotator-form/rotator-form";
-import { listLoginChoices } from "@/lib/services/login-providers";
-import { listConnectorChoices } from "@/lib/services/connectors";
-import { isRowId } from "@/lib/validation/ids";
+import { listLoginChoices } from "@/lib/aws-logins/service";
+import { listConnectorChoices } from "@/lib/connectors/service";
+import { isRowId } from "@/lib/db/ids";
 
 export const metadata = { title: "Edit rotator" };
 

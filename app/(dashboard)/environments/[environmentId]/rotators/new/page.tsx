@@ -2,14 +2,14 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { connection } from "next/server";
 import { requirePageUser } from "@/lib/auth/session";
-import { getAppContext } from "@/lib/services/context";
+import { getAppContext } from "@/lib/app-context";
 import { getEnvironmentById } from "@/lib/db/queries/environments";
 import { ROTATOR_TYPES, type RotatorType } from "@/lib/rotators/types";
 import { ROTATOR_TYPE_LABELS } from "@/lib/rotators/input-schemas";
 import { RotatorForm } from "@/components/rotator-form/rotator-form";
-import { listLoginChoices } from "@/lib/services/login-providers";
-import { listConnectorChoices } from "@/lib/services/connectors";
-import { isRowId } from "@/lib/validation/ids";
+import { listLoginChoices } from "@/lib/aws-logins/service";
+import { listConnectorChoices } from "@/lib/connectors/service";
+import { isRowId } from "@/lib/db/ids";
 
 export const metadata = { title: "New rotator" };
 

@@ -1,0 +1,29 @@
+import "server-only";
+/** What every service needs: the store and the keyring, opened once per process. */
+import { getStore, type Db } from "./db/client";
+import { getKeyring, type Keyring } from "./crypto/keyring";
+
+export interface AppContext {
+  db: Db;
+  keyring: Keyring;
+}
+
+export async function getAppContext(): Promise<AppContext> {
+  const { db } = await getStore();
+  const keyring = await getKeyring(db);
+  return { db, keyring };
+}
+
+/** Who is acting, as recorded in audit events and runs. */
+export interface Actor {
+  id: string | null;
+  label: string;
+  ip?: string | null;
+}
+
+export const SYSTEM_ACTOR: Actor = { id: null, label: "system" };
+
+/** The "who" of an audit event, from the actor. */
+export function byActor(actor: Actor): { actorId: string | null; actorLabel: string; ip: string | null } {
+  return { actorId: actor.id, actorLabel: actor.label, ip: actor.ip ?? null };
+}

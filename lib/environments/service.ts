@@ -1,0 +1,109 @@
+import "server-only";
+/** Environments and their plain values. Every change makes a revision and an audit event in one transaction. */
+import { byActor, type AppContext, type Actor } from "../app-context";
+import {
+  deleteEnvironmentById,
+  deleteEnvironmentValue,
+  getEnvironmentById,
+  getEnvironmentByName,
+  insertEnvironment,
+  updateEnvironmentById,
+  upsertEnvironmentValue,
+} from "../db/queries/environments";
+import { deleteRotatorsByEnvironment, listRotatorsByEnvironment } from "../db/queries/rotators";
+import { insertAuditEvent } from "../db/queries/audit";
+import { clearPendingByRotators } from "../db/queries/runs";
+import { recordRevision } from "./revisions";
+import { AppError } from "../errors";
+
+const audit = (actor: Actor, action: string, environment: { id: string; name: string }, details: Record<string, unknown> = {}) => ({
+  ...byActor(actor),
+  action,
+  targetType: "environment",
+  targetId: environment.id,
+  targetLabel: environment.name,
+  details,
+});
+
+export async function createEnvironment(app: AppContext, { actor, name, description }: { actor: Actor; name: string; description: string }) {
+  return app.db.transaction(async (tx) => {
+    if (await getEnvironmentByName({ db: tx, name })) {
+      throw new AppError("conflict", `An environment named ${name} already exists.`, { fieldErrors: { name: "Already in use" } });
+    }
+    const environment = await insertEnvironment({ db: tx, name, description });
+    await recordRevision({ tx, keyring: app.keyring, environmentId: environment.id, reason: "created", actor });
+    await insertAuditEvent({ tx, event: audit(actor, "environment.created", environment) });
+    return environment;
+  });
+}
+
+export async function renameEnvironment(
+  app: AppContext,
+  { actor, environmentId, name, description }: { actor: Actor; environmentId: string; name: string; description: string },
+) {
+  return app.db.transaction(async (tx) => {
+    const environment = await getEnvironmentById({ db: tx, id: environmentId });
+    if (!environment) throw new AppError("not-found", "That environment no longer exists.");
+    const clash = await getEnvironmentByName({ db: tx, name });
+    if (clash && clash.id !== environmentId) throw new AppError("conflict", `An environment named ${name} already exists.`, { fieldErrors: { name: "Already in use" } });
+    const updated = await updateEnvironmentById({ db: tx, id: environmentId, patch: { name, description } });
+    await recordRevision({ tx, keyring: app.keyring, environmentId, reason: name === environment.name ? "description changed" : `renamed from ${environment.name}`, actor });
+    await insertAuditEvent({ tx, event: audit(actor, "environment.updated", updated, { from: environment.name, to: name }) });
+    return updated;
+  });
+}
+
+/**
+ * Deletes the environment with its rotators, values, revisions and schedules (cascade), so no secret is
+ * left behind. Run history is kept (with names) for the audit trail, without any credential.
+ */
+export async function deleteEnvironment(app: AppContext, { actor, environmentId, confirmName }: { actor: Actor; environmentId: string; confirmName: string }) {
+  return app.db.transaction(async (tx) => {
+    const environment = await getEnvironmentById({ db: tx, id: environmentId });
+    if (!environment) throw new AppError("not-found", "That environment no longer exists.");
+    if (confirmName !== environment.name) {
+      throw new AppError("input:invalid", `Type ${environment.name} exactly to confirm.`, { fieldErrors: { confirmName: "Does not match the name" } });
+    }
+    const rotators = await listRotatorsByEnvironment({ db: tx, environmentId });
+    const busy = rotators.find((r) => r.leaseOwner && r.leaseExpiresAt && r.leaseExpiresAt > new Date());
+    if (busy) throw new AppError("rotation:busy", `${busy.name} is rotating right now. Delete the environment when it has finished.`);
+    await clearPendingByRotators({ db: tx, rotatorIds: rotators.map((r) => r.id) });
+    // Rotators first: runs reference both the rotator and the environment (ON DELETE SET NULL), and letting
+    // the two cascades race makes PostgreSQL re-check a run against an already-deleted rotator.
+    await deleteRotatorsByEnvironment({ db: tx, environmentId });
+    await deleteEnvironmentById({ db: tx, id: environmentId });
+    await insertAuditEvent({ tx, event: audit(actor, "environment.deleted", environment, { rotators: rotators.map((r) => r.name) }) });
+  });
+}
+
+export async function setEnvironmentValue(
+  app: AppContext,
+  { actor, environmentId, key, value, secret }: { actor: Actor; environmentId: string; key: string; value: string; secret: boolean },
+) {
+  return app.db.transaction(async (tx) => {
+    const environment = await getEnvironmentById({ db: tx, id: environmentId });
+    if (!environment) throw new AppError("not-found", "That environment no longer exists.");
+    await upsertEnvironmentValue({
+      db: tx,
+      value: {
+        environmentId,
+        key,
+        secret,
+        plainValue: secret ? null : value,
+        valueCiphertext: secret ? app.keyring.encrypt(value, `env:${environmentId}:value:${key}`) : null,
+      },
+    });
+    await recordRevision({ tx, keyring: app.keyring, environmentId, reason: `value ${key} set`, actor });
+    await insertAuditEvent({ tx, event: audit(actor, "environment.value_set", environment, { key, secret }) });
+  });
+}
+
+export async function removeEnvironmentValue(app: AppContext, { actor, environmentId, key }: { actor: Actor; environmentId: string; key: string }) {
+  return app.db.transaction(async (tx) => {
+    const environment = await getEnvironmentById({ db: tx, id: environmentId });
+    if (!environment) throw new AppError("not-found", "That environment no longer exists.");
+    await deleteEnvironmentValue({ db: tx, environmentId, key });
+    await recordRevision({ tx, keyring: app.keyring, environmentId, reason: `value ${key} removed`, actor });
+    await insertAuditEvent({ tx, event: audit(actor, "environment.value_removed", environment, { key }) });
+  });
+}

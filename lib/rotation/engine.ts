@@ -1,0 +1,380 @@
+import "server-only";
+/**
+ * The rotation engine: the one place that runs a rotation and owns its transactions.
+ *
+ *   lease → load → plan → persist pending → apply → verify → commit (state + revision + run + audit, one tx)
+ *
+ * Why this order: the pending credential is written (encrypted) BEFORE anything changes at the target, so a
+ * process that dies at any point leaves a record of what the target may already have seen. The next attempt
+ * finds the unfinished run (its lease has expired), and resumes it with the same pending credential; the
+ * rotator's apply first checks whether that credential already works. `current` is only replaced in the
+ * commit transaction, after the new credential was verified, so consumers are never locked out.
+ *
+ * A run that FAILED (as opposed to one that was interrupted) is not resumed: its pending credential may have
+ * been refused, and retrying it would loop. The next attempt asks the rotator to abandon it (remove anything
+ * it created that is neither current nor previous) and prepares a fresh one.
+ *
+ * One rotation per rotator at a time: a lease on the rotator row, taken with one atomic UPDATE and renewed
+ * while the run is alive, so it holds across several Rotor processes sharing PostgreSQL, and a crashed
+ * process's lease simply runs out.
+ */
+import os from "node:os";
+import { randomUUID } from "node:crypto";
+import { byActor, type AppContext, type Actor } from "../app-context";
+import type { RotationRun, RotatorRow } from "../db/schema";
+import { acquireRotatorLease, getRotatorById, releaseRotatorLease, renewRotatorLease, updateRotatorById } from "../db/queries/rotators";
+import { finishStep, getLastFinishedRunByRotator, getUnfinishedRunByRotator, insertRun, insertStep, updateRunById } from "../db/queries/runs";
+import { getEnvironmentById } from "../db/queries/environments";
+import { insertAuditEvent } from "../db/queries/audit";
+import { getRotatorDefinition } from "../rotators/registry";
+import { isRotatorError } from "../rotators/errors";
+import type { Pending, RotatorContext, RotatorState } from "../rotators/types";
+import { decryptPending, decryptSecretInputs, encryptPending, encryptState, loadInputs, loadState, stateSummary } from "./rotator-records";
+import { recordRevision } from "../environments/revisions";
+import { scrubMessage, secretStrings } from "./secret-fields";
+import { AppError } from "../errors";
+import { logError } from "../log";
+import { resolveRotatorContext } from "./rotator-context";
+
+export type RunTrigger = RotationRun["trigger"];
+export type StepName = "resume" | "abandon previous attempt" | "plan" | "persist pending" | "apply" | "verify" | "commit";
+
+export interface RunOutcome {
+  runId: string;
+  rotatorId: string;
+  status: "succeeded" | "failed";
+  errorCode?: string | null;
+  errorMessage?: string | null;
+}
+
+/**
+ * Test seam for crash tests: `afterStep` runs after each step has been persisted; throwing a
+ * `SimulatedCrash` from it stops the run exactly as a dying process would — nothing more is written and
+ * the lease is left to expire.
+ */
+export interface EngineHooks {
+  afterStep?(step: StepName | "checkpoint", runId: string): Promise<void> | void;
+}
+
+export class SimulatedCrash extends Error {
+  constructor(at: string) {
+    super(`simulated crash at ${at}`);
+    this.name = "SimulatedCrash";
+  }
+}
+
+export interface EngineOptions {
+  leaseTtlMs?: number;
+  /** Identifies this process in leases (host:pid:random by default). */
+  owner?: string;
+  hooks?: EngineHooks;
+  /** Extra rotator context (connectors, AWS credentials, a fast clock in tests). */
+  rotatorContext?: Partial<RotatorContext>;
+}
+
+const DEFAULT_LEASE_TTL_MS = 5 * 60_000;
+const processOwner = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+
+export interface StartRotation {
+  rotatorId: string;
+  trigger: RunTrigger;
+  actor: Actor;
+  batchId?: string;
+}
+
+/**
+ * Takes the lease and creates (or resumes) the run, then continues in the background. Returns once the run
+ * exists, so the caller can show its progress; `completion` settles when the run ends.
+ * Throws AppError rotation:busy when another rotation of the same rotator holds the lease.
+ */
+export async function startRotation(
+  app: AppContext,
+  request: StartRotation,
+  options: EngineOptions = {},
+): Promise<{ runId: string; completion: Promise<RunOutcome> }> {
+  const { db } = app;
+  const ttlMs = options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
+  const owner = options.owner ?? processOwner;
+  const rotator = await acquireRotatorLease({ db, id: request.rotatorId, owner, ttlMs });
+  if (!rotator) {
+    const exists = await getRotatorById({ db, id: request.rotatorId });
+    if (!exists) throw new AppError("not-found", "That rotator no longer exists.");
+    throw new AppError("rotation:busy", `A rotation of ${exists.name} is already running. Wait for it to finish.`);
+  }
+  try {
+    const environment = await getEnvironmentById({ db, id: rotator.environmentId });
+    const unfinished = await getUnfinishedRunByRotator({ db, rotatorId: rotator.id });
+    let run: RotationRun;
+    let resumed = false;
+    if (unfinished) {
+      // We hold the lease, so the process that ran this is gone: continue where it stopped.
+      resumed = true;
+      run = (await updateRunById({ db, id: unfinished.id, patch: { status: "running", attempt: unfinished.attempt + 1 } }))!;
+    } else {
+      run = await insertRun({
+        db,
+        run: {
+          rotatorId: rotator.id,
+          environmentId: rotator.environmentId,
+          rotatorName: rotator.name,
+          rotatorType: rotator.type,
+          environmentName: environment?.name ?? "",
+          batchId: request.batchId,
+          trigger: request.trigger,
+          actorId: request.actor.id,
+          actorLabel: request.actor.label,
+          status: "running",
+          revisionBefore: environment?.currentRevision,
+        },
+      });
+      await updateRotatorById({ db, id: rotator.id, patch: { lastRunId: run.id } });
+    }
+    const completion = executeRun(app, { rotator, run, resumed, actor: request.actor, owner, ttlMs, options });
+    return { runId: run.id, completion };
+  } catch (error) {
+    await releaseRotatorLease({ db, id: rotator.id, owner });
+    throw error;
+  }
+}
+
+/** Runs a rotation to the end and returns its outcome (for schedules, tests and the environment rotate). */
+export async function rotateNow(app: AppContext, request: StartRotation, options: EngineOptions = {}): Promise<RunOutcome> {
+  const { completion } = await startRotation(app, request, options);
+  return completion;
+}
+
+interface RunJob {
+  rotator: RotatorRow;
+  run: RotationRun;
+  resumed: boolean;
+  actor: Actor;
+  owner: string;
+  ttlMs: number;
+  options: EngineOptions;
+}
+
+async function executeRun(app: AppContext, job: RunJob): Promise<RunOutcome> {
+  const { db, keyring } = app;
+  const { rotator, run, owner, ttlMs, options } = job;
+  const definition = getRotatorDefinition(rotator.type);
+  const hooks = options.hooks ?? {};
+  const leaseLost = new AbortController();
+  const heartbeat = setInterval(() => {
+    renewRotatorLease({ db, id: rotator.id, owner, ttlMs })
+      .then((held) => {
+        if (!held) leaseLost.abort(new Error("lease lost"));
+      })
+      .catch(() => undefined);
+  }, Math.max(1000, Math.floor(ttlMs / 3)));
+  heartbeat.unref?.();
+
+  let secrets: string[] = [];
+  let crashed = false;
+  let currentStep: { id: number; name: StepName } | undefined;
+
+  const step = async <T>(
+    name: StepName,
+    body: () => Promise<T>,
+    describe?: (result: T) => string | undefined,
+    // A step that finished without proving anything (verify through a connector that cannot log in) is
+    // recorded as "skipped", so it stands out in the run's steps instead of reading as a success.
+    statusOf?: (result: T) => "succeeded" | "skipped",
+  ): Promise<T> => {
+    if (leaseLost.signal.aborted) throw new AppError("rotation:busy", "This process lost the rotator's lease (it was too slow); the run will be resumed.");
+    const row = await insertStep({ db, step: { runId: run.id, name, status: "running" } });
+    currentStep = { id: row.id, name };
+    const result = await body();
+    await finishStep({ db, id: row.id, status: statusOf?.(result) ?? "succeeded", message: describe?.(result) ?? null });
+    currentStep = undefined;
+    await hooks.afterStep?.(name, run.id);
+    return result;
+  };
+
+  const persistPending = async (pending: Pending) => {
+    secrets = [...new Set([...secrets, ...secretStrings(pending.credential)])];
+    await updateRunById({ db, id: run.id, patch: { pendingCiphertext: encryptPending(keyring, run.id, pending) } });
+  };
+
+  try {
+    const inputs = loadInputs(keyring, rotator);
+    secrets = secretStrings(decryptSecretInputs(keyring, rotator));
+    const state: RotatorState = loadState(keyring, rotator);
+    secrets.push(...secretStrings(state.current, state.previous));
+    // The rotator's login provider (aws-iam) or connector (postgres/mysql), if it has one; explicit
+    // options.rotatorContext (tests) takes precedence. Credentials are fetched lazily by the rotator.
+    const resolved = await resolveRotatorContext(app, {
+      type: rotator.type,
+      loginProviderId: rotator.loginProviderId,
+      connectorId: rotator.connectorId,
+      environmentName: run.environmentName,
+      rotatorName: rotator.name,
+    });
+    secrets.push(...resolved.secrets);
+    const context: RotatorContext = {
+      ...resolved.context,
+      ...options.rotatorContext,
+      // Lets the aws-iam rotator tag the keys it issues, so it can recognise (and clean up) its own.
+      rotatorId: rotator.id,
+      checkpoint: async (pending) => {
+        await persistPending(pending);
+        await hooks.afterStep?.("checkpoint", run.id);
+      },
+      signal: leaseLost.signal,
+    };
+
+    let pending: Pending | null = null;
+    if (job.resumed) {
+      pending = await step(
+        "resume",
+        async () => (run.pendingCiphertext ? decryptPending(keyring, run.id, run.pendingCiphertext) : null),
+        (p) => (p ? "Resuming the interrupted run with its recorded pending credential." : "The interrupted run had not recorded a pending credential; planning afresh."),
+      );
+      if (pending) secrets.push(...secretStrings(pending.credential));
+    } else {
+      await abandonFailedAttempt(app, { rotator, inputs, state, context, step });
+    }
+
+    if (!pending) {
+      pending = await step("plan", async () => (await definition.prepare({ inputs, state, context })).pending, (p) => describePending(p));
+      const planned = pending;
+      await step("persist pending", () => persistPending(planned), () => "Pending credential recorded (encrypted) before touching the target.");
+    }
+
+    const applied = await step("apply", async () => {
+      const result = await definition.apply({ inputs, state, pending: pending!, context });
+      await persistPending(result.pending);
+      return result.pending;
+    }, (p) => describePending(p));
+
+    await step(
+      "verify",
+      () => definition.verify({ inputs, credential: applied.credential, context }),
+      (r) => (r.skipped ? `Verification skipped: ${r.skipped}` : "The new credential works."),
+      (r) => (r.skipped ? "skipped" : "succeeded"),
+    );
+
+    await step("commit", () =>
+      db.transaction(async (tx) => {
+        const next = definition.commit({ state, pending: applied }).state;
+        await updateRotatorById({
+          db: tx,
+          id: rotator.id,
+          patch: {
+            stateCiphertext: encryptState(keyring, rotator.id, next),
+            stateSummary: stateSummary(rotator.type, next),
+            lastRotatedAt: new Date(),
+            lastRunId: run.id,
+            failingSince: null,
+            lastError: null,
+          },
+        });
+        const revision = await recordRevision({ tx, keyring, environmentId: rotator.environmentId, reason: `rotated ${rotator.name}`, actor: job.actor });
+        await updateRunById({
+          db: tx,
+          id: run.id,
+          patch: { status: "succeeded", pendingCiphertext: null, finishedAt: new Date(), revisionAfter: revision.after, errorCode: null, errorMessage: null },
+        });
+        await insertAuditEvent({
+          tx,
+          event: {
+            ...byActor(job.actor),
+            action: "rotation.succeeded",
+            targetType: "rotator",
+            targetId: rotator.id,
+            targetLabel: rotator.name,
+            details: { runId: run.id, type: rotator.type, trigger: run.trigger, revision: revision.after, current: stateSummary(rotator.type, next).current },
+          },
+        });
+        return revision;
+      }),
+    (r) => `Environment revision ${r.after}.`);
+    return { runId: run.id, rotatorId: rotator.id, status: "succeeded" };
+  } catch (error) {
+    if (error instanceof SimulatedCrash) {
+      crashed = true;
+      throw error;
+    }
+    return await recordFailure(app, { job, error, secrets, stepId: currentStep?.id });
+  } finally {
+    clearInterval(heartbeat);
+    // A (simulated) dead process releases nothing: its lease runs out and the next attempt resumes the run.
+    if (!crashed) {
+      await releaseRotatorLease({ db, id: rotator.id, owner }).catch((e) => logError("could not release a rotator lease", e));
+    }
+  }
+}
+
+function describePending(pending: Pending): string | undefined {
+  const credential = pending.credential;
+  if (!credential) return undefined;
+  const name = credential.username ?? credential.accessKeyId;
+  return name ? `Target credential: ${name}.` : undefined;
+}
+
+/** The last run failed with a pending credential: let the rotator clean up, then forget it. */
+async function abandonFailedAttempt(
+  app: AppContext,
+  args: {
+    rotator: RotatorRow;
+    inputs: unknown;
+    state: RotatorState;
+    context: RotatorContext;
+    step: <T>(name: StepName, body: () => Promise<T>, describe?: (r: T) => string | undefined) => Promise<T>;
+  },
+) {
+  const { db, keyring } = app;
+  const last = await getLastFinishedRunByRotator({ db, rotatorId: args.rotator.id });
+  if (!last || last.status !== "failed" || !last.pendingCiphertext) return;
+  const definition = getRotatorDefinition(args.rotator.type);
+  const pending = decryptPending(keyring, last.id, last.pendingCiphertext);
+  await args.step(
+    "abandon previous attempt",
+    async () => {
+      await definition.abandon?.({ inputs: args.inputs, state: args.state, pending, context: args.context });
+      await updateRunById({ db, id: last.id, patch: { pendingCiphertext: null } });
+    },
+    () => "The failed attempt's pending credential was discarded; a fresh one will be generated.",
+  );
+}
+
+async function recordFailure(
+  app: AppContext,
+  { job, error, secrets, stepId }: { job: RunJob; error: unknown; secrets: string[]; stepId?: number },
+): Promise<RunOutcome> {
+  const { db } = app;
+  const { rotator, run } = job;
+  const code = isRotatorError(error) ? error.code : error instanceof AppError ? error.code : "internal:unexpected";
+  let message: string;
+  if (isRotatorError(error) || error instanceof AppError) {
+    message = scrubMessage(error.message, secrets);
+  } else {
+    const reference = randomUUID().slice(0, 8);
+    logError(`rotation ${run.id} failed unexpectedly (reference ${reference})`, error instanceof Error ? new Error(scrubMessage(error.message, secrets)) : undefined);
+    message = `Unexpected error; the server log has the details (reference ${reference}).`;
+  }
+  try {
+    if (stepId) await finishStep({ db, id: stepId, status: "failed", message });
+    await db.transaction(async (tx) => {
+      // The pending credential stays (encrypted) on the failed run until the next attempt abandons it, so
+      // anything apply created at the target can still be cleaned up.
+      await updateRunById({ db: tx, id: run.id, patch: { status: "failed", finishedAt: new Date(), errorCode: code, errorMessage: message } });
+      const fresh = await getRotatorById({ db: tx, id: rotator.id });
+      await updateRotatorById({ db: tx, id: rotator.id, patch: { failingSince: fresh?.failingSince ?? new Date(), lastError: message, lastRunId: run.id } });
+      await insertAuditEvent({
+        tx,
+        event: {
+          ...byActor(job.actor),
+          action: "rotation.failed",
+          outcome: "failure",
+          targetType: "rotator",
+          targetId: rotator.id,
+          targetLabel: rotator.name,
+          details: { runId: run.id, type: rotator.type, trigger: run.trigger, code, error: message },
+        },
+      });
+    });
+  } catch (recordError) {
+    logError(`could not record the failure of run ${run.id}`, recordError);
+  }
+  return { runId: run.id, rotatorId: rotator.id, status: "failed", errorCode: code, errorMessage: message };
+}

@@ -1,0 +1,254 @@
+import "server-only";
+/**
+ * Rotator configuration: create (optionally importing existing credentials, verified first), edit, delete,
+ * test a connection, and reveal a credential (audited). Secret inputs are stored encrypted; what is stored
+ * in plain columns has been stripped of every `secretInputPaths` entry.
+ */
+import type { z } from "zod";
+import { byActor, type AppContext, type Actor } from "../app-context";
+import type { RotatorRow } from "../db/schema";
+import type { RotatorState, RotatorType } from "../rotators/types";
+import { getRotatorDefinition } from "../rotators/registry";
+import { isRotatorError } from "../rotators/errors";
+import { getEnvironmentById } from "../db/queries/environments";
+import { deleteRotatorById, getRotatorById, getRotatorByName, insertRotator, updateRotatorById } from "../db/queries/rotators";
+import { insertAuditEvent } from "../db/queries/audit";
+import { clearPendingByRotators } from "../db/queries/runs";
+import { recordRevision } from "../environments/revisions";
+import { AppError } from "../errors";
+import { decryptSecretInputs, EMPTY_STATE, encryptState, inputsContext, loadState, stateSummary } from "./rotator-records";
+import { keepUnchangedSecrets, scrubMessage, secretStrings, splitSecretInputs } from "./secret-fields";
+import { randomUUID } from "node:crypto";
+import { checkBinding, checkBindingExists, resolveRotatorContext } from "./rotator-context";
+import type { RotatorContext } from "../rotators/types";
+
+function parseInputs(type: RotatorType, inputs: unknown) {
+  const definition = getRotatorDefinition(type);
+  const parsed = definition.inputsSchema.safeParse(inputs);
+  if (!parsed.success) {
+    const fieldErrors: Record<string, string> = {};
+    for (const issue of (parsed.error as z.ZodError).issues) fieldErrors[["inputs", ...issue.path].join(".")] ??= issue.message;
+    const first = (parsed.error as z.ZodError).issues[0];
+    throw new AppError("input:invalid", `Check the ${first.path.join(".") || "inputs"}: ${first.message}`, { fieldErrors });
+  }
+  return parsed.data as Record<string, unknown>;
+}
+
+/** Turns a rotator's error into an AppError whose message is safe to show (no secret in it). */
+function targetError(error: unknown, secrets: string[], what: string): never {
+  if (isRotatorError(error)) throw new AppError("input:invalid", scrubMessage(`${what}: ${error.message}`, secrets));
+  throw error;
+}
+
+async function verifyImportedState(type: RotatorType, inputs: unknown, state: RotatorState, secrets: string[], context: Partial<RotatorContext> = {}) {
+  const definition = getRotatorDefinition(type);
+  for (const which of ["current", "previous"] as const) {
+    const credential = state[which];
+    if (!credential) continue;
+    const shape = definition.credentialSchema.safeParse(credential);
+    if (!shape.success) throw new AppError("input:invalid", `The imported ${which} credential is not a ${type} credential.`);
+    try {
+      await definition.verifyCredential({ inputs, credential: shape.data, context: { ...context, checkpoint: async () => undefined } });
+    } catch (error) {
+      targetError(error, [...secrets, ...secretStrings(credential)], `The imported ${which} credential does not work`);
+    }
+  }
+}
+
+function auditEvent(actor: Actor, action: string, rotator: Pick<RotatorRow, "id" | "name">, details: Record<string, unknown>) {
+  return { ...byActor(actor), action, targetType: "rotator", targetId: rotator.id, targetLabel: rotator.name, details };
+}
+
+export async function createRotator(
+  app: AppContext,
+  request: {
+    actor: Actor;
+    environmentId: string;
+    name: string;
+    type: RotatorType;
+    inputs: unknown;
+    importState?: Partial<RotatorState>;
+    /** aws-iam: the AWS login provider; postgres/mysql: the connector (absent = direct). */
+    loginProviderId?: string | null;
+    connectorId?: string | null;
+  },
+): Promise<RotatorRow> {
+  const definition = getRotatorDefinition(request.type);
+  checkBinding(request);
+  const inputs = parseInputs(request.type, request.inputs);
+  const { publicInputs, secrets } = splitSecretInputs(inputs, definition.secretInputPaths);
+  const state: RotatorState = { current: request.importState?.current ?? null, previous: request.importState?.previous ?? null };
+  if (state.previous && !state.current) throw new AppError("input:invalid", "Import a current credential before a previous one.");
+  await checkBindingExists(app, request);
+  // Imported credentials are verified the way rotations will reach the target (login provider / connector).
+  const resolved = state.current
+    ? await resolveRotatorContext(app, {
+        type: request.type,
+        loginProviderId: request.loginProviderId,
+        connectorId: request.connectorId,
+        environmentName: (await getEnvironmentById({ db: app.db, id: request.environmentId }))?.name ?? "",
+        rotatorName: request.name,
+      })
+    : { context: {}, secrets: [] };
+  await verifyImportedState(request.type, inputs, state, [...secretStrings(secrets), ...resolved.secrets], resolved.context);
+  const id = randomUUID();
+  return app.db.transaction(async (tx) => {
+    const environment = await getEnvironmentById({ db: tx, id: request.environmentId });
+    if (!environment) throw new AppError("not-found", "That environment no longer exists.");
+    if (await getRotatorByName({ db: tx, environmentId: environment.id, name: request.name })) {
+      throw new AppError("conflict", `${environment.name} already has a rotator named ${request.name}.`, { fieldErrors: { name: "Already in use" } });
+    }
+    const rotator = await insertRotator({
+      db: tx,
+      rotator: {
+        id,
+        environmentId: environment.id,
+        name: request.name,
+        type: request.type,
+        inputs: publicInputs,
+        secretInputsCiphertext: app.keyring.encrypt(JSON.stringify(secrets), inputsContext(id)),
+        stateCiphertext: state.current ? encryptState(app.keyring, id, state) : null,
+        stateSummary: stateSummary(request.type, state),
+        loginProviderId: request.loginProviderId ?? null,
+        connectorId: request.connectorId ?? null,
+      },
+    });
+    await recordRevision({ tx, keyring: app.keyring, environmentId: environment.id, reason: `rotator ${request.name} added`, actor: request.actor });
+    await insertAuditEvent({
+      tx,
+      event: auditEvent(request.actor, "rotator.created", rotator, {
+        type: request.type,
+        environment: environment.name,
+        inputs: publicInputs,
+        importedState: Boolean(state.current),
+        loginProviderId: rotator.loginProviderId,
+        connectorId: rotator.connectorId,
+      }),
+    });
+    return rotator;
+  });
+}
+
+export async function updateRotator(
+  app: AppContext,
+  // loginProviderId / connectorId: undefined keeps the current choice, null clears it (static keys / direct).
+  request: { actor: Actor; rotatorId: string; name: string; inputs: unknown; loginProviderId?: string | null; connectorId?: string | null },
+): Promise<RotatorRow> {
+  const existing = await getRotatorById({ db: app.db, id: request.rotatorId });
+  if (!existing) throw new AppError("not-found", "That rotator no longer exists.");
+  const definition = getRotatorDefinition(existing.type);
+  checkBinding({ type: existing.type, loginProviderId: request.loginProviderId, connectorId: request.connectorId });
+  await checkBindingExists(app, request);
+  const usesLogin = Boolean(request.loginProviderId !== undefined ? request.loginProviderId : existing.loginProviderId);
+  const storedSecrets = withoutReplacedLogin(existing.type, usesLogin, request.inputs, decryptSecretInputs(app.keyring, existing));
+  const inputs = parseInputs(existing.type, keepUnchangedSecrets(request.inputs as Record<string, unknown>, storedSecrets, definition.secretInputPaths));
+  const { publicInputs, secrets } = splitSecretInputs(inputs, definition.secretInputPaths);
+  return app.db.transaction(async (tx) => {
+    const clash = await getRotatorByName({ db: tx, environmentId: existing.environmentId, name: request.name });
+    if (clash && clash.id !== existing.id) throw new AppError("conflict", `A rotator named ${request.name} already exists here.`, { fieldErrors: { name: "Already in use" } });
+    const rotator = await updateRotatorById({
+      db: tx,
+      id: existing.id,
+      patch: {
+        name: request.name,
+        inputs: publicInputs,
+        secretInputsCiphertext: app.keyring.encrypt(JSON.stringify(secrets), inputsContext(existing.id)),
+        ...(request.loginProviderId !== undefined ? { loginProviderId: request.loginProviderId } : {}),
+        ...(request.connectorId !== undefined ? { connectorId: request.connectorId } : {}),
+      },
+    });
+    await recordRevision({ tx, keyring: app.keyring, environmentId: existing.environmentId, reason: `rotator ${request.name} changed`, actor: request.actor });
+    const changedSecrets = Object.keys(secrets).filter((k) => JSON.stringify(secrets[k]) !== JSON.stringify(storedSecrets[k]));
+    await insertAuditEvent({
+      tx,
+      event: auditEvent(request.actor, "rotator.updated", rotator, {
+        from: { name: existing.name, inputs: existing.inputs, loginProviderId: existing.loginProviderId, connectorId: existing.connectorId },
+        to: { name: request.name, inputs: publicInputs, loginProviderId: rotator.loginProviderId, connectorId: rotator.connectorId },
+        secretsChanged: changedSecrets,
+      }),
+    });
+    return rotator;
+  });
+}
+
+export async function deleteRotator(app: AppContext, request: { actor: Actor; rotatorId: string; confirmName: string }) {
+  return app.db.transaction(async (tx) => {
+    const rotator = await getRotatorById({ db: tx, id: request.rotatorId });
+    if (!rotator) throw new AppError("not-found", "That rotator no longer exists.");
+    if (request.confirmName !== rotator.name) throw new AppError("input:invalid", `Type ${rotator.name} exactly to confirm.`, { fieldErrors: { confirmName: "Does not match the name" } });
+    if (rotator.leaseOwner && rotator.leaseExpiresAt && rotator.leaseExpiresAt > new Date()) {
+      throw new AppError("rotation:busy", `${rotator.name} is rotating right now. Delete it when the rotation has finished.`);
+    }
+    await clearPendingByRotators({ db: tx, rotatorIds: [rotator.id] });
+    await deleteRotatorById({ db: tx, id: rotator.id });
+    await recordRevision({ tx, keyring: app.keyring, environmentId: rotator.environmentId, reason: `rotator ${rotator.name} removed`, actor: request.actor });
+    await insertAuditEvent({ tx, event: auditEvent(request.actor, "rotator.deleted", rotator, { type: rotator.type }) });
+  });
+}
+
+/** Checks the managing credentials and the target with the given inputs; changes nothing. */
+export async function testRotatorConnection(
+  app: AppContext,
+  request: {
+    type: RotatorType;
+    inputs: unknown;
+    rotatorId?: string;
+    /** Test through this login / connector (undefined: the stored rotator's choice; null: none). */
+    loginProviderId?: string | null;
+    connectorId?: string | null;
+    /** For a rotator not saved yet: fills the login's subject template like its rotations will. */
+    environmentId?: string;
+    name?: string;
+  },
+) {
+  const definition = getRotatorDefinition(request.type);
+  let raw = request.inputs as Record<string, unknown>;
+  const existing = request.rotatorId ? await getRotatorById({ db: app.db, id: request.rotatorId }) : undefined;
+  if (existing) {
+    const usesLogin = Boolean(request.loginProviderId !== undefined ? request.loginProviderId : existing.loginProviderId);
+    raw = keepUnchangedSecrets(raw, withoutReplacedLogin(existing.type, usesLogin, raw, decryptSecretInputs(app.keyring, existing)), definition.secretInputPaths);
+  }
+  const inputs = parseInputs(request.type, raw);
+  const secrets = secretStrings(splitSecretInputs(inputs, definition.secretInputPaths).secrets);
+  const binding = {
+    type: request.type,
+    loginProviderId: request.loginProviderId !== undefined ? request.loginProviderId : (existing?.loginProviderId ?? null),
+    connectorId: request.connectorId !== undefined ? request.connectorId : (existing?.connectorId ?? null),
+  };
+  checkBinding(binding);
+  const environmentId = existing?.environmentId ?? request.environmentId;
+  const environment = environmentId ? await getEnvironmentById({ db: app.db, id: environmentId }) : undefined;
+  const resolved = await resolveRotatorContext(app, {
+    ...binding,
+    environmentName: environment?.name ?? "(test)",
+    rotatorName: existing?.name ?? (request.name || "(test)"),
+  });
+  secrets.push(...resolved.secrets);
+  try {
+    return await definition.testConnection({ inputs, context: { ...resolved.context, checkpoint: async () => undefined } });
+  } catch (error) {
+    targetError(error, secrets, "Connection test failed");
+  }
+}
+
+/**
+ * aws-iam: when a login provider replaces the static keys (the new inputs carry no `login`), the stored static
+ * secrets must not be merged back in, or they would revive a half `login` object.
+ */
+function withoutReplacedLogin(type: RotatorType, usesLoginProvider: boolean, nextInputs: unknown, stored: Record<string, unknown>): Record<string, unknown> {
+  if (type !== "aws-iam" || !usesLoginProvider || (nextInputs as { login?: unknown } | null)?.login !== undefined) return stored;
+  return Object.fromEntries(Object.entries(stored).filter(([path]) => !path.startsWith("login.")));
+}
+
+/** Returns one credential in full, for an operator or admin who asked for it on purpose; audited. */
+export async function revealCredential(app: AppContext, request: { actor: Actor; rotatorId: string; which: "current" | "previous" }) {
+  return app.db.transaction(async (tx) => {
+    const rotator = await getRotatorById({ db: tx, id: request.rotatorId });
+    if (!rotator) throw new AppError("not-found", "That rotator no longer exists.");
+    const state = rotator.stateCiphertext ? loadState(app.keyring, rotator) : EMPTY_STATE;
+    const credential = state[request.which];
+    if (!credential) throw new AppError("not-found", `${rotator.name} has no ${request.which} credential yet.`);
+    await insertAuditEvent({ tx, event: auditEvent(request.actor, "secret.revealed", rotator, { which: request.which }) });
+    return credential;
+  });
+}

@@ -1,0 +1,310 @@
+import "server-only";
+/**
+ * The scheduler loop. One per process — inside the Rotor server by default, and in every `npm run worker`
+ * process — all sharing the store:
+ *
+ *   every poll (or as soon as a run finishes):
+ *     claim up to (concurrency − running) due schedules   one atomic UPDATE … RETURNING with row leases
+ *     run each claimed schedule in the background         rotateNow per rotator (the engine's own lease keeps
+ *                                                           a rotator from ever rotating twice at once)
+ *     collect notifications, send due webhook deliveries  (lib/webhooks/notifier.ts)
+ *
+ * Exactly once: a due schedule is leased to one process; the lease is renewed while the run lasts and
+ * released by the same transaction that records the outcome and plans the next run. A process that dies
+ * leaves its lease to expire; another process then claims the schedule and the engine resumes the
+ * interrupted run from its write-ahead record.
+ *
+ * Missed runs: the next run is planned from the claim time, so after downtime a schedule runs once and then
+ * continues on its regular times.
+ *
+ * Shutdown (`stop`): no new claims; running rotations get `shutdownGraceMs` to finish; what is still running
+ * then stays leased and is resumed by the next scheduler once the leases expire (nothing is lost or doubled).
+ */
+import os from "node:os";
+import { randomUUID } from "node:crypto";
+import type { AppContext, Actor } from "../app-context";
+import type { Schedule } from "../db/schema";
+import { claimDueSchedules, lockLeasedSchedule, releaseScheduleLease, renewScheduleLease, updateScheduleById } from "../db/queries/schedules";
+import { getRotatorById, listRotatorsByEnvironment } from "../db/queries/rotators";
+import { rotateNow, type EngineOptions } from "../rotation/engine";
+import { isAppError } from "../errors";
+import { collectNotifications, deliverDueWebhooks, pruneDeliveryLog, type NotifierOptions } from "../webhooks/notifier";
+import type { RetryPolicy } from "./backoff";
+import { finishPatch, runKindOf, type TargetResult } from "./outcome";
+import { logError, logInfo } from "../log";
+
+export const SCHEDULER_ACTOR: Actor = { id: null, label: "scheduler" };
+
+export interface SchedulerOptions {
+  /** Lease owner name; host:pid:random by default. */
+  owner?: string;
+  /** Rotations this process runs at the same time. */
+  concurrency: number;
+  pollMs: number;
+  minIntervalMs: number;
+  retry: RetryPolicy;
+  overdueGraceMs: number;
+  shutdownGraceMs: number;
+  /** Schedule lease; renewed every third of it while a run lasts. */
+  leaseTtlMs?: number;
+  /** How long to put off a run whose rotator is being rotated by someone else. */
+  busyDelayMs?: number;
+  engine?: EngineOptions;
+  /** Webhook delivery settings; null turns notifications off in this process. */
+  notifications: Omit<NotifierOptions, "owner" | "overdueGraceMs"> | null;
+  random?: () => number;
+}
+
+export interface SchedulerStats {
+  claimed: number;
+  rotations: number;
+  succeeded: number;
+  failed: number;
+  skipped: number;
+}
+
+const DEFAULT_LEASE_TTL_MS = 2 * 60_000;
+const DEFAULT_BUSY_DELAY_MS = 30_000;
+
+export class Scheduler {
+  readonly owner: string;
+  readonly stats: SchedulerStats = { claimed: 0, rotations: 0, succeeded: 0, failed: 0, skipped: 0 };
+  private stopping = false;
+  private loop: Promise<void> | null = null;
+  private readonly inFlight = new Set<Promise<void>>();
+  private delivering: Promise<void> | null = null;
+  private lastSweep = 0;
+  private lastPrune = 0;
+  private sleeper: { timer: NodeJS.Timeout; resolve: () => void } | null = null;
+  private woken = false;
+  private readonly notifier: NotifierOptions | null;
+
+  constructor(
+    private readonly app: AppContext,
+    private readonly options: SchedulerOptions,
+  ) {
+    this.owner = options.owner ?? `${os.hostname()}:${process.pid}:scheduler-${randomUUID().slice(0, 8)}`;
+    this.notifier = options.notifications ? { ...options.notifications, owner: this.owner, overdueGraceMs: options.overdueGraceMs } : null;
+  }
+
+  get running(): number {
+    return this.inFlight.size;
+  }
+
+  get started(): boolean {
+    return this.loop !== null && !this.stopping;
+  }
+
+  start(): void {
+    if (this.loop) return;
+    this.loop = (async () => {
+      while (!this.stopping) {
+        await this.tick().catch((error) => logError("scheduler tick failed", error));
+        if (this.stopping) break;
+        await this.sleep(this.options.pollMs);
+      }
+    })();
+  }
+
+  /**
+   * Stops claiming, then waits up to `shutdownGraceMs` for running rotations. Returns how many were still
+   * running (left leased, to be resumed elsewhere or after restart).
+   */
+  async stop(): Promise<{ stillRunning: number }> {
+    if (this.stopping) return { stillRunning: this.inFlight.size };
+    this.stopping = true;
+    this.wake();
+    await this.loop;
+    const settled = Promise.allSettled([...this.inFlight, ...(this.delivering ? [this.delivering] : [])]).then(() => true);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), this.options.shutdownGraceMs);
+    });
+    const finished = await Promise.race([settled, timeout]);
+    clearTimeout(timer);
+    const stillRunning = finished ? 0 : this.inFlight.size;
+    if (stillRunning > 0) {
+      logInfo(`scheduler stopping with ${stillRunning} rotation(s) still running; their leases will expire and they will be resumed`);
+    }
+    return { stillRunning };
+  }
+
+  /** One pass: claim and start due schedules, then notifications. Exposed for tests. */
+  async tick(): Promise<void> {
+    if (!this.stopping) {
+      const free = this.options.concurrency - this.inFlight.size;
+      if (free > 0) {
+        const claimed = await claimDueSchedules({ db: this.app.db, owner: this.owner, ttlMs: this.leaseTtlMs, limit: free });
+        for (const schedule of claimed) this.launch(schedule);
+      }
+    }
+    if (this.notifier && Date.now() - this.lastSweep >= Math.min(this.options.pollMs, 5_000)) {
+      this.lastSweep = Date.now();
+      await collectNotifications(this.app, this.notifier).catch((error) => logError("collecting notifications failed", error));
+      this.delivering ??= this.deliverAll().finally(() => {
+        this.delivering = null;
+      });
+      if (Date.now() - this.lastPrune > 60 * 60_000) {
+        this.lastPrune = Date.now();
+        await pruneDeliveryLog(this.app).catch((error) => logError("pruning the webhook delivery log failed", error));
+      }
+    }
+  }
+
+  /** Resolves when nothing is running or being delivered (tests). */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0 || this.delivering) {
+      await Promise.allSettled([...this.inFlight, ...(this.delivering ? [this.delivering] : [])]);
+    }
+  }
+
+  private get leaseTtlMs() {
+    return this.options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
+  }
+
+  private launch(schedule: Schedule) {
+    this.stats.claimed++;
+    const run: Promise<void> = this.runSchedule(schedule)
+      .catch((error) => logError(`scheduled run of schedule ${schedule.id} failed`, error))
+      .finally(() => {
+        this.inFlight.delete(run);
+        // A slot is free and the outcome may be worth notifying: look again now, not at the next poll.
+        this.lastSweep = 0;
+        this.wake();
+      });
+    this.inFlight.add(run);
+  }
+
+  private async deliverAll(): Promise<void> {
+    if (!this.notifier) return;
+    const batch = this.notifier.concurrency ?? 4;
+    try {
+      while (!this.stopping) {
+        const outcomes = await deliverDueWebhooks(this.app, this.notifier);
+        if (outcomes.length < batch) break;
+      }
+    } catch (error) {
+      logError("webhook delivery failed", error);
+    }
+  }
+
+  private async runSchedule(schedule: Schedule): Promise<void> {
+    const { db } = this.app;
+    const claimedAt = new Date();
+    const kind = runKindOf(schedule);
+    const trigger = kind === "retry" ? "retry" : "schedule";
+    const heartbeat = setInterval(() => {
+      renewScheduleLease({ db, id: schedule.id, owner: this.owner, ttlMs: this.leaseTtlMs })
+        .then((held) => {
+          if (!held) logError(`scheduler lost the lease of schedule ${schedule.id}`);
+        })
+        .catch(() => undefined);
+    }, Math.max(1000, Math.floor(this.leaseTtlMs / 3)));
+    heartbeat.unref?.();
+
+    const results: TargetResult[] = [];
+    let interrupted = false;
+    try {
+      const targets = await this.targetsOf(schedule, kind);
+      const batchId = schedule.environmentId ? randomUUID() : undefined;
+      for (const rotatorId of targets) {
+        if (this.stopping && results.length > 0) {
+          interrupted = true;
+          break;
+        }
+        results.push(await this.rotateOne(rotatorId, { trigger, batchId, claimedAt, guard: kind === "regular" }));
+      }
+    } finally {
+      clearInterval(heartbeat);
+    }
+
+    try {
+      await db.transaction(async (tx) => {
+        const current = await lockLeasedSchedule({ tx, id: schedule.id, owner: this.owner });
+        if (!current) return; // deleted meanwhile, or the lease was lost (logged by the heartbeat)
+        const patch = finishPatch(current, {
+          kind,
+          claimedAt,
+          now: new Date(),
+          results,
+          interrupted,
+          minIntervalMs: this.options.minIntervalMs,
+          retry: this.options.retry,
+          busyDelayMs: this.options.busyDelayMs ?? DEFAULT_BUSY_DELAY_MS,
+          random: this.options.random,
+        });
+        await updateScheduleById({ db: tx, id: schedule.id, patch: { ...patch, leaseOwner: null, leaseExpiresAt: null } });
+      });
+    } catch (error) {
+      logError(`could not record the outcome of schedule ${schedule.id}; it will be taken up again when its lease expires`, error);
+      await releaseScheduleLease({ db, id: schedule.id, owner: this.owner }).catch(() => undefined);
+    }
+  }
+
+  private async targetsOf(schedule: Schedule, kind: "regular" | "retry"): Promise<string[]> {
+    if (schedule.rotatorId) return [schedule.rotatorId];
+    if (!schedule.environmentId) return [];
+    const all = (await listRotatorsByEnvironment({ db: this.app.db, environmentId: schedule.environmentId })).map((r) => r.id);
+    if (kind === "retry" && schedule.retryRotatorIds) return all.filter((id) => schedule.retryRotatorIds!.includes(id));
+    return all;
+  }
+
+  private async rotateOne(
+    rotatorId: string,
+    { trigger, batchId, claimedAt, guard }: { trigger: "schedule" | "retry"; batchId?: string; claimedAt: Date; guard: boolean },
+  ): Promise<TargetResult> {
+    const { db } = this.app;
+    const rotator = await getRotatorById({ db, id: rotatorId });
+    if (!rotator) return { rotatorId, status: "gone" };
+    // The minimum-interval guard at run time: a rotator rotated moments ago (by hand, or by another
+    // schedule covering it) is not rotated again by a regular run. Retries follow failures and are exempt.
+    if (guard && rotator.lastRotatedAt && claimedAt.getTime() - rotator.lastRotatedAt.getTime() < this.options.minIntervalMs) {
+      this.stats.skipped++;
+      return { rotatorId, status: "skipped" };
+    }
+    // A retry is moot once the rotator works again (someone pressed Rotate now meanwhile).
+    if (trigger === "retry" && !rotator.failingSince) {
+      this.stats.skipped++;
+      return { rotatorId, status: "skipped" };
+    }
+    try {
+      this.stats.rotations++;
+      const outcome = await rotateNow(this.app, { rotatorId, trigger, actor: SCHEDULER_ACTOR, batchId }, this.options.engine);
+      if (outcome.status === "succeeded") this.stats.succeeded++;
+      else this.stats.failed++;
+      return { rotatorId, status: outcome.status };
+    } catch (error) {
+      if (isAppError(error) && error.code === "rotation:busy") return { rotatorId, status: "busy" };
+      if (isAppError(error) && error.code === "not-found") return { rotatorId, status: "gone" };
+      this.stats.failed++;
+      logError(`scheduled rotation of rotator ${rotatorId} could not run`, error);
+      return { rotatorId, status: "failed" };
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.woken) {
+      this.woken = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.sleeper = null;
+        resolve();
+      }, ms);
+      this.sleeper = { timer, resolve };
+    });
+  }
+
+  private wake() {
+    const sleeper = this.sleeper;
+    if (!sleeper) {
+      // Woken while busy in a tick: do not sleep after it.
+      this.woken = true;
+      return;
+    }
+    this.sleeper = null;
+    clearTimeout(sleeper.timer);
+    sleeper.resolve();
+  }
+}

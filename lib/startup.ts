@@ -1,0 +1,33 @@
+import "server-only";
+/**
+ * What happens once when a Rotor server process starts: validate configuration, open and migrate the store,
+ * check the master key against the data, and print the first-run setup link when nobody can sign in yet.
+ * A configuration problem stops the process with a message that says what to fix.
+ */
+import { ConfigError, env } from "./env";
+import { getAppContext } from "./app-context";
+import { issueSetupTokenIfNeeded } from "./users/setup";
+import { logError, logInfo } from "./log";
+import { startServerScheduler } from "./schedules/server";
+
+export async function startRotor(): Promise<void> {
+  try {
+    const config = env();
+    const { db } = await getAppContext();
+    logInfo(`store: ${config.databaseUrl ? "PostgreSQL (DATABASE_URL)" : `embedded PGlite in ${config.dataDir}`}`);
+    const setupUrl = await issueSetupTokenIfNeeded({ db });
+    if (setupUrl) {
+      // The token is printed on purpose: the log of the process is the trusted channel to the installer.
+      console.log(`\n[rotor] No users yet. Create the first admin at:\n\n    ${setupUrl}\n`);
+    }
+    // Schedules, retries and notifications: the in-process scheduler, unless ROTOR_SCHEDULER=off.
+    await startServerScheduler();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`\n${error.message}\n`);
+    } else {
+      logError("Rotor cannot start", error);
+    }
+    process.exit(1);
+  }
+}
