@@ -1,0 +1,143 @@
+/**
+ * The shapes of Rotor's REST API v1 that the CLI reads (coord/API-CONTRACT.md; the server's OpenAPI document
+ * at /api/v1/openapi.json is the authority). Only the fields the CLI uses are typed.
+ */
+
+export type Role = "admin" | "operator" | "viewer";
+export type Scope = "read" | "rotate" | "admin";
+
+export interface Token {
+  id: string;
+  name: string;
+  kind: "service" | "personal";
+  prefix: string;
+  scope: Scope | null;
+  role: Role | null;
+  environments: string[] | "*";
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+  owner: string | null;
+}
+
+export interface User {
+  email: string;
+  role: Role;
+}
+
+export interface CreatedToken {
+  token: string;
+  tokenInfo: Token;
+  user?: User;
+}
+
+export interface WhoAmI {
+  token: Token;
+  user: User | null;
+}
+
+export interface List<T> {
+  items: T[];
+  nextCursor?: string | null;
+}
+
+export interface EnvironmentSummary {
+  name: string;
+  description: string;
+  revision: number;
+  rotators: number;
+  updatedAt: string;
+}
+
+export interface RotatorSummary {
+  id: string;
+  name: string;
+  type: string;
+  status: string;
+  lastRotatedAt: string | null;
+  nextRotationAt: string | null;
+  current: { username?: string; accessKeyId?: string } | null;
+}
+
+export interface Rotator extends RotatorSummary {
+  environment: string;
+  inputs: Record<string, unknown>;
+  secretInputs: string[];
+  loginProvider: string | null;
+  connector: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Environment {
+  name: string;
+  description: string;
+  revision: number;
+  createdAt: string;
+  updatedAt: string;
+  values: { key: string; secret: boolean; value?: string }[];
+  exports: Record<string, string>;
+  rotators: RotatorSummary[];
+}
+
+/** `GET …/open` (json): what applications read. */
+export interface OpenedEnvironment {
+  environment: string;
+  revision: number;
+  values: Record<string, string>;
+  rotators: Record<
+    string,
+    {
+      type: string;
+      current: Record<string, string> | null;
+      previous: Record<string, string> | null;
+      rotatedAt: string | null;
+      nextRotationAt: string | null;
+      previousValidUntil: string | null;
+    }
+  >;
+  exports: Record<string, string>;
+}
+
+export type RunStatus = "pending" | "running" | "succeeded" | "failed";
+
+export interface RotateResponse {
+  batchId: string;
+  runs: { id: string; rotator: string; status: RunStatus }[];
+}
+
+export interface RunStep {
+  name: string;
+  status: string;
+  message: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface Run {
+  id: string;
+  environment: string;
+  rotator: string;
+  type: string;
+  status: RunStatus;
+  trigger: string;
+  actor: string | null;
+  attempt: number;
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationMs: number | null;
+  revisionBefore: number | null;
+  revisionAfter: number | null;
+  error: { code: string; message: string } | null;
+  steps?: RunStep[];
+}
+
+/** One event of `GET …/watch` (`ready`, `revision`, `deleted`). */
+export interface WatchEventData {
+  environment: string;
+  revision: number;
+  reason?: string;
+  rotators?: string[];
+  at?: string;
+}
