@@ -6,17 +6,18 @@
  */
 import { useMemo, useState, useTransition } from "react";
 import { useRouter } from "next/navigation";
-import type { RotatorType } from "@/lib/rotators/types";
-import { INPUT_SCHEMAS, SECRET_INPUT_PATHS } from "@/lib/rotators/input-schemas";
+import type { FieldSpec, RotatorType } from "@/lib/rotators/types";
+import { ROTATOR_META } from "@/lib/rotators/meta";
 import { createRotatorAction, testConnectionAction, updateRotatorAction } from "@/app/(dashboard)/rotators/actions";
 import { setPath } from "@/lib/object-paths";
-import { FIELDS, IMPORT_FIELDS, buildInputs, initialValues, type FieldSpec } from "./fields";
+import { buildInputs, initialValues } from "./fields";
 
 type Mode = { kind: "create"; environmentId: string } | { kind: "edit"; rotatorId: string; name: string; inputs: Record<string, unknown> };
 
 /**
- * Optional choices the page may pass: an AWS login provider for aws-iam rotators, a connector (or
- * direct) for postgres/mysql. Without them the form behaves as before and leaves the stored choice alone.
+ * Optional choices the page may pass: an AWS login provider for types that sign in to AWS, a connector (or
+ * direct) for types that reach a database (the type's `binding`). Without them the form leaves the stored
+ * choice alone.
  */
 export interface BindingChoices {
   loginProviders?: { id: string; name: string; kind: string }[];
@@ -78,12 +79,17 @@ function FieldInput({
 }
 
 export function RotatorForm({ type, mode, bindings }: { type: RotatorType; mode: Mode; bindings?: BindingChoices }) {
-  const offersLogin = type === "aws-iam" && bindings?.loginProviders !== undefined;
-  const offersConnector = (type === "postgres" || type === "mysql") && bindings?.connectors !== undefined;
+  const meta = ROTATOR_META[type];
+  const offersLogin = meta.binding.kind === "aws-login" && bindings?.loginProviders !== undefined;
+  const offersConnector = meta.binding.kind === "connector" && bindings?.connectors !== undefined;
   const [loginProviderId, setLoginProviderId] = useState(bindings?.current?.loginProviderId ?? "");
   const [connectorId, setConnectorId] = useState(bindings?.current?.connectorId ?? "");
   // With a login provider chosen, the static-key fields do not apply (and are not sent).
-  const fields = useMemo(() => (offersLogin && loginProviderId ? FIELDS[type].filter((f) => !f.path.startsWith("login.")) : FIELDS[type]), [offersLogin, loginProviderId, type]);
+  const fields = useMemo(() => {
+    const binding = meta.binding;
+    if (!offersLogin || !loginProviderId || binding.kind !== "aws-login") return meta.fields;
+    return meta.fields.filter((f) => !f.path.startsWith(`${binding.inlineLoginPath}.`));
+  }, [offersLogin, loginProviderId, meta]);
   const binding = {
     ...(offersLogin ? { loginProviderId: loginProviderId || null } : {}),
     ...(offersConnector ? { connectorId: connectorId || null } : {}),
@@ -91,7 +97,7 @@ export function RotatorForm({ type, mode, bindings }: { type: RotatorType; mode:
   const router = useRouter();
   const editing = mode.kind === "edit";
   const [name, setName] = useState(editing ? mode.name : "");
-  const [values, setValues] = useState(() => initialValues(FIELDS[type], editing ? mode.inputs : undefined));
+  const [values, setValues] = useState(() => initialValues(meta.fields, editing ? mode.inputs : undefined));
   const [importValues, setImportValues] = useState<Record<string, string | boolean>>({});
   const [touched, setTouched] = useState(false);
   const [serverErrors, setServerErrors] = useState<Record<string, string>>({});
@@ -104,15 +110,15 @@ export function RotatorForm({ type, mode, bindings }: { type: RotatorType; mode:
     // On edit, an empty secret means "keep the stored one": validate with a stand-in so it is not flagged.
     const probe = structuredClone(inputs);
     if (editing) {
-      for (const path of SECRET_INPUT_PATHS[type]) {
+      for (const path of meta.secretInputPaths) {
         if (!values[path] && fields.some((f) => f.path === path)) setPath(probe, path, "stored");
       }
     }
-    const result = INPUT_SCHEMAS[type].safeParse(probe);
+    const result = meta.inputsSchema.safeParse(probe);
     const errors: Record<string, string> = {};
     if (!result.success) for (const issue of result.error.issues) errors[issue.path.join(".")] ??= issue.message;
     return errors;
-  }, [touched, inputs, editing, type, values, fields]);
+  }, [touched, inputs, editing, meta, values, fields]);
   const errorFor = (path: string) => clientErrors[path] ?? serverErrors[`inputs.${path}`];
   const visible = fields.filter((f) => !f.showIf || f.showIf.values.includes(String(values[f.showIf.path] ?? "")));
 
@@ -200,7 +206,7 @@ export function RotatorForm({ type, mode, bindings }: { type: RotatorType; mode:
           field={field}
           value={values[field.path]}
           error={errorFor(field.path)}
-          secretKept={editing && SECRET_INPUT_PATHS[type].includes(field.path)}
+          secretKept={editing && meta.secretInputPaths.includes(field.path)}
           onChange={(v) => setValues((prev) => ({ ...prev, [field.path]: v }))}
         />
       ))}
@@ -208,7 +214,7 @@ export function RotatorForm({ type, mode, bindings }: { type: RotatorType; mode:
         <fieldset className="card">
           <legend>Import the credential in use now (optional)</legend>
           <p className="muted">It is verified before saving and becomes current, so the first rotation does not reset what applications use today.</p>
-          {IMPORT_FIELDS[type].map((field) => (
+          {meta.importFields.map((field) => (
             <FieldInput
               key={field.path}
               field={{ ...field, path: `import.${field.path}` }}

@@ -21,7 +21,8 @@
  *   ROTOR_CONNECTOR_ALLOW_PLAINTEXT        "true" to allow tls.mode "disable" (trusted networks only)
  */
 import { isRotatorError } from "../../lib/rotators/errors";
-import { directConnector, type DatabaseConnection, type DatabaseConnector } from "../../lib/rotators/sql/connector";
+import { directConnector } from "../../lib/rotators/direct-connector";
+import type { DatabaseConnection, DatabaseConnector } from "../../lib/rotators/sql/connector";
 import { connectorOperationSchema, PROTOCOL_VERSION, type ConnectorError, type HelloResult, type OperationAnswer } from "../../lib/connectors/protocol";
 import { createRequestVerifier, DEFAULT_REPLAY_WINDOW_SECONDS, signAnswer, type Refusal, type SignedAnswer } from "../../lib/connectors/signing";
 

@@ -13,7 +13,8 @@ import { describeRotatorContract, expectNoSecrets, rotateOnce } from "@/test/sup
 import { createEscTestHandler } from "@/test/support/esc-connector";
 import { createHandler } from "@/connector/handler/handler";
 import { isRotatorError, type RotatorError } from "../rotators/errors";
-import { postgresInputsSchema, postgresRotator, type PostgresInputs } from "../rotators/postgres";
+import { postgresRotator } from "../rotators/postgres";
+import { postgresInputsSchema, type PostgresInputs } from "../rotators/postgres/inputs";
 import type { Credential, RotatorContext, RotatorState } from "../rotators/types";
 import { createRotorLambdaConnector } from "./lambda-connector";
 import { createEscLambdaConnector, ESC_VERIFY_SKIPPED } from "./esc-connector";

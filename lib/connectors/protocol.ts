@@ -6,7 +6,15 @@
  */
 import { z } from "zod";
 import type { RotatorErrorCode } from "../rotators/errors";
-import type { PingRequest, PingResponse, SetPasswordRequest, SetPasswordResponse, VerifyLoginRequest, VerifyLoginResponse } from "../rotators/sql/connector";
+import {
+  DATABASE_DIALECTS,
+  type PingRequest,
+  type PingResponse,
+  type SetPasswordRequest,
+  type SetPasswordResponse,
+  type VerifyLoginRequest,
+  type VerifyLoginResponse,
+} from "../rotators/sql/connector";
 
 /** Bumped only for incompatible changes; the handler refuses versions it does not know. */
 export const PROTOCOL_VERSION = 1;
@@ -40,7 +48,7 @@ export type OperationAnswer<T> = { ok: true; result: T } | { ok: false; error: C
 
 const tls = z.object({ mode: z.enum(["disable", "require", "verify-full"]), ca: z.string().optional() });
 const connection = z.object({
-  dialect: z.enum(["postgres", "mysql"]),
+  dialect: z.enum(DATABASE_DIALECTS),
   host: z.string().min(1),
   port: z.number().int().min(1).max(65535),
   database: z.string().optional(),

@@ -17,6 +17,7 @@ import {
   uuid,
 } from "drizzle-orm/pg-core";
 import type { WebhookEvent } from "../webhooks/event-types";
+import { ROTATOR_TYPES } from "../rotators/types";
 
 const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
 const updatedAt = () => timestamp("updated_at", { withTimezone: true }).notNull().defaultNow();
@@ -154,7 +155,7 @@ export const rotators = pgTable(
       .notNull()
       .references(() => environments.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
-    type: text("type", { enum: ["postgres", "mysql", "aws-iam", "password"] }).notNull(),
+    type: text("type", { enum: ROTATOR_TYPES }).notNull(),
     /** Inputs with secret paths removed; the secret paths are in `secretInputsCiphertext`. */
     inputs: jsonb("inputs").notNull().default({}),
     secretInputsCiphertext: text("secret_inputs_ciphertext"),

@@ -235,7 +235,7 @@ async function executeRun(app: AppContext, job: RunJob): Promise<RunOutcome> {
     }
 
     if (!pending) {
-      pending = await step("plan", async () => (await definition.prepare({ inputs, state, context })).pending, (p) => describePending(p));
+      pending = await step("plan", async () => (await definition.prepare({ inputs, state, context })).pending, (p) => describePending(p, definition.secretCredentialKeys));
       const planned = pending;
       await step("persist pending", () => persistPending(planned), () => "Pending credential recorded (encrypted) before touching the target.");
     }
@@ -244,7 +244,7 @@ async function executeRun(app: AppContext, job: RunJob): Promise<RunOutcome> {
       const result = await definition.apply({ inputs, state, pending: pending!, context });
       await persistPending(result.pending);
       return result.pending;
-    }, (p) => describePending(p));
+    }, (p) => describePending(p, definition.secretCredentialKeys));
 
     await step(
       "verify",
@@ -304,10 +304,11 @@ async function executeRun(app: AppContext, job: RunJob): Promise<RunOutcome> {
   }
 }
 
-function describePending(pending: Pending): string | undefined {
+/** Names the credential being installed by its first non-secret field (a username, an access key id). */
+function describePending(pending: Pending, secretKeys: readonly string[]): string | undefined {
   const credential = pending.credential;
   if (!credential) return undefined;
-  const name = credential.username ?? credential.accessKeyId;
+  const name = Object.entries(credential).find(([key]) => !secretKeys.includes(key))?.[1];
   return name ? `Target credential: ${name}.` : undefined;
 }
 

@@ -1,8 +1,9 @@
 import "server-only";
 /**
- * What a rotator needs besides its inputs to reach its target, resolved from the rotator's row:
- * - `aws-iam` with a login provider → `awsCredentials` (static keys, or an OIDC login's temporary credentials);
- * - `postgres` / `mysql` with a connector → `databaseConnector` (the aws-lambda connector, Rotor's handler or
+ * What a rotator needs besides its inputs to reach its target, resolved from the rotator's row by its type's
+ * binding (lib/rotators/<type>/meta.ts):
+ * - `aws-login` with a login provider → `awsCredentials` (static keys, or an OIDC login's temporary credentials);
+ * - `connector` with a connector → `databaseConnector` (the aws-lambda connector, Rotor's handler or
  *   ESC-compatible) instead of a direct connection.
  * Used by the rotation engine for every run and by "Test connection". Nothing is fetched here: credentials
  * are obtained lazily when the rotator first asks for them.
@@ -10,6 +11,7 @@ import "server-only";
 import type { AppContext } from "../app-context";
 import { AppError } from "../errors";
 import type { RotatorContext, RotatorType } from "../rotators/types";
+import { rotatorMeta, typesWithBinding } from "../rotators/meta";
 import { credentialsForLogin, type LoginOptions } from "../aws-logins/service";
 import { connectorFor } from "../connectors/service";
 import { getLoginProviderById } from "../db/queries/login-providers";
@@ -32,11 +34,14 @@ export interface ResolvedRotatorContext {
 
 /** Which rotator types may use which binding; anything else is refused when the rotator is saved. */
 export function checkBinding(binding: Pick<RotatorBinding, "type" | "loginProviderId" | "connectorId">): void {
-  if (binding.loginProviderId && binding.type !== "aws-iam") {
-    throw new AppError("input:invalid", "Only aws-iam rotators use a login provider.", { fieldErrors: { loginProviderId: "Not for this type" } });
+  const kind = rotatorMeta(binding.type).binding.kind;
+  if (binding.loginProviderId && kind !== "aws-login") {
+    const types = typesWithBinding("aws-login").join(" and ");
+    throw new AppError("input:invalid", `Only ${types} rotators use a login provider.`, { fieldErrors: { loginProviderId: "Not for this type" } });
   }
-  if (binding.connectorId && binding.type !== "postgres" && binding.type !== "mysql") {
-    throw new AppError("input:invalid", "Only postgres and mysql rotators use a connector.", { fieldErrors: { connectorId: "Not for this type" } });
+  if (binding.connectorId && kind !== "connector") {
+    const types = typesWithBinding("connector").join(" and ");
+    throw new AppError("input:invalid", `Only ${types} rotators use a connector.`, { fieldErrors: { connectorId: "Not for this type" } });
   }
 }
 
@@ -54,10 +59,11 @@ export async function resolveRotatorContext(app: AppContext, binding: RotatorBin
   const use = { environment: binding.environmentName, rotator: binding.rotatorName };
   const context: Partial<RotatorContext> = {};
   const secrets: string[] = [];
-  if (binding.type === "aws-iam" && binding.loginProviderId) {
+  const kind = rotatorMeta(binding.type).binding.kind;
+  if (kind === "aws-login" && binding.loginProviderId) {
     context.awsCredentials = credentialsForLogin(app, binding.loginProviderId, { ...use, purpose: "rotation" }, options);
   }
-  if ((binding.type === "postgres" || binding.type === "mysql") && binding.connectorId) {
+  if (kind === "connector" && binding.connectorId) {
     const resolved = await connectorFor(app, binding.connectorId, use, options);
     context.databaseConnector = resolved.connector;
     secrets.push(...resolved.secrets);

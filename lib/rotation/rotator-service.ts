@@ -232,12 +232,15 @@ export async function testRotatorConnection(
 }
 
 /**
- * aws-iam: when a login provider replaces the static keys (the new inputs carry no `login`), the stored static
- * secrets must not be merged back in, or they would revive a half `login` object.
+ * A type that signs in to AWS: when a login provider replaces the static keys in its inputs (the new inputs
+ * carry none), the stored static secrets must not be merged back in, or they would revive a half login object.
  */
 function withoutReplacedLogin(type: RotatorType, usesLoginProvider: boolean, nextInputs: unknown, stored: Record<string, unknown>): Record<string, unknown> {
-  if (type !== "aws-iam" || !usesLoginProvider || (nextInputs as { login?: unknown } | null)?.login !== undefined) return stored;
-  return Object.fromEntries(Object.entries(stored).filter(([path]) => !path.startsWith("login.")));
+  const binding = getRotatorDefinition(type).binding;
+  if (binding.kind !== "aws-login" || !usesLoginProvider) return stored;
+  const path = binding.inlineLoginPath;
+  if ((nextInputs as Record<string, unknown> | null)?.[path] !== undefined) return stored;
+  return Object.fromEntries(Object.entries(stored).filter(([secretPath]) => !secretPath.startsWith(`${path}.`)));
 }
 
 /** Returns one credential in full, for an operator or admin who asked for it on purpose; audited. */

@@ -1,6 +1,7 @@
 /**
- * Every rotator type, keyed by its name. Typed as a Record over RotatorType so that adding a type fails the
- * build until it is registered here (and in every other map keyed by RotatorType).
+ * Every runnable rotator, keyed by its type. Typed as a Record over RotatorType (./types.ts) so that adding a
+ * type fails the build until it is registered here and in ./meta.ts (its client-safe facts). Server-side only:
+ * the rotators carry their drivers.
  */
 import type { RotatorDefinition, RotatorType } from "./types";
 import { postgresRotator } from "./postgres";

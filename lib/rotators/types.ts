@@ -13,8 +13,13 @@
  */
 import type { z } from "zod";
 
-export type RotatorType = "postgres" | "mysql" | "aws-iam" | "password";
-export const ROTATOR_TYPES = ["postgres", "mysql", "aws-iam", "password"] as const satisfies readonly RotatorType[];
+/**
+ * Every rotator type: the one list. The registries (./registry.ts, client-safe ./meta.ts) are Records over it,
+ * and so is every other per-type map, so a new type fails the build until it has an entry everywhere; the
+ * database column (lib/db/schema.ts) takes its values from here too.
+ */
+export const ROTATOR_TYPES = ["postgres", "mysql", "aws-iam", "password"] as const;
+export type RotatorType = (typeof ROTATOR_TYPES)[number];
 
 /** A credential as consumers read it. Every value is a string; which keys are secret is listed by the rotator. */
 export type Credential = Record<string, string>;
@@ -85,19 +90,51 @@ export interface ApplyResponse { pending: Pending & { credential: Credential } }
 
 export interface CommitResult { state: RotatorState }
 
-export interface RotatorDefinition<I> {
+/**
+ * How a rotator reaches its target, besides its inputs; the engine resolves it from the rotator's row.
+ * - `aws-login`: an AWS login provider (lib/aws-logins) gives `context.awsCredentials`. Without one, the static
+ *   keys under `inlineLoginPath` in the inputs are used; a login provider replaces them.
+ * - `connector`: a connector (lib/connectors) gives `context.databaseConnector`; without one, it connects directly.
+ * - `none`: nothing to reach.
+ */
+export type RotatorBinding = { kind: "aws-login"; inlineLoginPath: string } | { kind: "connector" } | { kind: "none" };
+
+/** One field of the rotator form, as a dotted path into the inputs (or into the imported credential). */
+export interface FieldSpec {
+  path: string;
+  label: string;
+  kind: "text" | "number" | "password" | "select" | "textarea" | "checkbox";
+  options?: string[];
+  placeholder?: string;
+  hint?: string;
+  /** Only shown (and sent) when another field has one of these values. */
+  showIf?: { path: string; values: string[] };
+  defaultValue?: string | boolean;
+}
+
+/**
+ * What is known about a rotator type without running it: client-safe (no drivers, no node:crypto), so the form
+ * in the browser validates with exactly what the server applies. Each type's `meta.ts`; registry in ../meta.ts.
+ */
+export interface RotatorMeta<I = unknown> {
   type: RotatorType;
-  /** Human label for the UI. */
+  /** What the user chooses when adding a rotator. */
   label: string;
   /** Validates user inputs; shared by the server action and the client form. */
   inputsSchema: z.ZodType<I>;
   /** Dotted paths in inputs whose values are secret (stored encrypted, masked in the UI and in audit). */
   secretInputPaths: readonly string[];
-  /** Keys of a Credential that are secret (masked unless revealed). */
+  /** Keys of a Credential that are secret (masked unless revealed); the other keys name the credential. */
   secretCredentialKeys: readonly string[];
   /** Schema of a credential (used to validate imported state). */
   credentialSchema: z.ZodType<Credential>;
+  binding: RotatorBinding;
+  /** The form: the inputs, and the credential in use now (imported as `current` when the rotator is created). */
+  fields: readonly FieldSpec[];
+  importFields: readonly FieldSpec[];
+}
 
+export interface RotatorDefinition<I> extends RotatorMeta<I> {
   /** Check the managing credentials and the target before saving. Changes nothing. */
   testConnection(req: TestConnectionRequest<I>): Promise<TestConnectionResponse>;
   /** Prove that a credential works against the target (log in / GetCallerIdentity). Changes nothing. */

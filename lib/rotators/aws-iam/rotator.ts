@@ -31,7 +31,7 @@ import { parseUserRef, type UserRef } from "./arn";
 import { awsCall, awsErrorCode } from "./aws-errors";
 import { createStsClient, managingCredentials } from "./clients";
 import { IamTarget, type CreatedKey } from "./iam-target";
-import { awsIamCredentialSchema, awsIamInputsSchema, type AwsIamCredential, type AwsIamInputs } from "./inputs";
+import { awsIamCredentialSchema, type AwsIamCredential, type AwsIamInputs } from "./inputs";
 import {
   limitExceededError,
   MAX_CREATE_ATTEMPTS,
@@ -43,6 +43,7 @@ import {
   type PendingData,
 } from "./key-plan";
 import { keysMarkedBy, rotorTaggedKeys, tagChanges, type KeyMark } from "./key-tags";
+import { awsIamMeta } from "./meta";
 import { probeKey, waitUntilAccepted } from "./verify-key";
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -126,12 +127,7 @@ function describeKeys(keys: readonly IamKey[], tagged: ReadonlyMap<string, KeyMa
 }
 
 export const awsIamRotator: RotatorDefinition<AwsIamInputs> = {
-  type: "aws-iam",
-  label: "AWS IAM access key",
-  inputsSchema: awsIamInputsSchema,
-  secretInputPaths: ["login.secretAccessKey", "login.sessionToken"],
-  secretCredentialKeys: ["secretAccessKey"],
-  credentialSchema: awsIamCredentialSchema,
+  ...awsIamMeta,
 
   async testConnection({ inputs, context }) {
     return withTarget(inputs, context, async ({ ref, credentials, target }) => {

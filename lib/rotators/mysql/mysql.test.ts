@@ -6,9 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectMysqlAdmin, type MysqlAdmin } from "@/test/support/mysql-admin";
 import { describeRotatorContract, expectNoSecrets, rotateOnce } from "@/test/support/rotator-contract";
 import { isRotatorError, type RotatorError } from "../errors";
-import { mysqlDialect } from "../sql/mysql";
+import { mysqlDialect } from "./dialect";
 import type { Credential, RotatorContext, RotatorState } from "../types";
-import { mysqlInputsSchema, mysqlRotator, type MysqlInputs } from "./index";
+import { mysqlRotator } from "./index";
+import { mysqlInputsSchema, type MysqlInputs } from "./inputs";
 
 let admin: MysqlAdmin;
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { describeRotatorContract } from "@/test/support/rotator-contract";
 import { isRotatorError } from "../errors";
-import { passwordInputsSchema, passwordRotator } from "./index";
+import { passwordRotator } from "./index";
+import { passwordInputsSchema } from "./inputs";
 
 describeRotatorContract("password", async () => ({
   rotator: passwordRotator,

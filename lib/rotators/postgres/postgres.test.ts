@@ -10,9 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PG_BIN, startPgCluster, type PgCluster } from "@/test/support/pg-cluster";
 import { describeRotatorContract, expectNoSecrets, rotateOnce } from "@/test/support/rotator-contract";
 import { isRotatorError, type RotatorError } from "../errors";
-import { directConnector } from "../sql/connector";
+import { directConnector } from "../direct-connector";
 import type { Credential, RotatorContext, RotatorState } from "../types";
-import { postgresInputsSchema, postgresRotator, type PostgresInputs } from "./index";
+import { postgresRotator } from "./index";
+import { postgresInputsSchema, type PostgresInputs } from "./inputs";
 
 let cluster: PgCluster;
 let seq = 0;

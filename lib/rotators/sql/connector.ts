@@ -1,8 +1,10 @@
 /**
- * How the SQL rotators reach a database. `directConnector` opens the connection from this process; the
- * aws-lambda connector implements the same interface by sending each request to a handler inside the VPC,
- * which answers with `directConnector`. That is why every request and response here is plain JSON (no
- * functions, Buffers or class instances) and why errors come back as `RotatorError` codes, not driver errors.
+ * How the SQL rotators reach a database: the DatabaseConnector interface. It belongs to the rotator library
+ * (which may import nothing else from lib/), and is implemented by the direct connection (./direct.ts, this
+ * process opens the connection) and by the aws-lambda connectors in lib/connectors, which send each request to
+ * a handler inside the VPC that answers with the direct connection. That is why every request and response
+ * here is plain JSON (no functions, Buffers or class instances) and why errors come back as `RotatorError`
+ * codes, not driver errors.
  *
  * Rules every implementation keeps:
  * - Each call opens its own connection(s) and always closes them, also on failure.
@@ -10,11 +12,9 @@
  * - `setPassword` never sends the plaintext to PostgreSQL (it sends a SCRAM verifier) and escapes every
  *   identifier and value with the driver's own escaping.
  */
-import { dialects } from "./dialects";
-import { driverText, mapDriverError, type SqlPhase } from "./driver-errors";
-import type { SqlDialect, SqlSession } from "./dialect";
-
-export type DatabaseDialect = "postgres" | "mysql";
+/** The SQL dialects: each has a rotator type of the same name and a `SqlDialect` in that type's folder. */
+export const DATABASE_DIALECTS = ["postgres", "mysql"] as const;
+export type DatabaseDialect = (typeof DATABASE_DIALECTS)[number];
 
 export type TlsMode = "disable" | "require" | "verify-full";
 
@@ -113,100 +113,3 @@ export interface DatabaseConnector {
   /** Log in as `user` with `password` and run a trivial query. Changes nothing. */
   verifyLogin(req: VerifyLoginRequest): Promise<VerifyLoginResponse>;
 }
-
-export { DEFAULT_TIMEOUT_MS } from "./dialect";
-
-function dialectOf(connection: DatabaseConnection): SqlDialect {
-  const dialect = dialects[connection.dialect];
-  if (!dialect) throw new TypeError(`Unknown database dialect ${JSON.stringify(connection.dialect)}`);
-  return dialect;
-}
-
-/**
- * Log in as the managing user, run `work`, always close. Login failures are mapped as a managing login,
- * failures inside `work` as `phase`, both redacting the managing password and `secrets`.
- */
-async function asManaging<T>(
-  op: { connection: DatabaseConnection; managing: DatabaseLogin; phase: SqlPhase; user?: TargetUser; secrets?: string[] },
-  work: (session: SqlSession, dialect: SqlDialect) => Promise<T>,
-): Promise<T> {
-  const dialect = dialectOf(op.connection);
-  const base = {
-    dialect,
-    connection: op.connection,
-    secrets: [op.managing.password, ...(op.secrets ?? [])],
-    managing: op.managing.username,
-  };
-  let session: SqlSession;
-  try {
-    session = await dialect.connect(op.connection, op.managing);
-  } catch (error) {
-    throw mapDriverError(error, { ...base, phase: "managing-login" });
-  }
-  try {
-    return await work(session, dialect);
-  } catch (error) {
-    throw mapDriverError(error, { ...base, phase: op.phase, ...(op.user ? { user: op.user } : {}) });
-  } finally {
-    await session.close();
-  }
-}
-
-/** Whether the server lets the managing user in with a wrong password (pg_hba `trust`). */
-async function acceptsWrongPassword(dialect: SqlDialect, connection: DatabaseConnection, managing: DatabaseLogin): Promise<boolean> {
-  const wrong: DatabaseLogin = { username: managing.username, password: `${managing.password}\u0001rotor-probe` };
-  return dialect.connect(connection, wrong).then(
-    async (session) => (await session.close(), true),
-    () => false,
-  );
-}
-
-export const directConnector: DatabaseConnector = {
-  async ping({ connection, managing, users = [] }) {
-    const result = await asManaging({ connection, managing, phase: "inspect" }, (session, dialect) => dialect.inspect(session, users));
-    const dialect = dialectOf(connection);
-    const warnings = [...result.warnings];
-    // A server that lets anyone in makes every "the new password works" check meaningless; say so before the
-    // user relies on Rotor's verification.
-    if (dialect.probeTrustAuthentication && (await acceptsWrongPassword(dialect, connection, managing))) {
-      warnings.push(
-        `${dialect.label} at ${connection.host}:${connection.port} accepted a wrong password for "${managing.username}" ` +
-          "(trust authentication?): Rotor cannot prove that a password works there.",
-      );
-    }
-    return { ok: true, ...result, warnings };
-  },
-
-  async setPassword({ connection, managing, user, newPassword }) {
-    await asManaging({ connection, managing, phase: "set-password", user, secrets: [newPassword] }, (session, dialect) =>
-      dialect.setPassword(session, user, newPassword),
-    );
-    return { ok: true };
-  },
-
-  async verifyLogin({ connection, user, password }) {
-    const dialect = dialectOf(connection);
-    const secrets = [password];
-    let session: SqlSession;
-    try {
-      session = await dialect.connect(connection, { username: user.username, password });
-    } catch (error) {
-      const kind = dialect.classify(error).kind;
-      if (kind === "auth" || kind === "login-not-allowed") {
-        const why = driverText(error, secrets);
-        return { ok: false, reason: `${dialect.label} refused the login of ${dialect.describeUser(user)} (${why}).` };
-      }
-      throw mapDriverError(error, { dialect, connection, phase: "verify-login", secrets, user });
-    }
-    try {
-      // MySQL may match a login to another account with the same name (e.g. 'app'@'localhost' instead of
-      // 'app'@'%'); a login that works for the wrong account proves nothing about the rotated one.
-      const mismatch = await dialect.checkAuthenticatedAs(session, user);
-      return mismatch ? { ok: false, reason: mismatch } : { ok: true };
-    } catch (error) {
-      throw mapDriverError(error, { dialect, connection, phase: "verify-login", secrets, user });
-    } finally {
-      await session.close();
-    }
-  },
-};

@@ -2,10 +2,25 @@
  * What differs between PostgreSQL and MySQL/MariaDB: the driver, the SQL, and how the driver reports
  * failures. Everything else (connection lifetime, error messages, the rotation itself) is shared.
  */
-import type { DatabaseConnection, DatabaseDialect, DatabaseLogin, PingResponse, TargetUser } from "./connector";
+import type { DatabaseConnection, DatabaseDialect, DatabaseLogin, PingResponse, TargetUser, TlsSettings } from "./connector";
 
 /** Connect timeout, also used as the statement timeout, when the connection does not set one. */
 export const DEFAULT_TIMEOUT_MS = 10_000;
+
+/**
+ * What a TLS mode means, in Node's TLS options; null for plaintext. Each dialect hands it to its driver in
+ * the driver's own shape.
+ */
+export function tlsOptionsOf(tls: TlsSettings): { rejectUnauthorized: boolean; ca?: string } | null {
+  switch (tls.mode) {
+    case "disable":
+      return null;
+    case "require":
+      return { rejectUnauthorized: false };
+    case "verify-full":
+      return { rejectUnauthorized: true, ...(tls.ca ? { ca: tls.ca } : {}) };
+  }
+}
 
 export interface SqlSession {
   /** Close the connection; never throws (a broken connection is destroyed instead). */
@@ -38,6 +53,8 @@ export interface SqlDialect<S extends SqlSession = SqlSession> {
   checkAuthenticatedAs(session: S, user: TargetUser): Promise<string | null>;
   /** SQL-level classification; network and TLS errors are classified in driver-errors.ts. */
   classify(error: unknown): DriverFailure;
+  /** What this product calls a user in messages: "role" (PostgreSQL), "account" (MySQL). */
+  readonly userNoun: string;
   /** A user as people name it in this product: "app" (PostgreSQL), 'app'@'%' (MySQL). */
   describeUser(user: TargetUser): string;
   /** What to grant so the managing user may change passwords. */

@@ -1,8 +1,8 @@
 import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import { mapDriverError } from "./driver-errors";
-import { mysqlDialect } from "./mysql";
-import { postgresDialect } from "./postgres";
+import { mysqlDialect } from "../mysql/dialect";
+import { postgresDialect } from "../postgres/dialect";
 
 const connection = { dialect: "mysql" as const, host: "db", port: 3306, tls: { mode: "disable" as const } };
 

@@ -185,7 +185,7 @@ export function mapDriverError(error: unknown, ctx: DriverErrorContext): Rotator
     case "user-not-found":
       return make(
         "target:user-not-found",
-        `${dialect.label} ${dialect.id === "postgres" ? "role" : "account"} ${who} does not exist at ${connection.host}:${connection.port}. ` +
+        `${dialect.label} ${dialect.userNoun} ${who} does not exist at ${connection.host}:${connection.port}. ` +
           "Create it before rotating, or fix the username.",
       );
     case "other":

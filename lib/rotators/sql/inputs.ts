@@ -1,9 +1,9 @@
 /**
- * Inputs of the two-user SQL rotators, one zod schema per dialect, shared by the client form and the server.
+ * What the inputs of the two-user SQL rotators share; each dialect's schema (../postgres/inputs.ts,
+ * ../mysql/inputs.ts) builds on it, and is shared by the client form and the server.
  */
 import { z } from "zod";
 import { passwordRulesSchema } from "../password/rules";
-import type { DatabaseDialect } from "./connector";
 
 export const tlsSchema = z
   .object({
@@ -24,26 +24,24 @@ export const tlsSchema = z
   })
   .default({ mode: "require" });
 
-/** PostgreSQL truncates identifiers to 63 bytes, which would silently rotate a different role. */
-const PG_MAX_IDENTIFIER_BYTES = 63;
-/** MariaDB's limit; MySQL 8 allows 32 and will refuse longer names itself. */
-const MYSQL_MAX_USERNAME = 80;
+/** What a dialect allows in a user name; checked so that a name the server would truncate or refuse is caught
+ *  in the form, not half-way through a rotation. */
+export interface UsernameRule {
+  fits(name: string): boolean;
+  /** The complaint, after the field name: "is longer than …". */
+  tooLong: string;
+}
 
-function usernameSchema(dialect: DatabaseDialect, field: string) {
+function usernameSchema(rule: UsernameRule, field: string) {
   return z
     .string({ error: `${field} is required` })
     .min(1, `${field} is required`)
     .refine((name) => !name.includes("\0"), `${field} must not contain a NUL character`)
-    .refine(
-      (name) =>
-        dialect === "postgres" ? Buffer.byteLength(name, "utf8") <= PG_MAX_IDENTIFIER_BYTES : name.length <= MYSQL_MAX_USERNAME,
-      dialect === "postgres"
-        ? `${field} is longer than PostgreSQL's ${PG_MAX_IDENTIFIER_BYTES}-byte limit`
-        : `${field} is longer than ${MYSQL_MAX_USERNAME} characters`,
-    );
+    .refine((name) => rule.fits(name), `${field} ${rule.tooLong}`);
 }
 
-function sqlInputsShape(dialect: DatabaseDialect, defaultPort: number) {
+/** The inputs every two-user SQL rotator has; each dialect adds its own (database, account host). */
+export function sqlInputsShape(usernameRule: UsernameRule, defaultPort: number) {
   return {
     host: z.string({ error: "host is required" }).trim().min(1, "host is required"),
     port: z
@@ -55,12 +53,12 @@ function sqlInputsShape(dialect: DatabaseDialect, defaultPort: number) {
     tls: tlsSchema,
     /** The user Rotor logs in as to change the two users' passwords. `password` is secret. */
     managing: z.object({
-      username: usernameSchema(dialect, "managing.username"),
+      username: usernameSchema(usernameRule, "managing.username"),
       password: z.string({ error: "managing.password is required" }).min(1, "managing.password is required"),
     }),
     /** The two pre-created users that take turns; the first rotation without state rotates username1. */
-    username1: usernameSchema(dialect, "username1"),
-    username2: usernameSchema(dialect, "username2"),
+    username1: usernameSchema(usernameRule, "username1"),
+    username2: usernameSchema(usernameRule, "username2"),
     /** How new passwords are generated (default: 32 characters, all classes, URL- and shell-safe specials). */
     passwordRules: passwordRulesSchema.optional(),
     /** Connect and statement timeout in milliseconds (default 10 000). */
@@ -70,7 +68,7 @@ function sqlInputsShape(dialect: DatabaseDialect, defaultPort: number) {
 
 type ShapeOutput = { username1: string; username2: string; managing: { username: string } };
 
-function distinctUsers(inputs: ShapeOutput, ctx: z.RefinementCtx) {
+export function distinctUsers(inputs: ShapeOutput, ctx: z.RefinementCtx) {
   if (inputs.username1 === inputs.username2) {
     ctx.addIssue({ code: "custom", path: ["username2"], message: "username1 and username2 must be different users" });
   }
@@ -81,26 +79,6 @@ function distinctUsers(inputs: ShapeOutput, ctx: z.RefinementCtx) {
     }
   }
 }
-
-export const postgresInputsSchema = z
-  .object({
-    ...sqlInputsShape("postgres", 5432),
-    database: z.string().trim().min(1, "database must not be empty").default("postgres"),
-  })
-  .superRefine(distinctUsers);
-
-export const mysqlInputsSchema = z
-  .object({
-    ...sqlInputsShape("mysql", 3306),
-    /** Optional default schema to connect to; empty connects without one. */
-    database: z.string().trim().optional(),
-    /** Host part of both rotated accounts ('user'@'host'). */
-    userHost: z.string().trim().min(1, "userHost must not be empty (use % for any host)").max(255).default("%"),
-  })
-  .superRefine(distinctUsers);
-
-export type PostgresInputs = z.output<typeof postgresInputsSchema>;
-export type MysqlInputs = z.output<typeof mysqlInputsSchema>;
 
 /** What the shared two-user rotator reads from either dialect's inputs. */
 export interface SqlRotatorInputs {

@@ -7,10 +7,13 @@ import { describe, expect, it } from "vitest";
 import { isRotatorError } from "../errors";
 import type { RotatorState } from "../types";
 import type { DatabaseConnector, PingRequest, SetPasswordRequest, VerifyLoginRequest } from "./connector";
-import { mysqlInputsSchema, postgresInputsSchema } from "./inputs";
-import { createTwoUserRotator, pickSlot } from "./two-user-rotator";
+import { mysqlRotator } from "../mysql";
+import { mysqlInputsSchema } from "../mysql/inputs";
+import { postgresRotator } from "../postgres";
+import { postgresInputsSchema } from "../postgres/inputs";
+import { pickSlot } from "./two-user-rotator";
 
-const rotator = createTwoUserRotator({ type: "postgres", label: "pg", dialect: "postgres", inputsSchema: postgresInputsSchema });
+const rotator = postgresRotator;
 const inputs = postgresInputsSchema.parse({
   host: "db.internal",
   managing: { username: "admin", password: "managing-secret" },
@@ -81,7 +84,7 @@ describe("two-user rotator", () => {
   });
 
   it("addresses MySQL accounts as user@userHost", async () => {
-    const my = createTwoUserRotator({ type: "mysql", label: "my", dialect: "mysql", inputsSchema: mysqlInputsSchema });
+    const my = mysqlRotator;
     const myInputs = mysqlInputsSchema.parse({ host: "h", managing: { username: "admin", password: "pw" }, username1: "a", username2: "b", userHost: "10.0.%" });
     const { connector, calls } = recorder();
     const { pending } = await my.prepare({ inputs: myInputs, state: { current: null, previous: null }, context: ctx(connector) });

@@ -4,26 +4,13 @@
  * login with it, and makes it current; the old current keeps its password and becomes previous. So the
  * credential consumers hold is never touched, and an interrupted rotation only ever changed the spare user.
  */
-import type { z } from "zod";
 import { RotatorError } from "../errors";
 import { generatePassword } from "../password/generate";
-import type { Credential, RotatorContext, RotatorDefinition, RotatorState } from "../types";
-import {
-  directConnector,
-  type DatabaseConnection,
-  type DatabaseConnector,
-  type DatabaseDialect,
-  type TargetUser,
-} from "./connector";
-import { dialects } from "./dialects";
-import { sqlCredentialSchema, sqlSecretInputPaths, type SqlRotatorInputs } from "./inputs";
-
-export interface TwoUserRotatorOptions<I extends SqlRotatorInputs> {
-  type: "postgres" | "mysql";
-  label: string;
-  dialect: DatabaseDialect;
-  inputsSchema: z.ZodType<I>;
-}
+import type { Credential, RotatorContext, RotatorDefinition, RotatorMeta, RotatorState } from "../types";
+import type { DatabaseConnection, DatabaseConnector, TargetUser } from "./connector";
+import type { SqlDialect } from "./dialect";
+import { createDirectConnector } from "./direct";
+import { sqlCredentialSchema, type SqlRotatorInputs } from "./inputs";
 
 /** Which of the two users a rotation changes; recorded in `pending.data` for the audit trail. */
 export type Slot = 1 | 2;
@@ -31,9 +18,9 @@ export type Slot = 1 | 2;
 /** Verify retries: a password change is immediate on a single server, but proxies and poolers may lag. */
 const VERIFY_DELAYS_MS = [500, 1500];
 
-export function connectionOf(inputs: SqlRotatorInputs, dialect: DatabaseDialect): DatabaseConnection {
+export function connectionOf(inputs: SqlRotatorInputs, dialect: SqlDialect): DatabaseConnection {
   return {
-    dialect,
+    dialect: dialect.id,
     host: inputs.host,
     port: inputs.port,
     ...(inputs.database ? { database: inputs.database } : {}),
@@ -42,8 +29,9 @@ export function connectionOf(inputs: SqlRotatorInputs, dialect: DatabaseDialect)
   };
 }
 
-function targetUser(inputs: SqlRotatorInputs, dialect: DatabaseDialect, username: string): TargetUser {
-  return dialect === "mysql" ? { username, host: inputs.userHost ?? "%" } : { username };
+/** A rotated user; inputs with an account host (MySQL's 'user'@'host') name it with that host. */
+function targetUser(inputs: SqlRotatorInputs, username: string): TargetUser {
+  return inputs.userHost === undefined ? { username } : { username, host: inputs.userHost };
 }
 
 /** The user that is not current. Without a current, avoid `previous` too, then default to username1. */
@@ -65,11 +53,12 @@ async function sleepFor(ms: number, context: RotatorContext): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-export function createTwoUserRotator<I extends SqlRotatorInputs>(options: TwoUserRotatorOptions<I>): RotatorDefinition<I> {
-  const { dialect } = options;
-  const product = dialects[dialect].label;
-  const describe = (inputs: I, username: string) => dialects[dialect].describeUser(targetUser(inputs, dialect, username));
-  const connectorOf = (context: RotatorContext): DatabaseConnector => context.databaseConnector ?? directConnector;
+/** The rotator of one SQL type: its meta (./meta.ts of the type) and its dialect (./dialect.ts of the type). */
+export function createTwoUserRotator<I extends SqlRotatorInputs>(meta: RotatorMeta<I>, dialect: SqlDialect): RotatorDefinition<I> {
+  const product = dialect.label;
+  const describe = (inputs: I, username: string) => dialect.describeUser(targetUser(inputs, username));
+  const direct = createDirectConnector({ [dialect.id]: dialect });
+  const connectorOf = (context: RotatorContext): DatabaseConnector => context.databaseConnector ?? direct;
 
   function checkUsername(inputs: I, username: string, what: string): void {
     if (username !== inputs.username1 && username !== inputs.username2) {
@@ -84,28 +73,23 @@ export function createTwoUserRotator<I extends SqlRotatorInputs>(options: TwoUse
   async function login(inputs: I, credential: { username: string; password: string }, context: RotatorContext) {
     return connectorOf(context).verifyLogin({
       connection: connectionOf(inputs, dialect),
-      user: targetUser(inputs, dialect, credential.username),
+      user: targetUser(inputs, credential.username),
       password: credential.password,
     });
   }
 
   return {
-    type: options.type,
-    label: options.label,
-    inputsSchema: options.inputsSchema,
-    secretInputPaths: sqlSecretInputPaths,
-    secretCredentialKeys: ["password"],
-    credentialSchema: sqlCredentialSchema,
+    ...meta,
 
     async testConnection({ inputs, context }) {
       const connection = connectionOf(inputs, dialect);
-      const users = [inputs.username1, inputs.username2].map((u) => targetUser(inputs, dialect, u));
+      const users = [inputs.username1, inputs.username2].map((u) => targetUser(inputs, u));
       const ping = await connectorOf(context).ping({ connection, managing: inputs.managing, users });
       const where = `${inputs.host}:${inputs.port}`;
       const details = [`Logged in to ${ping.serverVersion} at ${where} as ${ping.authenticatedAs}.`];
       for (const user of ping.users) {
         const who = describe(inputs, user.username);
-        const name = `${dialect === "postgres" ? "role" : "account"} ${who}`;
+        const name = `${dialect.userNoun} ${who}`;
         if (user.exists === false) {
           throw new RotatorError(
             "target:user-not-found",
@@ -120,7 +104,7 @@ export function createTwoUserRotator<I extends SqlRotatorInputs>(options: TwoUse
           throw new RotatorError(
             "auth:permission-denied",
             `Managing user "${inputs.managing.username}" lacks the privilege to change the password of ${who} ` +
-              `(${dialects[dialect].privilegeHint}).`,
+              `(${dialect.privilegeHint}).`,
           );
         }
         details.push(
@@ -161,12 +145,12 @@ export function createTwoUserRotator<I extends SqlRotatorInputs>(options: TwoUse
           `Refusing to change the password of "${credential.username}": it is the current user. Prepare the rotation again.`,
         );
       }
-      const user = targetUser(inputs, dialect, credential.username);
+      const user = targetUser(inputs, credential.username);
       // Idempotent resume: a previous attempt may have set this password and then crashed before recording it.
       const already = await login(inputs, credential, context);
       // A skipped check (connector that cannot log in) proves nothing: set the password (idempotent).
       if (already.ok && !already.skipped) {
-        context.log?.("password already set; skipping ALTER", { username: credential.username, dialect });
+        context.log?.("password already set; skipping ALTER", { username: credential.username, dialect: dialect.id });
       } else {
         await connectorOf(context).setPassword({
           connection: connectionOf(inputs, dialect),
@@ -174,7 +158,7 @@ export function createTwoUserRotator<I extends SqlRotatorInputs>(options: TwoUse
           user,
           newPassword: credential.password,
         });
-        context.log?.("password changed", { username: credential.username, dialect });
+        context.log?.("password changed", { username: credential.username, dialect: dialect.id });
       }
       return { pending: { ...pending, credential: { ...credential } } };
     },

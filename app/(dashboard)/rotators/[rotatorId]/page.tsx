@@ -9,7 +9,7 @@ import { getEnvironmentById } from "@/lib/db/queries/environments";
 import { getLoginProviderById } from "@/lib/db/queries/login-providers";
 import { getConnectorById } from "@/lib/db/queries/connectors";
 import { listRuns, listStepsByRuns } from "@/lib/db/queries/runs";
-import { getRotatorDefinition } from "@/lib/rotators/registry";
+import { rotatorMeta } from "@/lib/rotators/meta";
 import { rotatorStatus } from "@/lib/rotation/status";
 import { toRunView } from "@/lib/rotation/run-view";
 import { StatusBadge } from "@/components/ui/status-badge";
@@ -41,7 +41,7 @@ export default async function RotatorPage({ params }: { params: Promise<{ rotato
   ]);
   const steps = await listStepsByRuns({ db, runIds: runs.map((r) => r.id) });
   const runViews = runs.map((r) => toRunView(r, steps.filter((s) => s.runId === r.id)));
-  const definition = getRotatorDefinition(rotator.type);
+  const definition = rotatorMeta(rotator.type);
   const summary = rotator.stateSummary as { current?: Record<string, string> | null; previous?: Record<string, string> | null };
   const canOperate = hasRole(user.role, "operator");
   const secretKeys = [...definition.secretCredentialKeys];
@@ -82,10 +82,10 @@ export default async function RotatorPage({ params }: { params: Promise<{ rotato
 
       <h2>Configuration</h2>
       <p data-testid="rotator-reach">
-        {rotator.type === "postgres" || rotator.type === "mysql" ? (
+        {definition.binding.kind === "connector" ? (
           connector ? <>Reaches the database through connector <Link href={`/connectors/${connector.id}`}>{connector.name}</Link>.</> : <>Connects to the database directly.</>
         ) : null}
-        {rotator.type === "aws-iam" ? (
+        {definition.binding.kind === "aws-login" ? (
           login ? <>Signs in to AWS with login <Link href={`/aws-logins/${login.id}`}>{login.name}</Link> ({login.kind}).</> : <>Signs in to AWS with the static keys in its configuration.</>
         ) : null}
       </p>

@@ -5,7 +5,7 @@ import { requirePageUser } from "@/lib/auth/session";
 import { getAppContext } from "@/lib/app-context";
 import { getEnvironmentById } from "@/lib/db/queries/environments";
 import { ROTATOR_TYPES, type RotatorType } from "@/lib/rotators/types";
-import { ROTATOR_TYPE_LABELS } from "@/lib/rotators/input-schemas";
+import { ROTATOR_META } from "@/lib/rotators/meta";
 import { RotatorForm } from "@/components/rotator-form/rotator-form";
 import { listLoginChoices } from "@/lib/aws-logins/service";
 import { listConnectorChoices } from "@/lib/connectors/service";
@@ -23,7 +23,7 @@ export default async function NewRotatorPage({ params, searchParams }: { params:
   const environment = await getEnvironmentById({ db, id: environmentId });
   if (!environment) notFound();
   const chosen = (ROTATOR_TYPES as readonly string[]).includes(type ?? "") ? (type as RotatorType) : undefined;
-  // Login providers (aws-iam) and connectors (postgres/mysql) the new rotator may use.
+  // The AWS logins and connectors the new rotator may use (the form offers what its type binds to).
   const [loginProviders, connectors] = await Promise.all([listLoginChoices({ db }), listConnectorChoices({ db })]);
   return (
     <>
@@ -32,7 +32,7 @@ export default async function NewRotatorPage({ params, searchParams }: { params:
       <nav className="row" aria-label="Rotator type" style={{ marginBottom: "1rem" }}>
         {ROTATOR_TYPES.map((t) => (
           <Link key={t} className={`btn ${t === chosen ? "btn-primary" : ""}`} href={`?type=${t}`} aria-current={t === chosen ? "page" : undefined}>
-            {ROTATOR_TYPE_LABELS[t]}
+            {ROTATOR_META[t].label}
           </Link>
         ))}
       </nav>

@@ -3,8 +3,8 @@
  */
 import pg from "pg";
 import type { ConnectionOptions } from "node:tls";
-import type { DatabaseConnection, DatabaseLogin, PingUser, TargetUser } from "./connector";
-import { DEFAULT_TIMEOUT_MS, type DriverFailure, type SqlDialect, type SqlSession } from "./dialect";
+import type { DatabaseConnection, DatabaseLogin, PingUser, TargetUser } from "../sql/connector";
+import { DEFAULT_TIMEOUT_MS, tlsOptionsOf, type DriverFailure, type SqlDialect, type SqlSession } from "../sql/dialect";
 import { buildScramSha256Verifier } from "./scram";
 
 interface PgSession extends SqlSession {
@@ -12,15 +12,8 @@ interface PgSession extends SqlSession {
 }
 
 function tlsOptions(connection: DatabaseConnection): false | ConnectionOptions {
-  switch (connection.tls.mode) {
-    case "disable":
-      return false;
-    case "require":
-      return { rejectUnauthorized: false };
-    case "verify-full":
-      // node-pg checks the certificate's names against `host` (also for IP addresses).
-      return { rejectUnauthorized: true, ...(connection.tls.ca ? { ca: connection.tls.ca } : {}) };
-  }
+  // With rejectUnauthorized, node-pg checks the certificate's names against `host` (also for IP addresses).
+  return tlsOptionsOf(connection.tls) ?? false;
 }
 
 async function connect(connection: DatabaseConnection, login: DatabaseLogin): Promise<PgSession> {
@@ -152,6 +145,7 @@ export const postgresDialect: SqlDialect<PgSession> = {
   id: "postgres",
   label: "PostgreSQL",
   probeTrustAuthentication: true,
+  userNoun: "role",
   connect,
   setPassword,
   inspect,

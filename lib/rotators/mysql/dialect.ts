@@ -3,8 +3,8 @@
  */
 import type { EventEmitter } from "node:events";
 import mysql from "mysql2/promise";
-import type { DatabaseConnection, DatabaseLogin, PingUser, TargetUser } from "./connector";
-import { DEFAULT_TIMEOUT_MS, type DriverFailure, type SqlDialect, type SqlSession } from "./dialect";
+import type { DatabaseConnection, DatabaseLogin, PingUser, TargetUser } from "../sql/connector";
+import { DEFAULT_TIMEOUT_MS, tlsOptionsOf, type DriverFailure, type SqlDialect, type SqlSession } from "../sql/dialect";
 
 interface MysqlSession extends SqlSession {
   conn: mysql.Connection;
@@ -16,15 +16,11 @@ export const DEFAULT_MYSQL_USER_HOST = "%";
 const hostOf = (user: TargetUser) => user.host ?? DEFAULT_MYSQL_USER_HOST;
 
 function tlsOptions(connection: DatabaseConnection): mysql.SslOptions | undefined {
-  switch (connection.tls.mode) {
-    case "disable":
-      return undefined;
-    case "require":
-      return { rejectUnauthorized: false };
-    case "verify-full":
-      // mysql2 checks the certificate's names only when `host` is a DNS name; use one with verify-full.
-      return { rejectUnauthorized: true, verifyIdentity: true, ...(connection.tls.ca ? { ca: connection.tls.ca } : {}) };
-  }
+  const tls = tlsOptionsOf(connection.tls);
+  if (!tls) return undefined;
+  // mysql2 checks the certificate's names only with verifyIdentity, and only when `host` is a DNS name; use
+  // one with verify-full.
+  return tls.rejectUnauthorized ? { ...tls, verifyIdentity: true } : tls;
 }
 
 async function connect(connection: DatabaseConnection, login: DatabaseLogin): Promise<MysqlSession> {
@@ -172,6 +168,7 @@ export const mysqlDialect: SqlDialect<MysqlSession> = {
   id: "mysql",
   label: "MySQL",
   probeTrustAuthentication: false,
+  userNoun: "account",
   connect,
   setPassword,
   inspect,
