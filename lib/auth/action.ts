@@ -2,17 +2,16 @@ import "server-only";
 /**
  * The one wrapper every server action goes through: parse the input with the same zod schema the form
  * uses, check the session and the role on the server, call the service, and return a typed result. Errors
- * become a message for the user; unexpected ones are logged (redacted) and replaced by a generic message.
+ * become a message for the user (toAppError: a rotator's own message, or for an unexpected error a reference
+ * into the server log, where it is logged redacted).
  */
 import { unstable_rethrow } from "next/navigation";
-import { randomUUID } from "node:crypto";
 import type { z } from "zod";
 import type { Role } from "../env";
 import { hasRole } from "./roles";
 import { actorFor, auditDenied, getCurrentUser, type SessionUser } from "./session";
-import { isAppError } from "../errors";
+import { toAppError } from "../errors";
 import { getAppContext, type Actor, type AppContext } from "../app-context";
-import { logError } from "../log";
 
 export type ActionResult<T = undefined> =
   | { ok: true; data: T; message?: string }
@@ -75,10 +74,8 @@ export function authorizedAction<S extends z.ZodType, T>(
       return { ok: true, data: result as T };
     } catch (error) {
       unstable_rethrow(error);
-      if (isAppError(error)) return { ok: false, error: error.message, fieldErrors: error.fieldErrors };
-      const reference = randomUUID().slice(0, 8);
-      logError(`action ${options.name} failed (reference ${reference})`, error);
-      return { ok: false, error: `Something went wrong. The server log has the details (reference ${reference}).` };
+      const failure = toAppError(error, { context: `action ${options.name}` });
+      return { ok: false, error: failure.message, fieldErrors: failure.fieldErrors };
     }
   };
 }

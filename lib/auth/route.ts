@@ -6,8 +6,7 @@ import { hasRole } from "./roles";
 import { actorFor, auditDenied, getCurrentUser } from "./session";
 import { getAppContext } from "../app-context";
 import type { ActionContext } from "./action";
-import { isAppError } from "../errors";
-import { logError } from "../log";
+import { toAppError } from "../errors";
 
 export function authorizedRoute<P>(
   options: { name: string; role: Role },
@@ -24,9 +23,8 @@ export function authorizedRoute<P>(
       const app = await getAppContext();
       return await handler(request, { ...app, user, actor: await actorFor(user) }, await routeContext.params);
     } catch (error) {
-      if (isAppError(error)) return NextResponse.json({ error: error.message, code: error.code }, { status: error.status });
-      logError(`route ${options.name} failed`, error);
-      return NextResponse.json({ error: "Internal error; see the server log." }, { status: 500 });
+      const failure = toAppError(error, { context: `route ${options.name}` });
+      return NextResponse.json({ error: failure.message, code: failure.code }, { status: failure.status });
     }
   };
 }

@@ -7,9 +7,9 @@ import "server-only";
  */
 import { randomUUID } from "node:crypto";
 import { byActor, type AppContext, type Actor } from "../app-context";
-import { AppError } from "../errors";
+import { AppError, toAppError } from "../errors";
 import { env } from "../env";
-import { isRotatorError, RotatorError } from "../rotators/errors";
+import { RotatorError } from "../rotators/errors";
 import type { AwsCredentials } from "../rotators/types";
 import { insertAuditEvent, recordAuditEvent } from "../db/queries/audit";
 import {
@@ -37,7 +37,6 @@ import { discoveryDocument, DISCOVERY_PATH, JWKS_PATH, mintWebIdentityToken } fr
 import { assumeRoleWithWebIdentity, callerIdentity, type TemporaryCredentials } from "./sts";
 import { renderSessionName, renderTemplate, subjectPattern, TEST_SUBJECT_NAME, type TokenPurpose } from "./subject";
 import { oidcProviderArn, providerHost, setupCommands, trustPolicy } from "./trust-policy";
-import { scrubMessage } from "../rotation/secret-fields";
 
 export const loginSecretContext = (id: string) => `login_providers:${id}:secret`;
 
@@ -61,7 +60,7 @@ export interface LoginOptions {
 }
 
 function decryptStaticSecret(app: AppContext, row: LoginProviderRow): StaticLoginSecret {
-  if (!row.secretCiphertext) throw new AppError("internal", `The login ${row.name} has no stored secret.`);
+  if (!row.secretCiphertext) throw new AppError("internal:unexpected", `The login ${row.name} has no stored secret.`);
   return JSON.parse(app.keyring.decrypt(row.secretCiphertext, loginSecretContext(row.id))) as StaticLoginSecret;
 }
 
@@ -283,10 +282,9 @@ export async function testLoginProvider(app: AppContext, request: { actor: Actor
     await recordAuditEvent({ db: app.db, event: audit(request.actor, "aws-login.tested", row, { identity: identity.arn }) });
     return { identity, details };
   } catch (error) {
-    if (!isRotatorError(error) && !(error instanceof AppError)) throw error;
-    const message = scrubMessage(error.message, secrets);
-    await recordAuditEvent({ db: app.db, event: audit(request.actor, "aws-login.tested", row, { error: message }, "failure") });
-    throw new AppError("input:invalid", `Login test failed: ${message}`, { cause: error });
+    const failure = toAppError(error, { secrets, context: `test of AWS login ${row.id}` });
+    await recordAuditEvent({ db: app.db, event: audit(request.actor, "aws-login.tested", row, { error: failure.message }, "failure") });
+    throw toAppError(failure, { prefix: "Login test failed" });
   }
 }
 

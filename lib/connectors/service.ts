@@ -7,8 +7,7 @@ import "server-only";
  */
 import { randomUUID } from "node:crypto";
 import { byActor, type AppContext, type Actor } from "../app-context";
-import { AppError } from "../errors";
-import { isRotatorError } from "../rotators/errors";
+import { AppError, toAppError } from "../errors";
 import { insertAuditEvent, recordAuditEvent } from "../db/queries/audit";
 import {
   deleteConnectorById,
@@ -30,7 +29,6 @@ import { createEscLambdaConnector } from "./esc-connector";
 import { deploymentGuide } from "./deployment-guide";
 import { TEST_SUBJECT_NAME } from "../aws-logins/subject";
 import { credentialsForLogin, type LoginOptions, type LoginUse } from "../aws-logins/service";
-import { scrubMessage } from "../rotation/secret-fields";
 
 export const connectorSecretContext = (id: string) => `connectors:${id}:secret`;
 
@@ -230,9 +228,8 @@ export async function testConnector(app: AppContext, request: { actor: Actor; co
     await recordAuditEvent({ db: app.db, event: audit(request.actor, "connector.tested", row, {}) });
     return result;
   } catch (error) {
-    if (!isRotatorError(error) && !(error instanceof AppError)) throw error;
-    const message = scrubMessage(error.message, secrets);
-    await recordAuditEvent({ db: app.db, event: audit(request.actor, "connector.tested", row, { error: message }, "failure") });
-    throw new AppError("input:invalid", `Connector test failed: ${message}`, { cause: error });
+    const failure = toAppError(error, { secrets, context: `test of connector ${row.id}` });
+    await recordAuditEvent({ db: app.db, event: audit(request.actor, "connector.tested", row, { error: failure.message }, "failure") });
+    throw toAppError(failure, { prefix: "Connector test failed" });
   }
 }

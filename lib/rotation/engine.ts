@@ -27,12 +27,11 @@ import { finishStep, getLastFinishedRunByRotator, getUnfinishedRunByRotator, ins
 import { getEnvironmentById } from "../db/queries/environments";
 import { insertAuditEvent } from "../db/queries/audit";
 import { getRotatorDefinition } from "../rotators/registry";
-import { isRotatorError } from "../rotators/errors";
 import type { Pending, RotatorContext, RotatorState } from "../rotators/types";
 import { decryptPending, decryptSecretInputs, encryptPending, encryptState, loadInputs, loadState, stateSummary } from "./rotator-records";
 import { recordRevision } from "../environments/revisions";
-import { scrubMessage, secretStrings } from "./secret-fields";
-import { AppError } from "../errors";
+import { secretStrings } from "./secret-fields";
+import { AppError, toAppError } from "../errors";
 import { logError } from "../log";
 import { resolveRotatorContext } from "./rotator-context";
 
@@ -45,6 +44,8 @@ export interface RunOutcome {
   status: "succeeded" | "failed";
   errorCode?: string | null;
   errorMessage?: string | null;
+  /** A failed run: whether trying again later may help (see AppError.retryable). */
+  retryable?: boolean;
 }
 
 /**
@@ -344,15 +345,8 @@ async function recordFailure(
 ): Promise<RunOutcome> {
   const { db } = app;
   const { rotator, run } = job;
-  const code = isRotatorError(error) ? error.code : error instanceof AppError ? error.code : "internal:unexpected";
-  let message: string;
-  if (isRotatorError(error) || error instanceof AppError) {
-    message = scrubMessage(error.message, secrets);
-  } else {
-    const reference = randomUUID().slice(0, 8);
-    logError(`rotation ${run.id} failed unexpectedly (reference ${reference})`, error instanceof Error ? new Error(scrubMessage(error.message, secrets)) : undefined);
-    message = `Unexpected error; the server log has the details (reference ${reference}).`;
-  }
+  const failure = toAppError(error, { secrets, context: `rotation ${run.id}` });
+  const { code, message } = failure;
   try {
     if (stepId) await finishStep({ db, id: stepId, status: "failed", message });
     await db.transaction(async (tx) => {
@@ -377,5 +371,5 @@ async function recordFailure(
   } catch (recordError) {
     logError(`could not record the failure of run ${run.id}`, recordError);
   }
-  return { runId: run.id, rotatorId: rotator.id, status: "failed", errorCode: code, errorMessage: message };
+  return { runId: run.id, rotatorId: rotator.id, status: "failed", errorCode: code, errorMessage: message, retryable: failure.retryable };
 }

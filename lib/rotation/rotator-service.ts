@@ -9,15 +9,14 @@ import { byActor, type AppContext, type Actor } from "../app-context";
 import type { RotatorRow } from "../db/schema";
 import type { RotatorState, RotatorType } from "../rotators/types";
 import { getRotatorDefinition } from "../rotators/registry";
-import { isRotatorError } from "../rotators/errors";
 import { getEnvironmentById } from "../db/queries/environments";
 import { deleteRotatorById, getRotatorById, getRotatorByName, insertRotator, updateRotatorById } from "../db/queries/rotators";
 import { insertAuditEvent } from "../db/queries/audit";
 import { clearPendingByRotators } from "../db/queries/runs";
 import { recordRevision } from "../environments/revisions";
-import { AppError } from "../errors";
+import { AppError, toAppError } from "../errors";
 import { decryptSecretInputs, EMPTY_STATE, encryptState, inputsContext, loadState, stateSummary } from "./rotator-records";
-import { keepUnchangedSecrets, scrubMessage, secretStrings, splitSecretInputs } from "./secret-fields";
+import { keepUnchangedSecrets, secretStrings, splitSecretInputs } from "./secret-fields";
 import { randomUUID } from "node:crypto";
 import { checkBinding, checkBindingExists, resolveRotatorContext } from "./rotator-context";
 import type { RotatorContext } from "../rotators/types";
@@ -34,11 +33,6 @@ function parseInputs(type: RotatorType, inputs: unknown) {
   return parsed.data as Record<string, unknown>;
 }
 
-/** Turns a rotator's error into an AppError whose message is safe to show (no secret in it). */
-function targetError(error: unknown, secrets: string[], what: string): never {
-  if (isRotatorError(error)) throw new AppError("input:invalid", scrubMessage(`${what}: ${error.message}`, secrets));
-  throw error;
-}
 
 async function verifyImportedState(type: RotatorType, inputs: unknown, state: RotatorState, secrets: string[], context: Partial<RotatorContext> = {}) {
   const definition = getRotatorDefinition(type);
@@ -50,7 +44,7 @@ async function verifyImportedState(type: RotatorType, inputs: unknown, state: Ro
     try {
       await definition.verifyCredential({ inputs, credential: shape.data, context: { ...context, checkpoint: async () => undefined } });
     } catch (error) {
-      targetError(error, [...secrets, ...secretStrings(credential)], `The imported ${which} credential does not work`);
+      throw toAppError(error, { secrets: [...secrets, ...secretStrings(credential)], prefix: `The imported ${which} credential does not work` });
     }
   }
 }
@@ -227,7 +221,7 @@ export async function testRotatorConnection(
   try {
     return await definition.testConnection({ inputs, context: { ...resolved.context, checkpoint: async () => undefined } });
   } catch (error) {
-    targetError(error, secrets, "Connection test failed");
+    throw toAppError(error, { secrets, prefix: "Connection test failed" });
   }
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { keepUnchangedSecrets, mergeSecretInputs, scrubMessage, secretStrings, splitSecretInputs } from "./secret-fields";
+import { scrubMessage } from "../errors";
+import { keepUnchangedSecrets, mergeSecretInputs, secretStrings, splitSecretInputs } from "./secret-fields";
 
 describe("secret inputs", () => {
   const inputs = { host: "db", managing: { username: "admin", password: "hunter2hunter2" }, login: { secretAccessKey: "abcdSECRET" } };

@@ -1,10 +1,9 @@
 /**
  * Splitting a rotator's inputs into what may be stored and shown as-is and what must be encrypted
  * (`secretInputPaths`, dotted paths such as "managing.password"), and collecting secret strings so that
- * error messages can be scrubbed of them.
+ * error messages can be scrubbed of them (scrubMessage, lib/errors.ts).
  */
 import { deletePath, getPath, setPath } from "../object-paths";
-import { redactSecrets } from "../rotators/errors";
 
 type Json = Record<string, unknown>;
 
@@ -44,13 +43,4 @@ export function secretStrings(...values: unknown[]): string[] {
   };
   values.forEach(walk);
   return out.filter((s) => s.length >= 4);
-}
-
-export const MAX_ERROR_LENGTH = 500;
-
-/** Removes every secret (of 4 characters or more, as redactSecrets) from a message and bounds its length,
- *  for storage and display. */
-export function scrubMessage(message: string, secrets: readonly string[]): string {
-  const out = redactSecrets(message, secrets);
-  return out.length > MAX_ERROR_LENGTH ? `${out.slice(0, MAX_ERROR_LENGTH - 1)}…` : out;
 }

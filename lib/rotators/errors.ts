@@ -1,7 +1,8 @@
 /**
  * The one error type rotators throw. `code` is stable (`surface:reason`) so the engine, the UI and the
  * connector can react to it; `message` is for people: actionable, and never contains a secret value.
- * `retryable` tells the engine whether trying again later may help (unreachable host) or not (bad inputs).
+ * `retryable` says whether trying again later may help (unreachable host) or not (bad inputs): the scheduler
+ * retries a failed rotation only when it may (lib/errors.ts maps this error into the app's AppError).
  */
 export type RotatorErrorCode =
   | "input:invalid"

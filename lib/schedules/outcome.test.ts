@@ -91,6 +91,22 @@ describe("finishing a scheduled run", () => {
     expect(patch).toMatchObject({ lastOutcome: "partial", retryCount: 1, retryRotatorIds: ["b", "d"] });
   });
 
+  it("a failure that a retry cannot help (a missing privilege, bad inputs) is not retried", () => {
+    const patch = finishPatch(schedule(), input({ results: [{ rotatorId: "r1", status: "failed", retryable: false }] }));
+    expect(patch).toMatchObject({ lastOutcome: "failed", retryCount: 0, nextRetryAt: null, retryRotatorIds: null });
+    const env = schedule({ rotatorId: null, environmentId: "e" });
+    const mixed = finishPatch(
+      env,
+      input({
+        results: [
+          { rotatorId: "a", status: "failed", retryable: false },
+          { rotatorId: "b", status: "failed", retryable: true },
+        ],
+      }),
+    );
+    expect(mixed).toMatchObject({ lastOutcome: "failed", retryCount: 1, retryRotatorIds: ["b"] });
+  });
+
   it("a rotator busy with someone else's rotation puts the run off instead of counting it", () => {
     expect(finishPatch(schedule(), input({ results: [{ rotatorId: "r1", status: "busy" }] }))).toEqual({ overdueNotifiedAt: null, nextRunAt: new Date(now.getTime() + 30_000) });
     expect(finishPatch(schedule({ retryCount: 1, nextRetryAt: now }), input({ kind: "retry", results: [{ rotatorId: "r1", status: "busy" }] }))).toMatchObject({

@@ -5,8 +5,9 @@
  * - A regular run plans the next one from the moment it was claimed (planNextRun: missed slots are not
  *   replayed, the minimum interval holds, the window applies). A one-off schedule has no next run.
  * - Failed rotators are retried up to `maxRetries` times, retry n after backoffDelayMs(n) (exponential, with
- *   jitter). An environment schedule retries only the rotators that failed. After the last retry the
- *   bookkeeping is cleared: the rotators stay failing (that is on the rotator, set by the engine) until a
+ *   jitter), unless their failure says a retry cannot help (`retryable: false`: wrong inputs, a missing
+ *   privilege, a refused managing login) — those wait for a person. An environment schedule retries only the
+ *   rotators that failed retryably. When no retry is left the bookkeeping is cleared: the rotators stay failing (that is on the rotator, set by the engine) until a
  *   rotation succeeds, and the notifier sends one rotation.failed for the episode.
  * - Busy (someone else is rotating it right now) is not a failure. A regular run whose only rotator was busy
  *   is put off by `busyDelayMs` instead of being counted as done.
@@ -21,6 +22,8 @@ export type TargetStatus = "succeeded" | "failed" | "busy" | "skipped" | "gone";
 export interface TargetResult {
   rotatorId: string;
   status: TargetStatus;
+  /** failed: whether trying again later may help. Absent counts as yes. */
+  retryable?: boolean;
 }
 
 export type RunKind = "regular" | "retry";
@@ -76,7 +79,7 @@ export function finishPatch(schedule: Schedule, input: FinishInput): SchedulePat
   }
   patch.lastOutcome = outcomeOf(results);
 
-  const failed = results.filter((r) => r.status === "failed").map((r) => r.rotatorId);
+  const failed = results.filter((r) => r.status === "failed" && r.retryable !== false).map((r) => r.rotatorId);
   const nextRetry = input.kind === "regular" ? 1 : schedule.retryCount + 1;
   if (failed.length > 0 && nextRetry <= input.retry.maxRetries) {
     patch.retryCount = nextRetry;

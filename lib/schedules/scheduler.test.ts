@@ -4,8 +4,9 @@
  * recovers, one notification per failure episode and one on recovery, delivered to a webhook receiver on
  * loopback that checks every signature; overdue detection; missed runs; graceful shutdown.
  *
- * The target "fails" by taking the LOGIN right away from Rotor's managing role, and "recovers" by giving it
- * back: nothing in Rotor is faked.
+ * The target "fails" for a while by letting Rotor's managing role open no connection (CONNECTION LIMIT 0: the
+ * server is "not accepting connections right now", a failure worth retrying), and "recovers" by lifting the
+ * limit; a failure no retry can help (the role may not log in at all) is tried once. Nothing in Rotor is faked.
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -109,6 +110,12 @@ function schedulerOptions(overrides: Partial<SchedulerOptions> = {}): SchedulerO
   };
 }
 
+/** A transient failure: the server refuses the managing role's connections until the limit is lifted. */
+async function setManagerConnections(allowed: boolean) {
+  await cluster.withSuperuser((c) => c.query(`alter role rotor_manager connection limit ${allowed ? -1 : 0}`));
+}
+
+/** A failure no retry can help: the managing role may not log in at all. */
 async function setManagerLogin(allowed: boolean) {
   await cluster.withSuperuser((c) => c.query(`alter role rotor_manager ${allowed ? "login" : "nologin"}`));
 }
@@ -199,7 +206,7 @@ describe("scheduler", () => {
     });
     receiver.secrets.set("/retry", hook.secret);
     const rotator = await newPostgresRotator("retried");
-    await setManagerLogin(false);
+    await setManagerConnections(false);
     const schedule = await dueDailySchedule(rotator.id);
     const scheduler = new Scheduler(app, schedulerOptions());
     scheduler.start();
@@ -212,12 +219,12 @@ describe("scheduler", () => {
       expect(detail.status).toBe("retrying");
       expect(detail.nextAttemptAt!.getTime()).toBeGreaterThan(Date.now());
 
-      await setManagerLogin(true);
+      await setManagerConnections(true);
       await waitFor("a successful retry", async () => (await runsOf(rotator.id)).some((r) => r.status === "succeeded"));
       await waitFor("the success notification", async () => eventsAt("/retry", "rotation.succeeded").length === 1);
     } finally {
       await scheduler.stop();
-      await setManagerLogin(true);
+      await setManagerConnections(true);
     }
 
     const runs = await runsOf(rotator.id);
@@ -249,7 +256,7 @@ describe("scheduler", () => {
     // The receiver is down for the first attempt: the delivery is retried.
     receiver.failNext.set("/episode", 1);
     const rotator = await newPostgresRotator("flaky");
-    await setManagerLogin(false);
+    await setManagerConnections(false);
     const schedule = await dueDailySchedule(rotator.id);
     const scheduler = new Scheduler(app, schedulerOptions({ retry: { maxRetries: 1, baseDelayMs: 300, maxDelayMs: 300 } }));
     scheduler.start();
@@ -279,13 +286,13 @@ describe("scheduler", () => {
       const coverage = await loadScheduleCoverage({ db: app.db, rotators: [row], overdueGraceMs: HOUR });
       expect(rotatorStatusDetail(row, new Date(), coverage.get(rotator.id))).toMatchObject({ status: "failing", since: row.failingSince });
 
-      await setManagerLogin(true);
+      await setManagerConnections(true);
       await updateScheduleById({ db: app.db, id: schedule.id, patch: { nextRunAt: new Date(Date.now() - 1000) } });
       await waitFor("the recovery notification", async () => eventsAt("/episode", "rotation.recovered").length === 1);
       await wait(500);
     } finally {
       await scheduler.stop();
-      await setManagerLogin(true);
+      await setManagerConnections(true);
     }
     expect(eventsAt("/episode").map((e) => e.event)).toEqual(["rotation.failed", "rotation.recovered"]);
     // The failure notification was delivered on its second attempt; the log shows both.
@@ -297,15 +304,42 @@ describe("scheduler", () => {
     expect(receiver.received.filter((r) => r.path === "/episode").map((r) => r.verified)).toEqual([true, true, true]);
   });
 
+  it("does not retry a failure that a retry cannot help, and notifies it at once", async () => {
+    const hook = await createWebhook(app, {
+      actor: TEST_ACTOR,
+      input: { name: "no-retry", url: `${receiver.url}/no-retry`, environmentId, events: ["rotation.failed"], format: "json" },
+    });
+    receiver.secrets.set("/no-retry", hook.secret);
+    const rotator = await newPostgresRotator("refused");
+    await setManagerLogin(false);
+    const schedule = await dueDailySchedule(rotator.id);
+    const scheduler = new Scheduler(app, schedulerOptions({ retry: { maxRetries: 3, baseDelayMs: 200, maxDelayMs: 200 } }));
+    scheduler.start();
+    try {
+      await waitFor("the failure notification", async () => eventsAt("/no-retry", "rotation.failed").length === 1);
+      // Three retries 200 ms apart would have run by now.
+      await wait(1_500);
+    } finally {
+      await scheduler.stop();
+      await setManagerLogin(true);
+    }
+    const runs = await runsOf(rotator.id);
+    expect(runs.map((r) => [r.trigger, r.status, r.errorCode])).toEqual([["schedule", "failed", "auth:managing-login-failed"]]);
+    expect(await getScheduleById({ db: app.db, id: schedule.id })).toMatchObject({ retryCount: 0, nextRetryAt: null, lastOutcome: "failed" });
+    const row = (await getRotatorById({ db: app.db, id: rotator.id }))!;
+    const coverage = await loadScheduleCoverage({ db: app.db, rotators: [row], overdueGraceMs: HOUR });
+    expect(rotatorStatusDetail(row, new Date(), coverage.get(rotator.id)).status).toBe("failing");
+  });
+
   it("drops a pending retry when someone fixed the rotator by hand meanwhile", async () => {
     const rotator = await newPostgresRotator("fixed_by_hand");
-    await setManagerLogin(false);
+    await setManagerConnections(false);
     const schedule = await dueDailySchedule(rotator.id);
     const scheduler = new Scheduler(app, schedulerOptions({ retry: { maxRetries: 3, baseDelayMs: 3_000, maxDelayMs: 3_000 } }));
     scheduler.start();
     try {
       await waitFor("a retry to be planned", async () => (await getScheduleById({ db: app.db, id: schedule.id }))!.nextRetryAt);
-      await setManagerLogin(true);
+      await setManagerConnections(true);
       const { rotateNow } = await import("../rotation/engine");
       expect((await rotateNow(app, { rotatorId: rotator.id, trigger: "user", actor: TEST_ACTOR })).status).toBe("succeeded");
       const row = (await getRotatorById({ db: app.db, id: rotator.id }))!;
@@ -314,7 +348,7 @@ describe("scheduler", () => {
       await waitFor("the retry to be dropped", async () => !(await getScheduleById({ db: app.db, id: schedule.id }))!.nextRetryAt, 10_000);
     } finally {
       await scheduler.stop();
-      await setManagerLogin(true);
+      await setManagerConnections(true);
     }
     expect((await runsOf(rotator.id)).map((r) => [r.trigger, r.status])).toEqual([
       ["schedule", "failed"],

@@ -272,7 +272,7 @@ export class Scheduler {
       const outcome = await rotateNow(this.app, { rotatorId, trigger, actor: SCHEDULER_ACTOR, batchId }, this.options.engine);
       if (outcome.status === "succeeded") this.stats.succeeded++;
       else this.stats.failed++;
-      return { rotatorId, status: outcome.status };
+      return { rotatorId, status: outcome.status, retryable: outcome.retryable };
     } catch (error) {
       if (isAppError(error) && error.code === "rotation:busy") return { rotatorId, status: "busy" };
       if (isAppError(error) && error.code === "not-found") return { rotatorId, status: "gone" };
