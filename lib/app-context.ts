@@ -19,11 +19,13 @@ export interface Actor {
   id: string | null;
   label: string;
   ip?: string | null;
+  /** Set when the actor acts through an API token: the token's id and name (never its value). */
+  token?: { id: string; name: string };
 }
 
 export const SYSTEM_ACTOR: Actor = { id: null, label: "system" };
 
 /** The "who" of an audit event, from the actor. */
-export function byActor(actor: Actor): { actorId: string | null; actorLabel: string; ip: string | null } {
-  return { actorId: actor.id, actorLabel: actor.label, ip: actor.ip ?? null };
+export function byActor(actor: Actor): { actorId: string | null; actorLabel: string; ip: string | null; viaToken?: { id: string; name: string } } {
+  return { actorId: actor.id, actorLabel: actor.label, ip: actor.ip ?? null, ...(actor.token ? { viaToken: actor.token } : {}) };
 }

@@ -3,6 +3,7 @@
  * `.env.example`. Nothing else in Rotor reads `process.env` for its own settings (the AWS SDK reads its
  * standard `AWS_*` variables itself).
  */
+import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 
@@ -29,6 +30,9 @@ const envSchema = z
     ROTOR_MASTER_KEY: optionalString,
     ROTOR_MASTER_KEY_PREVIOUS: optionalString,
     AUTH_SECRET: optionalString,
+    ROTOR_ADMIN_EMAIL: optionalString.pipe(z.email({ message: "ROTOR_ADMIN_EMAIL must be an email address" }).optional()),
+    ROTOR_ADMIN_PASSWORD: z.string().optional(),
+    ROTOR_ADMIN_PASSWORD_FILE: optionalString,
     ROTOR_SETUP_TOKEN_TTL_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(24 * 60),
     ROTOR_OIDC_ISSUER: optionalString.pipe(z.url({ message: "ROTOR_OIDC_ISSUER must be the identity provider's issuer URL" }).optional()),
     ROTOR_OIDC_CLIENT_ID: optionalString,
@@ -63,6 +67,16 @@ const envSchema = z
         code: "custom",
         path: ["ROTOR_OIDC_ISSUER"],
         message: "Single sign-on needs all three of ROTOR_OIDC_ISSUER, ROTOR_OIDC_CLIENT_ID and ROTOR_OIDC_CLIENT_SECRET",
+      });
+    }
+    if (env.ROTOR_ADMIN_PASSWORD && env.ROTOR_ADMIN_PASSWORD_FILE) {
+      ctx.addIssue({ code: "custom", path: ["ROTOR_ADMIN_PASSWORD_FILE"], message: "Set ROTOR_ADMIN_PASSWORD or ROTOR_ADMIN_PASSWORD_FILE, not both" });
+    }
+    if (Boolean(env.ROTOR_ADMIN_EMAIL) !== Boolean(env.ROTOR_ADMIN_PASSWORD || env.ROTOR_ADMIN_PASSWORD_FILE)) {
+      ctx.addIssue({
+        code: "custom",
+        path: [env.ROTOR_ADMIN_EMAIL ? "ROTOR_ADMIN_PASSWORD" : "ROTOR_ADMIN_EMAIL"],
+        message: "The first admin needs both ROTOR_ADMIN_EMAIL and ROTOR_ADMIN_PASSWORD (or ROTOR_ADMIN_PASSWORD_FILE)",
       });
     }
     if (env.DATABASE_URL && !env.ROTOR_MASTER_KEY) {
@@ -104,6 +118,8 @@ export interface Env {
   previousMasterKeys: string[];
   authSecret?: string;
   setupTokenTtlMinutes: number;
+  /** The first admin to create at start when no user exists (headless installs); ignored once users exist. */
+  bootstrapAdmin?: { email: string; password: string };
   oidc?: OidcConfig;
   logLevel: "debug" | "info" | "warn" | "error";
   /** Rotor as an OIDC issuer for AWS logins: lifetime of the tokens it signs, and of each signing key. */
@@ -163,6 +179,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     previousMasterKeys: (env.ROTOR_MASTER_KEY_PREVIOUS ?? "").split(",").map((k) => k.trim()).filter(Boolean),
     authSecret: env.AUTH_SECRET,
     setupTokenTtlMinutes: env.ROTOR_SETUP_TOKEN_TTL_MINUTES,
+    bootstrapAdmin: env.ROTOR_ADMIN_EMAIL ? { email: env.ROTOR_ADMIN_EMAIL.toLowerCase(), password: adminPassword(env.ROTOR_ADMIN_PASSWORD, env.ROTOR_ADMIN_PASSWORD_FILE) } : undefined,
     oidc:
       env.ROTOR_OIDC_ISSUER && env.ROTOR_OIDC_CLIENT_ID && env.ROTOR_OIDC_CLIENT_SECRET
         ? {
@@ -195,6 +212,25 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     metricsToken: env.ROTOR_METRICS_TOKEN,
   };
 }
+
+/** The bootstrap admin's password, from the variable or the file (one trailing newline removed, as `echo` leaves it). */
+function adminPassword(value: string | undefined, file: string | undefined): string {
+  let password = value ?? "";
+  if (file) {
+    try {
+      password = fs.readFileSync(file, "utf8").replace(/\r?\n$/, "");
+    } catch (error) {
+      throw new ConfigError(`Rotor cannot start: ROTOR_ADMIN_PASSWORD_FILE ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"}).`);
+    }
+  }
+  if (password.length < ADMIN_PASSWORD_MIN_LENGTH) {
+    throw new ConfigError(`Rotor cannot start: the first admin's password (ROTOR_ADMIN_PASSWORD${file ? "_FILE" : ""}) must have at least ${ADMIN_PASSWORD_MIN_LENGTH} characters.`);
+  }
+  return password;
+}
+
+/** As for every local account (lib/validation/users.ts PASSWORD_MIN_LENGTH). */
+const ADMIN_PASSWORD_MIN_LENGTH = 12;
 
 let cached: Env | undefined;
 

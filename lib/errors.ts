@@ -16,6 +16,13 @@ export type AppErrorCode =
   | RotatorErrorCode
   | "auth:unauthenticated"
   | "auth:forbidden"
+  | "auth:token-expired"
+  | "auth:token-revoked"
+  | "auth:invalid-credentials"
+  | "auth:otp-required"
+  | "auth:throttled"
+  | "payload:too-large"
+  | "rotation:stale-revision"
   | "not-found"
   | "conflict"
   | "setup:token-invalid"
@@ -26,7 +33,14 @@ export type AppErrorCode =
 const STATUS: Record<AppErrorCode, number> = {
   "auth:unauthenticated": 401,
   "auth:forbidden": 403,
+  "auth:token-expired": 401,
+  "auth:token-revoked": 401,
+  "auth:invalid-credentials": 401,
+  "auth:otp-required": 401,
+  "auth:throttled": 429,
   "input:invalid": 400,
+  "payload:too-large": 413,
+  "rotation:stale-revision": 409,
   "not-found": 404,
   conflict: 409,
   "setup:token-invalid": 403,

@@ -6,7 +6,7 @@ import "server-only";
  */
 import { ConfigError, env } from "./env";
 import { getAppContext } from "./app-context";
-import { issueSetupTokenIfNeeded } from "./users/setup";
+import { bootstrapAdminIfNeeded, issueSetupTokenIfNeeded } from "./users/setup";
 import { logError, logInfo } from "./log";
 import { startServerScheduler } from "./schedules/server";
 
@@ -15,6 +15,14 @@ export async function startRotor(): Promise<void> {
     const config = env();
     const { db } = await getAppContext();
     logInfo(`store: ${config.databaseUrl ? "PostgreSQL (DATABASE_URL)" : `embedded PGlite in ${config.dataDir}`}`);
+    if (config.bootstrapAdmin) {
+      const outcome = await bootstrapAdminIfNeeded({ db, admin: config.bootstrapAdmin });
+      logInfo(
+        outcome === "created"
+          ? `created the first admin ${config.bootstrapAdmin.email} (ROTOR_ADMIN_EMAIL)`
+          : "ROTOR_ADMIN_EMAIL is set but users already exist: ignored (change passwords in the dashboard)",
+      );
+    }
     const setupUrl = await issueSetupTokenIfNeeded({ db });
     if (setupUrl) {
       // The token is printed on purpose: the log of the process is the trusted channel to the installer.

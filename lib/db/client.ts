@@ -22,6 +22,12 @@ export type DbOrTx = Db | Tx;
 export interface Store {
   db: Db;
   kind: "pglite" | "postgres";
+  /**
+   * LISTEN on a channel: `onNotify` gets each payload NOTIFYed on it after commit, by this process or (on
+   * PostgreSQL) any other instance sharing the database. `onReconnect` runs after a lost listening connection
+   * is back — notifications sent meanwhile are lost, so the caller re-reads what it follows.
+   */
+  listen(channel: string, handlers: { onNotify(payload: string): void; onReconnect?(): void }): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -92,6 +98,11 @@ async function openPglite(dataDir: string): Promise<Store> {
   return {
     db,
     kind: "pglite",
+    // One process owns the directory, so PGlite's own LISTEN sees every NOTIFY.
+    async listen(channel, { onNotify }) {
+      const unlisten = await client.listen(channel, onNotify);
+      return async () => unlisten();
+    },
     async close() {
       await client.close();
       unlock();
@@ -123,7 +134,89 @@ async function openPostgres(databaseUrl: string): Promise<Store> {
     await lockClient.query("select pg_advisory_unlock(7260461)").catch(() => undefined);
     lockClient.release();
   }
-  return { db, kind: "postgres", close: () => pool.end() };
+  const listener = postgresListener(databaseUrl);
+  return {
+    db,
+    kind: "postgres",
+    listen: listener.listen,
+    async close() {
+      await listener.close();
+      await pool.end();
+    },
+  };
+}
+
+/**
+ * LISTEN needs a connection of its own that stays open (a pooled one would be handed to other queries), so
+ * every channel of the process shares one dedicated client, reconnected with backoff when it drops.
+ */
+function postgresListener(databaseUrl: string) {
+  type Handlers = { onNotify(payload: string): void; onReconnect?(): void };
+  const channels = new Map<string, Set<Handlers>>();
+  let client: import("pg").Client | null = null;
+  let connecting: Promise<import("pg").Client> | null = null;
+  let closed = false;
+  let retryMs = 500;
+
+  const quote = (channel: string) => `"${channel.replace(/"/g, '""')}"`;
+
+  async function connect(): Promise<import("pg").Client> {
+    const { Client } = await import("pg");
+    const next = new Client({ connectionString: databaseUrl, connectionTimeoutMillis: 10_000 });
+    next.on("notification", (message) => {
+      for (const handlers of channels.get(message.channel) ?? []) handlers.onNotify(message.payload ?? "");
+    });
+    const lost = () => {
+      if (client !== next) return;
+      client = null;
+      if (!closed && channels.size > 0) setTimeout(() => void reconnect(), retryMs).unref?.();
+    };
+    next.on("error", lost);
+    next.on("end", lost);
+    await next.connect();
+    for (const channel of channels.keys()) await next.query(`listen ${quote(channel)}`);
+    retryMs = 500;
+    client = next;
+    return next;
+  }
+
+  async function reconnect() {
+    if (closed || client || connecting) return;
+    connecting = connect();
+    try {
+      await connecting;
+      for (const set of channels.values()) for (const handlers of set) handlers.onReconnect?.();
+    } catch (error) {
+      retryMs = Math.min(retryMs * 2, 30_000);
+      console.error(`[rotor] LISTEN connection failed (${(error as Error).message}); retrying in ${retryMs} ms`);
+      setTimeout(() => void reconnect(), retryMs).unref?.();
+    } finally {
+      connecting = null;
+    }
+  }
+
+  return {
+    async listen(channel: string, handlers: Handlers) {
+      const first = !channels.has(channel);
+      if (first) channels.set(channel, new Set());
+      channels.get(channel)!.add(handlers);
+      const active = client ?? (await (connecting ??= connect().finally(() => (connecting = null))));
+      if (first && active !== null) await active.query(`listen ${quote(channel)}`);
+      return async () => {
+        const set = channels.get(channel);
+        set?.delete(handlers);
+        if (set && set.size === 0) {
+          channels.delete(channel);
+          await client?.query(`unlisten ${quote(channel)}`).catch(() => undefined);
+        }
+      };
+    },
+    async close() {
+      closed = true;
+      await client?.end().catch(() => undefined);
+      client = null;
+    },
+  };
 }
 
 export async function openStore(options: { databaseUrl?: string; dataDir: string }): Promise<Store> {

@@ -72,6 +72,8 @@ export const environments = pgTable(
     name: text("name").notNull(),
     description: text("description").notNull().default(""),
     currentRevision: integer("current_revision").notNull().default(1),
+    /** Exported variables (ESC's `environmentVariables`): NAME → template such as `${app-db.current.password}`. */
+    exports: jsonb("exports").$type<Record<string, string>>().notNull().default({}),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -93,6 +95,8 @@ export const environmentRevisions = pgTable(
     actorLabel: text("actor_label").notNull(),
     /** The environment document, with secret values encrypted as one envelope. */
     documentCiphertext: text("document_ciphertext").notNull(),
+    /** Names of the rotators whose state or configuration this revision changed (what watchers are told). */
+    changedRotators: jsonb("changed_rotators").$type<string[]>().notNull().default([]),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex("environment_revisions_env_rev").on(t.environmentId, t.revision)],
@@ -170,6 +174,9 @@ export const rotators = pgTable(
     leaseExpiresAt: timestamp("lease_expires_at", { withTimezone: true }),
     lastRunId: uuid("last_run_id"),
     lastRotatedAt: timestamp("last_rotated_at", { withTimezone: true }),
+    /** The environment revision that introduced `current` (a consumer that has not received it still holds
+     *  what the next rotation retires). */
+    stateRevision: integer("state_revision"),
     failingSince: timestamp("failing_since", { withTimezone: true }),
     lastError: text("last_error"),
     /** The `failingSince` whose final failure was notified (one rotation.failed per failure episode; cleared,
@@ -369,7 +376,65 @@ export const auditEvents = pgTable(
   ],
 );
 
+export const TOKEN_KINDS = ["service", "personal"] as const;
+export const TOKEN_SCOPES = ["read", "rotate", "admin"] as const;
+
+/**
+ * API tokens. Only a SHA-256 hash of each token is stored (the token is 256 random bits, so a fast hash is
+ * enough); `prefix` is the part shown in lists. A service token has a scope and an environment list; a
+ * personal token acts with its owner's current role and ends with the owner.
+ */
+export const apiTokens = pgTable(
+  "api_tokens",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    name: text("name").notNull(),
+    kind: text("kind", { enum: TOKEN_KINDS }).notNull(),
+    tokenHash: text("token_hash").notNull(),
+    prefix: text("prefix").notNull(),
+    /** Service tokens only. */
+    scope: text("scope", { enum: TOKEN_SCOPES }),
+    /** Service tokens: the environments it may use; null = all. */
+    environmentIds: jsonb("environment_ids").$type<string[] | null>(),
+    /** Personal tokens: the owner. */
+    userId: uuid("user_id").references(() => users.id, { onDelete: "cascade" }),
+    createdById: uuid("created_by_id"),
+    createdByLabel: text("created_by_label").notNull(),
+    createdAt: createdAt(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }),
+    lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+  },
+  (t) => [uniqueIndex("api_tokens_hash_unique").on(t.tokenHash), index("api_tokens_user_idx").on(t.userId)],
+);
+
+/**
+ * Who read an environment: one row per environment and consumer (a token, or a user in the dashboard), with
+ * the revision it last received. This is what lets Rotor warn before retiring a credential someone still holds.
+ */
+export const environmentConsumers = pgTable(
+  "environment_consumers",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    environmentId: uuid("environment_id")
+      .notNull()
+      .references(() => environments.id, { onDelete: "cascade" }),
+    /** `token:<id>` or `user:<id>`. */
+    consumerKey: text("consumer_key").notNull(),
+    tokenId: uuid("token_id").references(() => apiTokens.id, { onDelete: "cascade" }),
+    userId: uuid("user_id").references(() => users.id, { onDelete: "cascade" }),
+    label: text("label").notNull(),
+    /** The revision this consumer last received (a 304 confirms it still holds it). */
+    revision: integer("revision").notNull(),
+    firstOpenedAt: timestamp("first_opened_at", { withTimezone: true }).notNull().defaultNow(),
+    lastOpenedAt: timestamp("last_opened_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("environment_consumers_key").on(t.environmentId, t.consumerKey)],
+);
+
 export type User = typeof users.$inferSelect;
+export type ApiToken = typeof apiTokens.$inferSelect;
+export type EnvironmentConsumer = typeof environmentConsumers.$inferSelect;
 export type Environment = typeof environments.$inferSelect;
 export type RotatorRow = typeof rotators.$inferSelect;
 export type RotationRun = typeof rotationRuns.$inferSelect;

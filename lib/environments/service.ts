@@ -7,10 +7,15 @@ import {
   getEnvironmentById,
   getEnvironmentByName,
   insertEnvironment,
+  listEnvironmentValues,
   updateEnvironmentById,
+  updateEnvironmentExports,
   upsertEnvironmentValue,
 } from "../db/queries/environments";
 import { deleteRotatorsByEnvironment, listRotatorsByEnvironment } from "../db/queries/rotators";
+import { exportsUsing, validateExports, type ExportCatalog } from "./exports";
+import { credentialFields } from "../rotation/rotator-records";
+import type { DbOrTx } from "../db/client";
 import { insertAuditEvent } from "../db/queries/audit";
 import { clearPendingByRotators } from "../db/queries/runs";
 import { recordRevision } from "./revisions";
@@ -30,10 +35,10 @@ export async function createEnvironment(app: AppContext, { actor, name, descript
     if (await getEnvironmentByName({ db: tx, name })) {
       throw new AppError("conflict", `An environment named ${name} already exists.`, { fieldErrors: { name: "Already in use" } });
     }
-    const environment = await insertEnvironment({ db: tx, name, description });
-    await recordRevision({ tx, keyring: app.keyring, environmentId: environment.id, reason: "created", actor });
-    await insertAuditEvent({ tx, event: audit(actor, "environment.created", environment) });
-    return environment;
+    const inserted = await insertEnvironment({ db: tx, name, description });
+    await recordRevision({ tx, keyring: app.keyring, environmentId: inserted.id, reason: "created", actor });
+    await insertAuditEvent({ tx, event: audit(actor, "environment.created", inserted) });
+    return (await getEnvironmentById({ db: tx, id: inserted.id }))!;
   });
 }
 
@@ -102,8 +107,48 @@ export async function removeEnvironmentValue(app: AppContext, { actor, environme
   return app.db.transaction(async (tx) => {
     const environment = await getEnvironmentById({ db: tx, id: environmentId });
     if (!environment) throw new AppError("not-found", "That environment no longer exists.");
+    const users = exportsUsing(environment.exports, { value: key });
+    if (users.length > 0) {
+      throw new AppError("conflict", `The exported variable${users.length > 1 ? "s" : ""} ${users.join(", ")} use${users.length > 1 ? "" : "s"} ${key}: change ${users.length > 1 ? "them" : "it"} first.`, {
+        fieldErrors: { key: "Used by an exported variable" },
+      });
+    }
     await deleteEnvironmentValue({ db: tx, environmentId, key });
     await recordRevision({ tx, keyring: app.keyring, environmentId, reason: `value ${key} removed`, actor });
     await insertAuditEvent({ tx, event: audit(actor, "environment.value_removed", environment, { key }) });
+  });
+}
+
+/** What exported variables may reference in this environment now. */
+export async function exportCatalog(db: DbOrTx, environmentId: string): Promise<ExportCatalog> {
+  const values = await listEnvironmentValues({ db, environmentId });
+  const rotators = await listRotatorsByEnvironment({ db, environmentId });
+  return { valueKeys: new Set(values.map((v) => v.key)), rotators: new Map(rotators.map((r) => [r.name, credentialFields(r.type)])) };
+}
+
+/**
+ * Replaces the exported variables. Every reference must name a value or a rotator field that exists (the
+ * field errors name the variable); the change is a revision like any other.
+ */
+export async function setEnvironmentExports(app: AppContext, { actor, environmentId, exports }: { actor: Actor; environmentId: string; exports: Record<string, string> }) {
+  return app.db.transaction(async (tx) => {
+    const environment = await getEnvironmentById({ db: tx, id: environmentId });
+    if (!environment) throw new AppError("not-found", "That environment no longer exists.");
+    const fieldErrors = validateExports(exports, await exportCatalog(tx, environmentId));
+    if (Object.keys(fieldErrors).length > 0) {
+      throw new AppError("input:invalid", Object.values(fieldErrors)[0], { fieldErrors: Object.fromEntries(Object.entries(fieldErrors).map(([k, v]) => [`exports.${k}`, v])) });
+    }
+    await updateEnvironmentExports({ db: tx, id: environmentId, exports });
+    const revision = await recordRevision({ tx, keyring: app.keyring, environmentId, reason: "exported variables changed", actor });
+    const before = Object.keys(environment.exports);
+    await insertAuditEvent({
+      tx,
+      event: audit(actor, "environment.exports_set", environment, {
+        added: Object.keys(exports).filter((k) => !before.includes(k)),
+        removed: before.filter((k) => !(k in exports)),
+        changed: Object.keys(exports).filter((k) => before.includes(k) && environment.exports[k] !== exports[k]),
+      }),
+    });
+    return revision;
   });
 }

@@ -29,7 +29,7 @@ import { insertAuditEvent } from "../db/queries/audit";
 import { getRotatorDefinition } from "../rotators/registry";
 import type { Pending, RotatorContext, RotatorState } from "../rotators/types";
 import { decryptPending, decryptSecretInputs, encryptPending, encryptState, loadInputs, loadState, stateSummary } from "./rotator-records";
-import { recordRevision } from "../environments/revisions";
+import { recordRevision, reserveRevision } from "../environments/revisions";
 import { secretStrings } from "./secret-fields";
 import { AppError, toAppError } from "../errors";
 import { logError } from "../log";
@@ -257,6 +257,8 @@ async function executeRun(app: AppContext, job: RunJob): Promise<RunOutcome> {
     await step("commit", () =>
       db.transaction(async (tx) => {
         const next = definition.commit({ state, pending: applied }).state;
+        // The revision number is taken first so the rotator records which revision introduced its current.
+        const reserved = await reserveRevision({ tx, environmentId: rotator.environmentId });
         await updateRotatorById({
           db: tx,
           id: rotator.id,
@@ -264,12 +266,21 @@ async function executeRun(app: AppContext, job: RunJob): Promise<RunOutcome> {
             stateCiphertext: encryptState(keyring, rotator.id, next),
             stateSummary: stateSummary(rotator.type, next),
             lastRotatedAt: new Date(),
+            stateRevision: reserved.after,
             lastRunId: run.id,
             failingSince: null,
             lastError: null,
           },
         });
-        const revision = await recordRevision({ tx, keyring, environmentId: rotator.environmentId, reason: `rotated ${rotator.name}`, actor: job.actor });
+        const revision = await recordRevision({
+          tx,
+          keyring,
+          environmentId: rotator.environmentId,
+          reason: `rotated ${rotator.name}`,
+          actor: job.actor,
+          changedRotators: [rotator.name],
+          reserved,
+        });
         await updateRunById({
           db: tx,
           id: run.id,

@@ -7,17 +7,19 @@ import "server-only";
 import type { z } from "zod";
 import { byActor, type AppContext, type Actor } from "../app-context";
 import type { RotatorRow } from "../db/schema";
-import type { RotatorState, RotatorType } from "../rotators/types";
+import type { Credential, RotatorState, RotatorType } from "../rotators/types";
 import { getRotatorDefinition } from "../rotators/registry";
 import { getEnvironmentById } from "../db/queries/environments";
 import { deleteRotatorById, getRotatorById, getRotatorByName, insertRotator, updateRotatorById } from "../db/queries/rotators";
 import { insertAuditEvent } from "../db/queries/audit";
 import { clearPendingByRotators } from "../db/queries/runs";
-import { recordRevision } from "../environments/revisions";
+import { recordRevision, reserveRevision } from "../environments/revisions";
 import { AppError, toAppError } from "../errors";
-import { decryptSecretInputs, EMPTY_STATE, encryptState, inputsContext, loadState, stateSummary } from "./rotator-records";
+import { decryptSecretInputs, EMPTY_STATE, encryptState, inputsContext, loadInputs, loadState, stateSummary } from "./rotator-records";
 import { keepUnchangedSecrets, secretStrings, splitSecretInputs } from "./secret-fields";
 import { randomUUID } from "node:crypto";
+import type { DbOrTx } from "../db/client";
+import { exportsUsing } from "../environments/exports";
 import { checkBinding, checkBindingExists, resolveRotatorContext } from "./rotator-context";
 import type { RotatorContext } from "../rotators/types";
 
@@ -92,10 +94,12 @@ export async function createRotator(
     if (await getRotatorByName({ db: tx, environmentId: environment.id, name: request.name })) {
       throw new AppError("conflict", `${environment.name} already has a rotator named ${request.name}.`, { fieldErrors: { name: "Already in use" } });
     }
+    const reserved = await reserveRevision({ tx, environmentId: environment.id });
     const rotator = await insertRotator({
       db: tx,
       rotator: {
         id,
+        stateRevision: state.current ? reserved.after : null,
         environmentId: environment.id,
         name: request.name,
         type: request.type,
@@ -107,7 +111,7 @@ export async function createRotator(
         connectorId: request.connectorId ?? null,
       },
     });
-    await recordRevision({ tx, keyring: app.keyring, environmentId: environment.id, reason: `rotator ${request.name} added`, actor: request.actor });
+    await recordRevision({ tx, keyring: app.keyring, environmentId: environment.id, reason: `rotator ${request.name} added`, actor: request.actor, changedRotators: [request.name], reserved });
     await insertAuditEvent({
       tx,
       event: auditEvent(request.actor, "rotator.created", rotator, {
@@ -138,6 +142,7 @@ export async function updateRotator(
   const inputs = parseInputs(existing.type, keepUnchangedSecrets(request.inputs as Record<string, unknown>, storedSecrets, definition.secretInputPaths));
   const { publicInputs, secrets } = splitSecretInputs(inputs, definition.secretInputPaths);
   return app.db.transaction(async (tx) => {
+    if (request.name !== existing.name) await refuseIfExported(tx, existing, "rename");
     const clash = await getRotatorByName({ db: tx, environmentId: existing.environmentId, name: request.name });
     if (clash && clash.id !== existing.id) throw new AppError("conflict", `A rotator named ${request.name} already exists here.`, { fieldErrors: { name: "Already in use" } });
     const rotator = await updateRotatorById({
@@ -151,7 +156,14 @@ export async function updateRotator(
         ...(request.connectorId !== undefined ? { connectorId: request.connectorId } : {}),
       },
     });
-    await recordRevision({ tx, keyring: app.keyring, environmentId: existing.environmentId, reason: `rotator ${request.name} changed`, actor: request.actor });
+    await recordRevision({
+      tx,
+      keyring: app.keyring,
+      environmentId: existing.environmentId,
+      reason: existing.name === request.name ? `rotator ${request.name} changed` : `rotator ${existing.name} renamed to ${request.name}`,
+      actor: request.actor,
+      changedRotators: [...new Set([existing.name, request.name])],
+    });
     const changedSecrets = Object.keys(secrets).filter((k) => JSON.stringify(secrets[k]) !== JSON.stringify(storedSecrets[k]));
     await insertAuditEvent({
       tx,
@@ -173,11 +185,23 @@ export async function deleteRotator(app: AppContext, request: { actor: Actor; ro
     if (rotator.leaseOwner && rotator.leaseExpiresAt && rotator.leaseExpiresAt > new Date()) {
       throw new AppError("rotation:busy", `${rotator.name} is rotating right now. Delete it when the rotation has finished.`);
     }
+    await refuseIfExported(tx, rotator, "delete");
     await clearPendingByRotators({ db: tx, rotatorIds: [rotator.id] });
     await deleteRotatorById({ db: tx, id: rotator.id });
-    await recordRevision({ tx, keyring: app.keyring, environmentId: rotator.environmentId, reason: `rotator ${rotator.name} removed`, actor: request.actor });
+    await recordRevision({ tx, keyring: app.keyring, environmentId: rotator.environmentId, reason: `rotator ${rotator.name} removed`, actor: request.actor, changedRotators: [rotator.name] });
     await insertAuditEvent({ tx, event: auditEvent(request.actor, "rotator.deleted", rotator, { type: rotator.type }) });
   });
+}
+
+/** Consumers read exported variables by the rotator's name: renaming or deleting it would break them silently. */
+async function refuseIfExported(db: DbOrTx, rotator: Pick<RotatorRow, "environmentId" | "name">, what: "rename" | "delete") {
+  const environment = await getEnvironmentById({ db, id: rotator.environmentId });
+  const users = exportsUsing(environment?.exports ?? {}, { rotator: rotator.name });
+  if (users.length > 0) {
+    throw new AppError("conflict", `The exported variable${users.length > 1 ? "s" : ""} ${users.join(", ")} read${users.length > 1 ? "" : "s"} ${rotator.name}: change ${users.length > 1 ? "them" : "it"} before you ${what} the rotator.`, {
+      fieldErrors: { name: "Used by an exported variable" },
+    });
+  }
 }
 
 /** Checks the managing credentials and the target with the given inputs; changes nothing. */
@@ -247,5 +271,41 @@ export async function revealCredential(app: AppContext, request: { actor: Actor;
     if (!credential) throw new AppError("not-found", `${rotator.name} has no ${request.which} credential yet.`);
     await insertAuditEvent({ tx, event: auditEvent(request.actor, "secret.revealed", rotator, { which: request.which }) });
     return credential;
+  });
+}
+
+/**
+ * Replaces a rotator's state with credentials that already exist at the target (e.g. taken over from another
+ * tool). Each is verified against the target first, the way rotations reach it; nothing changes otherwise.
+ */
+export async function importRotatorState(app: AppContext, request: { actor: Actor; rotatorId: string; state: { current: Credential; previous?: Credential | null } }) {
+  const rotator = await getRotatorById({ db: app.db, id: request.rotatorId });
+  if (!rotator) throw new AppError("not-found", "That rotator no longer exists.");
+  const environment = await getEnvironmentById({ db: app.db, id: rotator.environmentId });
+  const inputs = loadInputs(app.keyring, rotator);
+  const state: RotatorState = { current: request.state.current, previous: request.state.previous ?? null };
+  const resolved = await resolveRotatorContext(app, {
+    type: rotator.type,
+    loginProviderId: rotator.loginProviderId,
+    connectorId: rotator.connectorId,
+    environmentName: environment?.name ?? "",
+    rotatorName: rotator.name,
+  });
+  await verifyImportedState(rotator.type, inputs, state, [...secretStrings(decryptSecretInputs(app.keyring, rotator)), ...resolved.secrets], resolved.context);
+  return app.db.transaction(async (tx) => {
+    const fresh = await getRotatorById({ db: tx, id: rotator.id });
+    if (!fresh) throw new AppError("not-found", "That rotator no longer exists.");
+    if (fresh.leaseOwner && fresh.leaseExpiresAt && fresh.leaseExpiresAt > new Date()) {
+      throw new AppError("rotation:busy", `${rotator.name} is rotating right now. Import when the rotation has finished.`);
+    }
+    const reserved = await reserveRevision({ tx, environmentId: rotator.environmentId });
+    const updated = await updateRotatorById({
+      db: tx,
+      id: rotator.id,
+      patch: { stateCiphertext: encryptState(app.keyring, rotator.id, state), stateSummary: stateSummary(rotator.type, state), stateRevision: reserved.after },
+    });
+    await recordRevision({ tx, keyring: app.keyring, environmentId: rotator.environmentId, reason: `state of ${rotator.name} imported`, actor: request.actor, changedRotators: [rotator.name], reserved });
+    await insertAuditEvent({ tx, event: auditEvent(request.actor, "rotator.state_imported", rotator, { current: stateSummary(rotator.type, state).current, previous: Boolean(state.previous) }) });
+    return updated!;
   });
 }

@@ -1,13 +1,15 @@
 /** Schemas shared by the rotator forms and their server actions. Type-specific inputs use each rotator's own schema. */
 import { z } from "zod";
 import { ROTATOR_TYPES } from "../rotators/types";
+import { RESERVED_ROOT } from "../environments/exports";
 
 export const rotatorNameSchema = z
   .string()
   .trim()
   .min(1, "Give the rotator a name")
   .max(100, "Use at most 100 characters")
-  .regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, "Use letters, digits, _ and - (starting with a letter or _): it becomes a key in the environment");
+  .regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, "Use letters, digits, _ and - (starting with a letter or _): it becomes a key in the environment")
+  .refine((name) => name.toLowerCase() !== RESERVED_ROOT, `"${RESERVED_ROOT}" is reserved: \${${RESERVED_ROOT}.<key>} names the environment's values`);
 
 const credentialSchema = z.record(z.string(), z.string());
 

@@ -99,3 +99,32 @@ export async function completeSetup({
     return user;
   });
 }
+
+/**
+ * Headless installs (a script, compose file or chart): ROTOR_ADMIN_EMAIL and ROTOR_ADMIN_PASSWORD create the
+ * first admin at start while no user exists. Returns what happened, for the log.
+ */
+export async function bootstrapAdminIfNeeded({ db, admin }: { db: Db; admin: { email: string; password: string } }): Promise<"created" | "users-exist"> {
+  if ((await countUsers({ db })) > 0) return "users-exist";
+  const passwordHash = await hashPassword(admin.password);
+  return db.transaction(async (tx) => {
+    // Several instances may start at once: only one creates the admin.
+    await tx.execute(sql`select pg_advisory_xact_lock(${SETUP_LOCK})`);
+    if ((await countUsers({ db: tx })) > 0) return "users-exist" as const;
+    const user = await insertUser({ db: tx, user: { email: admin.email, name: "", role: "admin", passwordHash, authSource: "local" } });
+    await deleteSetting({ db: tx, key: SETTING });
+    await insertAuditEvent({
+      tx,
+      event: {
+        actorId: null,
+        actorLabel: "system",
+        action: "setup.completed",
+        targetType: "user",
+        targetId: user.id,
+        targetLabel: user.email,
+        details: { role: "admin", via: "ROTOR_ADMIN_EMAIL" },
+      },
+    });
+    return "created" as const;
+  });
+}

@@ -15,6 +15,8 @@ export interface AuditEventInput {
   ip?: string | null;
   /** Never put a secret value here: details are shown to every viewer. */
   details?: Record<string, unknown>;
+  /** The API token the actor used; recorded in the details as `token: { id, name }`. */
+  viaToken?: { id: string; name: string };
 }
 
 // Appends are serialized so that each row links to exactly one predecessor, across processes too.
@@ -42,7 +44,7 @@ export async function insertAuditEvent({ tx, event }: { tx: Tx; event: AuditEven
     targetLabel: event.targetLabel ?? null,
     outcome: event.outcome ?? "success",
     ip: event.ip ?? null,
-    details: event.details ?? {},
+    details: event.viaToken ? { ...event.details, token: event.viaToken } : (event.details ?? {}),
   };
   const hash = computeAuditHash(prevHash, fields);
   const [row] = await tx.insert(auditEvents).values({ ...fields, prevHash, hash }).returning();

@@ -1,5 +1,5 @@
 import "server-only";
-import { asc, desc, eq, sql, count } from "drizzle-orm";
+import { and, asc, desc, eq, gt, sql, count } from "drizzle-orm";
 import { environmentRevisions, environments, environmentValues, rotators, type Environment } from "../schema";
 import type { DbOrTx, Tx } from "../client";
 
@@ -39,8 +39,14 @@ export async function updateEnvironmentById({ db, id, patch }: { db: DbOrTx; id:
   return row;
 }
 
+export async function updateEnvironmentExports({ db, id, exports }: { db: DbOrTx; id: string; exports: Record<string, string> }) {
+  await db.update(environments).set({ exports, updatedAt: new Date() }).where(eq(environments.id, id));
+}
+
 export async function deleteEnvironmentById({ db, id }: { db: DbOrTx; id: string }) {
   await db.delete(environments).where(eq(environments.id, id));
+  const notice: RevisionNotice = { environmentId: id, revision: -1, deleted: true };
+  await db.execute(sql`select pg_notify(${REVISION_CHANNEL}, ${JSON.stringify(notice)})`);
 }
 
 /** Takes the next revision number with a row lock, so concurrent changes get distinct, ordered revisions. */
@@ -53,8 +59,44 @@ export async function bumpEnvironmentRevision({ tx, id }: { tx: Tx; id: string }
   return { before: row.after - 1, after: row.after };
 }
 
+/** The channel on which every new revision is announced (after commit) to watchers in every Rotor process. */
+export const REVISION_CHANNEL = "rotor_revisions";
+
+export interface RevisionNotice {
+  environmentId: string;
+  revision: number;
+  /** The environment was deleted (watchers are told and disconnected). */
+  deleted?: boolean;
+}
+
+/** Stores a revision and announces it on REVISION_CHANNEL; PostgreSQL delivers the NOTIFY only on commit. */
 export async function insertEnvironmentRevision({ tx, revision }: { tx: Tx; revision: typeof environmentRevisions.$inferInsert }) {
   await tx.insert(environmentRevisions).values(revision);
+  const notice: RevisionNotice = { environmentId: revision.environmentId, revision: revision.revision };
+  await tx.execute(sql`select pg_notify(${REVISION_CHANNEL}, ${JSON.stringify(notice)})`);
+}
+
+export async function getEnvironmentRevision({ db, environmentId, revision }: { db: DbOrTx; environmentId: string; revision: number }) {
+  const [row] = await db
+    .select()
+    .from(environmentRevisions)
+    .where(and(eq(environmentRevisions.environmentId, environmentId), eq(environmentRevisions.revision, revision)));
+  return row;
+}
+
+/** Revisions after `after`, oldest first, without their documents (what watchers are told). */
+export function listRevisionsAfter({ db, environmentId, after, limit = 100 }: { db: DbOrTx; environmentId: string; after: number; limit?: number }) {
+  return db
+    .select({
+      revision: environmentRevisions.revision,
+      reason: environmentRevisions.reason,
+      changedRotators: environmentRevisions.changedRotators,
+      createdAt: environmentRevisions.createdAt,
+    })
+    .from(environmentRevisions)
+    .where(and(eq(environmentRevisions.environmentId, environmentId), gt(environmentRevisions.revision, after)))
+    .orderBy(asc(environmentRevisions.revision))
+    .limit(limit);
 }
 
 export function listEnvironmentRevisions({ db, environmentId, limit = 50 }: { db: DbOrTx; environmentId: string; limit?: number }) {

@@ -1,0 +1,5 @@
+import { nextRoute } from "@/lib/api/next";
+import { revokeCurrentTokenRoute } from "@/lib/api/routes/tokens";
+
+export const dynamic = "force-dynamic";
+export const DELETE = nextRoute(revokeCurrentTokenRoute);

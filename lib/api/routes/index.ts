@@ -1,0 +1,11 @@
+import "server-only";
+/** Every REST API operation. The OpenAPI document is generated from this list, and a test checks that every
+ *  route file in app/api/v1 binds an operation listed here (and nothing else). */
+import type { ApiRoute } from "../route";
+import { environmentRoutes } from "./environments";
+import { rotatorRoutes } from "./rotators";
+import { runRoutes } from "./runs";
+import { tokenRoutes } from "./tokens";
+import { watchRoutes } from "./watch";
+
+export const API_ROUTES: readonly ApiRoute[] = [...environmentRoutes, ...watchRoutes, ...rotatorRoutes, ...runRoutes, ...tokenRoutes] as ApiRoute[];

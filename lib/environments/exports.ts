@@ -1,0 +1,166 @@
+/**
+ * Exported variables: an environment maps variable names to templates, like Pulumi ESC's
+ * `environmentVariables`: `DB_PASSWORD = ${app-db.current.password}`, `URL = postgres://${app-db.current.username}@db`.
+ *
+ * A reference names a path in the environment's document:
+ *   values.<key>                          a plain or secret value
+ *   <rotator>.current.<field>             a field of a rotator's current credential (username, password, …)
+ *   <rotator>.previous.<field>            … of its previous credential
+ * `$${` writes a literal `${`. Pure: used by the server (validation at save, resolution at open) and safe to
+ * import anywhere.
+ */
+import { z } from "zod";
+
+export const EXPORT_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const MAX_EXPORTS = 200;
+export const MAX_TEMPLATE_LENGTH = 4_000;
+/** A rotator may not be called this: `values.` references the environment's values. */
+export const RESERVED_ROOT = "values";
+
+export type Reference = { kind: "value"; key: string } | { kind: "credential"; rotator: string; which: "current" | "previous"; field: string };
+
+type Part = { text: string } | { ref: Reference; source: string };
+
+export class TemplateError extends Error {}
+
+export function parseReference(path: string): Reference {
+  const trimmed = path.trim();
+  if (trimmed.startsWith(`${RESERVED_ROOT}.`)) {
+    const key = trimmed.slice(RESERVED_ROOT.length + 1);
+    if (!key) throw new TemplateError(`\${${path}} names no value: write \${values.<key>}.`);
+    return { kind: "value", key };
+  }
+  const match = /^([A-Za-z_][A-Za-z0-9_-]*)\.(current|previous)\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(trimmed);
+  if (!match) {
+    throw new TemplateError(`\${${path}} is not a reference Rotor knows: use \${values.<key>} or \${<rotator>.current.<field>} (or .previous.).`);
+  }
+  return { kind: "credential", rotator: match[1], which: match[2] as "current" | "previous", field: match[3] };
+}
+
+export function parseTemplate(template: string): Part[] {
+  const parts: Part[] = [];
+  let text = "";
+  for (let i = 0; i < template.length; ) {
+    if (template.startsWith("$${", i)) {
+      text += "${";
+      i += 3;
+    } else if (template.startsWith("${", i)) {
+      const end = template.indexOf("}", i + 2);
+      if (end < 0) throw new TemplateError(`"${template.slice(i, i + 40)}" opens \${ without a closing }.`);
+      if (text) parts.push({ text });
+      text = "";
+      const source = template.slice(i + 2, end);
+      parts.push({ ref: parseReference(source), source });
+      i = end + 1;
+    } else {
+      text += template[i];
+      i += 1;
+    }
+  }
+  if (text) parts.push({ text });
+  return parts;
+}
+
+export function referencesOf(template: string): Reference[] {
+  return parseTemplate(template).flatMap((p) => ("ref" in p ? [p.ref] : []));
+}
+
+/** What an environment holds, to check references against: value keys, and each rotator's credential fields. */
+export interface ExportCatalog {
+  valueKeys: ReadonlySet<string>;
+  rotators: ReadonlyMap<string, readonly string[]>;
+}
+
+function checkReference(ref: Reference, catalog: ExportCatalog): string | null {
+  if (ref.kind === "value") return catalog.valueKeys.has(ref.key) ? null : `there is no value ${ref.key}`;
+  const fields = catalog.rotators.get(ref.rotator);
+  if (!fields) return `there is no rotator ${ref.rotator}`;
+  return fields.includes(ref.field) ? null : `${ref.rotator} credentials have no field ${ref.field} (they have ${fields.join(", ")})`;
+}
+
+export const exportsSchema = z
+  .record(
+    z.string().regex(EXPORT_NAME_PATTERN, "Variable names use letters, digits and _ and do not start with a digit"),
+    z.string().min(1, "Give the variable a value").max(MAX_TEMPLATE_LENGTH, `Use at most ${MAX_TEMPLATE_LENGTH} characters`),
+  )
+  .refine((v) => Object.keys(v).length <= MAX_EXPORTS, `Export at most ${MAX_EXPORTS} variables`);
+
+/** Field errors (keyed by variable name) for exports that cannot be parsed or name something that does not exist. */
+export function validateExports(exports: Record<string, string>, catalog: ExportCatalog): Record<string, string> {
+  const errors: Record<string, string> = {};
+  for (const [name, template] of Object.entries(exports)) {
+    try {
+      for (const ref of referencesOf(template)) {
+        const problem = checkReference(ref, catalog);
+        if (problem) {
+          errors[name] = `${name}: ${problem}.`;
+          break;
+        }
+      }
+    } catch (error) {
+      if (!(error instanceof TemplateError)) throw error;
+      errors[name] = `${name}: ${error.message}`;
+    }
+  }
+  return errors;
+}
+
+/** The exports that use a rotator or a value (to refuse deleting or renaming what a consumer reads). */
+export function exportsUsing(exports: Record<string, string>, target: { rotator: string } | { value: string }): string[] {
+  return Object.entries(exports)
+    .filter(([, template]) => {
+      try {
+        return referencesOf(template).some((ref) =>
+          "rotator" in target ? ref.kind === "credential" && ref.rotator === target.rotator : ref.kind === "value" && ref.key === target.value,
+        );
+      } catch {
+        return false;
+      }
+    })
+    .map(([name]) => name);
+}
+
+/** The document the references resolve against (the shape of an opened environment). */
+export interface ResolvableDocument {
+  values: Record<string, string>;
+  rotators: Record<string, { current: Record<string, string> | null; previous: Record<string, string> | null }>;
+}
+
+/** Resolves every export; what cannot be resolved now (a rotator without a current credential yet) is reported. */
+export function resolveExports(exports: Record<string, string>, document: ResolvableDocument): { values: Record<string, string>; errors: Record<string, string> } {
+  const values: Record<string, string> = {};
+  const errors: Record<string, string> = {};
+  for (const [name, template] of Object.entries(exports)) {
+    try {
+      values[name] = parseTemplate(template)
+        .map((part) => {
+          if ("text" in part) return part.text;
+          const ref = part.ref;
+          if (ref.kind === "value") {
+            const value = document.values[ref.key];
+            if (value === undefined) throw new TemplateError(`there is no value ${ref.key}`);
+            return value;
+          }
+          const rotator = document.rotators[ref.rotator];
+          if (!rotator) throw new TemplateError(`there is no rotator ${ref.rotator}`);
+          const credential = rotator[ref.which];
+          if (!credential) throw new TemplateError(`${ref.rotator} has no ${ref.which} credential yet`);
+          const field = credential[ref.field];
+          if (field === undefined) throw new TemplateError(`${ref.rotator}.${ref.which} has no field ${ref.field}`);
+          return field;
+        })
+        .join("");
+    } catch (error) {
+      if (!(error instanceof TemplateError)) throw error;
+      errors[name] = `${name}: ${error.message}`;
+    }
+  }
+  return { values, errors };
+}
+
+/** Resolves a path such as `app-db.current.password` or `values.api_key` in a document (`rotor env get`). */
+export function valueAtPath(document: ResolvableDocument, path: string): string | undefined {
+  const ref = parseReference(path);
+  if (ref.kind === "value") return document.values[ref.key];
+  return document.rotators[ref.rotator]?.[ref.which]?.[ref.field];
+}

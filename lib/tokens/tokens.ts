@@ -1,0 +1,211 @@
+import "server-only";
+/**
+ * API tokens: `rtr_` + 256 random bits (base64url). Shown once at creation; only a SHA-256 hash is stored, so
+ * the store holds nothing a caller could replay. Every creation and revocation is audited; so is every use of
+ * a revoked or expired token.
+ *
+ *   service  — created by an admin for an application, CI job or deploy tool: a scope (read | rotate | admin)
+ *              and the environments it may use (or all), optional expiry.
+ *   personal — any signed-in user's own token (what `rotor login` creates): it acts with the owner's current
+ *              role, so a role change or a disabled account takes effect on the next request.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { byActor, type Actor, type AppContext } from "../app-context";
+import { AppError } from "../errors";
+import type { ApiToken, User } from "../db/schema";
+import { getApiTokenByHash, getApiTokenById, insertApiToken, listApiTokens, revokeApiTokenById, touchApiToken } from "../db/queries/tokens";
+import { insertAuditEvent, recordAuditEvent } from "../db/queries/audit";
+import { getEnvironmentByName } from "../db/queries/environments";
+import type { Grant, TokenScope } from "./permissions";
+
+export const TOKEN_PREFIX = "rtr_";
+const TOKEN_PATTERN = /^rtr_[A-Za-z0-9_-]{43}$/;
+/** How often a token's "last used" is written at most. */
+const TOUCH_EVERY_MS = 60_000;
+
+export const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");
+
+function newToken(): { token: string; tokenHash: string; prefix: string } {
+  const token = `${TOKEN_PREFIX}${randomBytes(32).toString("base64url")}`;
+  return { token, tokenHash: hashToken(token), prefix: token.slice(0, TOKEN_PREFIX.length + 8) };
+}
+
+export interface TokenView {
+  id: string;
+  name: string;
+  kind: ApiToken["kind"];
+  prefix: string;
+  scope: TokenScope | null;
+  environments: string[] | "*";
+  owner: string | null;
+  createdBy: string;
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+/** The token as lists show it; `environmentNames` maps ids to today's names (a deleted one shows its id). */
+export function toTokenView(row: ApiToken, environmentNames: ReadonlyMap<string, string>, ownerEmail: string | null = null): TokenView {
+  return {
+    id: row.id,
+    name: row.name,
+    kind: row.kind,
+    prefix: row.prefix,
+    scope: row.scope,
+    environments: row.kind === "personal" || row.environmentIds === null ? "*" : row.environmentIds.map((id) => environmentNames.get(id) ?? id),
+    owner: ownerEmail,
+    createdBy: row.createdByLabel,
+    createdAt: row.createdAt.toISOString(),
+    expiresAt: row.expiresAt?.toISOString() ?? null,
+    lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
+    revokedAt: row.revokedAt?.toISOString() ?? null,
+  };
+}
+
+function checkExpiry(expiresAt: Date | null | undefined): void {
+  if (expiresAt && expiresAt.getTime() <= Date.now()) {
+    throw new AppError("input:invalid", "The expiry must be in the future.", { fieldErrors: { expiresAt: "Must be in the future" } });
+  }
+}
+
+/** Environment names → ids; an unknown name is an error naming it. */
+export async function environmentIdsByName(app: AppContext, names: readonly string[]): Promise<string[]> {
+  const ids: string[] = [];
+  for (const name of names) {
+    const environment = await getEnvironmentByName({ db: app.db, name });
+    if (!environment) throw new AppError("input:invalid", `There is no environment named ${name}.`, { fieldErrors: { environments: `No environment ${name}` } });
+    ids.push(environment.id);
+  }
+  return [...new Set(ids)];
+}
+
+export async function createServiceToken(
+  app: AppContext,
+  request: { actor: Actor; name: string; scope: TokenScope; environmentIds: string[] | null; expiresAt?: Date | null },
+): Promise<{ token: string; row: ApiToken }> {
+  checkExpiry(request.expiresAt);
+  const secret = newToken();
+  return app.db.transaction(async (tx) => {
+    const row = await insertApiToken({
+      db: tx,
+      token: {
+        name: request.name,
+        kind: "service",
+        tokenHash: secret.tokenHash,
+        prefix: secret.prefix,
+        scope: request.scope,
+        environmentIds: request.environmentIds,
+        createdById: request.actor.id,
+        createdByLabel: request.actor.label,
+        expiresAt: request.expiresAt ?? null,
+      },
+    });
+    await insertAuditEvent({
+      tx,
+      event: {
+        ...byActor(request.actor),
+        action: "token.created",
+        targetType: "token",
+        targetId: row.id,
+        targetLabel: row.name,
+        details: { kind: "service", prefix: row.prefix, scope: row.scope, environmentIds: row.environmentIds, expiresAt: row.expiresAt },
+      },
+    });
+    return { token: secret.token, row };
+  });
+}
+
+export async function createPersonalToken(
+  app: AppContext,
+  request: { actor: Actor; user: Pick<User, "id" | "email">; name: string; expiresAt?: Date | null },
+): Promise<{ token: string; row: ApiToken }> {
+  checkExpiry(request.expiresAt);
+  const secret = newToken();
+  return app.db.transaction(async (tx) => {
+    const row = await insertApiToken({
+      db: tx,
+      token: {
+        name: request.name,
+        kind: "personal",
+        tokenHash: secret.tokenHash,
+        prefix: secret.prefix,
+        userId: request.user.id,
+        createdById: request.actor.id,
+        createdByLabel: request.actor.label,
+        expiresAt: request.expiresAt ?? null,
+      },
+    });
+    await insertAuditEvent({
+      tx,
+      event: {
+        ...byActor(request.actor),
+        action: "token.created",
+        targetType: "token",
+        targetId: row.id,
+        targetLabel: row.name,
+        details: { kind: "personal", prefix: row.prefix, owner: request.user.email, expiresAt: row.expiresAt },
+      },
+    });
+    return { token: secret.token, row };
+  });
+}
+
+export interface AuthenticatedToken {
+  token: ApiToken;
+  /** The owner of a personal token. */
+  user: User | null;
+  grant: Grant;
+  actor: Actor;
+}
+
+/**
+ * Who is calling, from the bearer token. Throws 401 AppErrors: no or malformed token, unknown, revoked,
+ * expired, or a personal token whose owner is disabled or gone.
+ */
+export async function authenticateToken(app: AppContext, bearer: string | null, ip: string | null): Promise<AuthenticatedToken> {
+  if (!bearer) throw new AppError("auth:unauthenticated", "Send an API token: Authorization: Bearer rtr_…");
+  if (!TOKEN_PATTERN.test(bearer)) throw new AppError("auth:unauthenticated", "That is not a Rotor API token (they look like rtr_ followed by 43 characters).");
+  const found = await getApiTokenByHash({ db: app.db, tokenHash: hashToken(bearer) });
+  if (!found) throw new AppError("auth:unauthenticated", "This API token is not known to Rotor.");
+  const { token, user } = found;
+  const refuse = async (code: "auth:token-revoked" | "auth:token-expired" | "auth:unauthenticated", message: string, reason: string) => {
+    await recordAuditEvent({
+      db: app.db,
+      event: { actorId: user?.id ?? null, actorLabel: `token:${token.name}`, ip, action: "token.refused", outcome: "denied", targetType: "token", targetId: token.id, targetLabel: token.name, details: { reason, prefix: token.prefix } },
+    });
+    throw new AppError(code, message);
+  };
+  if (token.revokedAt) await refuse("auth:token-revoked", `The API token ${token.name} was revoked.`, "revoked");
+  if (token.expiresAt && token.expiresAt.getTime() <= Date.now()) await refuse("auth:token-expired", `The API token ${token.name} expired at ${token.expiresAt.toISOString()}.`, "expired");
+  let grant: Grant;
+  let actor: Actor;
+  if (token.kind === "personal") {
+    if (!user || user.disabledAt) return refuse("auth:unauthenticated", "The owner of this API token can no longer sign in.", "owner disabled");
+    grant = { kind: "personal", role: user.role };
+    actor = { id: user.id, label: user.email, ip, token: { id: token.id, name: token.name } };
+  } else {
+    grant = { kind: "service", scope: token.scope ?? "read", environmentIds: token.environmentIds };
+    actor = { id: null, label: `token:${token.name}`, ip, token: { id: token.id, name: token.name } };
+  }
+  await touchApiToken({ db: app.db, id: token.id, everyMs: TOUCH_EVERY_MS });
+  return { token, user, grant, actor };
+}
+
+export async function listTokens(app: AppContext, request: { ownerId?: string }) {
+  return listApiTokens({ db: app.db, userId: request.ownerId });
+}
+
+/** Revokes a token at once. `mayRevoke` decides whether this caller may (own token, or an admin). */
+export async function revokeToken(app: AppContext, request: { actor: Actor; tokenId: string; mayRevoke: (token: ApiToken) => boolean }) {
+  const token = await getApiTokenById({ db: app.db, id: request.tokenId });
+  if (!token || !request.mayRevoke(token)) throw new AppError("not-found", "There is no such token (or it is not yours to revoke).");
+  await app.db.transaction(async (tx) => {
+    await revokeApiTokenById({ db: tx, id: token.id });
+    await insertAuditEvent({
+      tx,
+      event: { ...byActor(request.actor), action: "token.revoked", targetType: "token", targetId: token.id, targetLabel: token.name, details: { kind: token.kind, prefix: token.prefix } },
+    });
+  });
+  return token;
+}
