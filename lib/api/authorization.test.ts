@@ -39,7 +39,7 @@ beforeAll(async () => {
   await app.db.execute(sql`update api_tokens set expires_at = now() - interval '1 minute' where id = ${expired.id}`);
   tokens.expired = expired.token;
   const revoked = await serviceToken(app, "revoked", "admin", null);
-  await revokeToken(app, { actor: TEST_ACTOR, tokenId: revoked.id, mayRevoke: () => true });
+  await revokeToken(app, { manager: { actor: TEST_ACTOR, user: null, admin: true }, tokenId: revoked.id });
   tokens.revoked = revoked.token;
   fixture = { rotatorId: rotator.id, runId: run.runId, tokenId: revoked.id };
 });

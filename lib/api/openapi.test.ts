@@ -71,6 +71,17 @@ describe("the OpenAPI document", () => {
     }
   });
 
+  it("states what each operation needs as data (x-rotor-access), the same rule the door applies", () => {
+    const ops = Object.values(document.paths).flatMap((o) => Object.values(o)) as unknown as { operationId: string; "x-rotor-access": unknown }[];
+    const open = ops.find((o) => o.operationId === "openEnvironment")!;
+    expect(open["x-rotor-access"]).toEqual({ capability: "environment.open", role: "operator", scopes: ["read", "rotate", "admin"] });
+    expect(ops.find((o) => o.operationId === "getOpenApiDocument")!["x-rotor-access"]).toBeNull();
+    for (const route of API_ROUTES) {
+      const op = ops.find((o) => o.operationId === route.operationId)!;
+      expect(op["x-rotor-access"], route.operationId).toEqual(route.auth === "none" ? null : expect.objectContaining({ capability: route.auth }));
+    }
+  });
+
   it("is served by the route that builds it", async () => {
     // A public operation: the door needs no store for it.
     const response = await handleApiRequest(openApiRoute, {} as AppContext, new Request("http://rotor.test/api/v1/openapi.json"), {});

@@ -2,7 +2,8 @@ import "server-only";
 /**
  * The OpenAPI 3.1 document of /api/v1, generated (zod-openapi) from the very route declarations that parse
  * requests, so it describes what the server does. Every operation also lists the problem+json answers the
- * door itself gives (400, 401, 403, 404, 413, 500).
+ * door itself gives (400, 401, 403, 404, 413, 500), and what it needs twice: in words in its description and as
+ * data in `x-rotor-access` ({ capability, role of a personal token's owner, scopes of a service token }).
  */
 import { createDocument } from "zod-openapi";
 import type { z } from "zod";
@@ -43,6 +44,8 @@ function operation(route: ApiRoute) {
     operationId: route.operationId,
     summary: route.summary,
     description: `${route.description ?? route.summary}${access}`,
+    // The same requirement as data, for renderers (the dashboard's API reference) and scripts.
+    "x-rotor-access": rule ? { capability: route.auth, role: rule.role, scopes: [...rule.scopes] } : null,
     tags: [route.tag],
     security: route.auth === "none" ? [] : [{ bearer: [] }],
     requestParams: { ...(route.params ? { path: route.params } : {}), ...(route.query ? { query: route.query } : {}) },

@@ -113,6 +113,20 @@ export const createdTokenSchema = z
   .object({ token: z.string().meta({ description: "The token itself. Shown once: Rotor keeps only a hash." }), tokenInfo: tokenSchema })
   .meta({ id: "CreatedToken" });
 
+export const consumerSchema = z
+  .object({
+    label: z.string().meta({ description: "The token (and its owner, for a personal token), or the user" }),
+    kind: z.enum(["token", "user"]),
+    tokenId: z.uuid().nullable(),
+    tokenState: z.enum(["active", "revoked", "expired"]).nullable().meta({ description: "A revoked or expired token can no longer read" }),
+    revision: z.number().int().meta({ description: "The revision it last received" }),
+    firstOpenedAt: isoTime,
+    lastOpenedAt: isoTime,
+    current: z.boolean().meta({ description: "Whether it holds the environment's current revision" }),
+    behindOn: z.array(z.string()).meta({ description: "Rotators whose current credential it has not received: rotating them again retires the credential it still uses" }),
+  })
+  .meta({ id: "Consumer" });
+
 export const userSchema = z.object({ email: z.string(), role: z.enum(["admin", "operator", "viewer"]) }).meta({ id: "User" });
 
 export const valueKeyParam = environmentNameParam.extend({ key: valueKeySchema });

@@ -78,12 +78,20 @@ function checkReference(ref: Reference, catalog: ExportCatalog): string | null {
   return fields.includes(ref.field) ? null : `${ref.rotator} credentials have no field ${ref.field} (they have ${fields.join(", ")})`;
 }
 
-export const exportsSchema = z
-  .record(
-    z.string().regex(EXPORT_NAME_PATTERN, "Variable names use letters, digits and _ and do not start with a digit"),
-    z.string().min(1, "Give the variable a value").max(MAX_TEMPLATE_LENGTH, `Use at most ${MAX_TEMPLATE_LENGTH} characters`),
-  )
-  .refine((v) => Object.keys(v).length <= MAX_EXPORTS, `Export at most ${MAX_EXPORTS} variables`);
+export const EXPORT_NAME_MESSAGE = "Variable names use letters, digits and _ and do not start with a digit";
+export const exportTemplateSchema = z
+  .string()
+  .min(1, "Give the variable a value")
+  .max(MAX_TEMPLATE_LENGTH, `Use at most ${MAX_TEMPLATE_LENGTH} characters`)
+  .refine((v) => !v.includes("\0"), "Must not contain NUL characters");
+
+/** NAME → template. A bad name is reported at that name (a zod key schema would only say "Invalid key"). */
+export const exportsSchema = z.record(z.string(), exportTemplateSchema).superRefine((exports, ctx) => {
+  for (const name of Object.keys(exports)) {
+    if (!EXPORT_NAME_PATTERN.test(name)) ctx.addIssue({ code: "custom", path: [name], message: `${name}: ${EXPORT_NAME_MESSAGE}` });
+  }
+  if (Object.keys(exports).length > MAX_EXPORTS) ctx.addIssue({ code: "custom", path: [], message: `Export at most ${MAX_EXPORTS} variables` });
+});
 
 /** Field errors (keyed by variable name) for exports that cannot be parsed or name something that does not exist. */
 export function validateExports(exports: Record<string, string>, catalog: ExportCatalog): Record<string, string> {
@@ -103,6 +111,63 @@ export function validateExports(exports: Record<string, string>, catalog: Export
     }
   }
   return errors;
+}
+
+/** What the environment page shows about its sources, besides what validation needs (never a value). */
+export interface ExportSources extends ExportCatalog {
+  secretValueKeys: ReadonlySet<string>;
+  rotatorDetails: ReadonlyMap<string, { type: string; hasCurrent: boolean; hasPrevious: boolean }>;
+}
+
+export interface ExportExplanation {
+  name: string;
+  template: string;
+  /** Each reference, described: "password of app-db's current credential (postgres)". */
+  reads: { source: string; description: string }[];
+  /** Why it cannot be resolved now (an unknown reference, a rotator that has not rotated yet); null: it resolves. */
+  problem: string | null;
+}
+
+function describeReference(ref: Reference, sources: ExportSources): string {
+  if (ref.kind === "value") return `value ${ref.key}${sources.secretValueKeys.has(ref.key) ? " (secret)" : ""}`;
+  const type = sources.rotatorDetails.get(ref.rotator)?.type;
+  return `${ref.field} of ${ref.rotator}'s ${ref.which} credential${type ? ` (${type})` : ""}`;
+}
+
+/**
+ * What each exported variable reads, and whether it resolves now, as an open of the current revision would
+ * find — without touching a value. A credential reference resolves once its rotator has that credential.
+ */
+export function explainExports(exports: Record<string, string>, sources: ExportSources): ExportExplanation[] {
+  return Object.entries(exports).map(([name, template]) => {
+    let parts: Part[];
+    try {
+      parts = parseTemplate(template);
+    } catch (error) {
+      if (!(error instanceof TemplateError)) throw error;
+      return { name, template, reads: [], problem: error.message };
+    }
+    let problem: string | null = null;
+    const reads = parts.flatMap((part) => {
+      if (!("ref" in part)) return [];
+      const ref = part.ref;
+      problem ??= checkReference(ref, sources);
+      if (!problem && ref.kind === "credential") {
+        const details = sources.rotatorDetails.get(ref.rotator);
+        const has = ref.which === "current" ? details?.hasCurrent : details?.hasPrevious;
+        if (!has) problem = `${ref.rotator} has no ${ref.which} credential yet`;
+      }
+      return [{ source: part.source.trim(), description: describeReference(ref, sources) }];
+    });
+    return { name, template, reads, problem };
+  });
+}
+
+/** Every reference the catalog allows (`values.region`, `app-db.current.password`, …), for suggestions. */
+export function referencePaths(catalog: ExportCatalog): string[] {
+  const values = [...catalog.valueKeys].map((key) => `${RESERVED_ROOT}.${key}`);
+  const credentials = [...catalog.rotators].flatMap(([rotator, fields]) => (["current", "previous"] as const).flatMap((which) => fields.map((field) => `${rotator}.${which}.${field}`)));
+  return [...credentials, ...values];
 }
 
 /** The exports that use a rotator or a value (to refuse deleting or renaming what a consumer reads). */

@@ -13,7 +13,8 @@ import {
   upsertEnvironmentValue,
 } from "../db/queries/environments";
 import { deleteRotatorsByEnvironment, listRotatorsByEnvironment } from "../db/queries/rotators";
-import { exportsUsing, validateExports, type ExportCatalog } from "./exports";
+import { explainExports, exportsSchema, exportsUsing, validateExports, type ExportExplanation, type ExportSources } from "./exports";
+import type { Environment } from "../db/schema";
 import { credentialFields } from "../rotation/rotator-records";
 import type { DbOrTx } from "../db/client";
 import { insertAuditEvent } from "../db/queries/audit";
@@ -119,11 +120,25 @@ export async function removeEnvironmentValue(app: AppContext, { actor, environme
   });
 }
 
-/** What exported variables may reference in this environment now. */
-export async function exportCatalog(db: DbOrTx, environmentId: string): Promise<ExportCatalog> {
-  const values = await listEnvironmentValues({ db, environmentId });
-  const rotators = await listRotatorsByEnvironment({ db, environmentId });
-  return { valueKeys: new Set(values.map((v) => v.key)), rotators: new Map(rotators.map((r) => [r.name, credentialFields(r.type)])) };
+/** What exported variables may reference in this environment now (and, for the page, what each source is). */
+export async function exportCatalog(db: DbOrTx, environmentId: string): Promise<ExportSources> {
+  const [values, rotators] = await Promise.all([listEnvironmentValues({ db, environmentId }), listRotatorsByEnvironment({ db, environmentId })]);
+  return {
+    valueKeys: new Set(values.map((v) => v.key)),
+    secretValueKeys: new Set(values.filter((v) => v.secret).map((v) => v.key)),
+    rotators: new Map(rotators.map((r) => [r.name, credentialFields(r.type)])),
+    rotatorDetails: new Map(
+      rotators.map((r) => {
+        const summary = r.stateSummary as { current?: unknown; previous?: unknown } | null;
+        return [r.name, { type: r.type, hasCurrent: summary?.current != null, hasPrevious: summary?.previous != null }];
+      }),
+    ),
+  };
+}
+
+/** The exported variables as the environment page shows them: what each reads, and which cannot resolve yet. */
+export async function explainEnvironmentExports(db: DbOrTx, environment: Pick<Environment, "id" | "exports">): Promise<ExportExplanation[]> {
+  return explainExports(environment.exports, await exportCatalog(db, environment.id));
 }
 
 /**
@@ -134,9 +149,14 @@ export async function setEnvironmentExports(app: AppContext, { actor, environmen
   return app.db.transaction(async (tx) => {
     const environment = await getEnvironmentById({ db: tx, id: environmentId });
     if (!environment) throw new AppError("not-found", "That environment no longer exists.");
-    const fieldErrors = validateExports(exports, await exportCatalog(tx, environmentId));
+    const shape = exportsSchema.safeParse(exports);
+    const fieldErrors = shape.success
+      ? validateExports(exports, await exportCatalog(tx, environmentId))
+      : Object.fromEntries(shape.error.issues.map((issue) => [issue.path.length ? String(issue.path[0]) : "", issue.message]));
     if (Object.keys(fieldErrors).length > 0) {
-      throw new AppError("input:invalid", Object.values(fieldErrors)[0], { fieldErrors: Object.fromEntries(Object.entries(fieldErrors).map(([k, v]) => [`exports.${k}`, v])) });
+      throw new AppError("input:invalid", Object.values(fieldErrors)[0], {
+        fieldErrors: Object.fromEntries(Object.entries(fieldErrors).map(([k, v]) => [k ? `exports.${k}` : "exports", v])),
+      });
     }
     await updateEnvironmentExports({ db: tx, id: environmentId, exports });
     const revision = await recordRevision({ tx, keyring: app.keyring, environmentId, reason: "exported variables changed", actor });

@@ -1,5 +1,6 @@
 /** Schemas shared by the environment forms and their server actions. */
 import { z } from "zod";
+import { EXPORT_NAME_MESSAGE, EXPORT_NAME_PATTERN, MAX_EXPORTS, MAX_TEMPLATE_LENGTH } from "./exports";
 
 export const environmentNameSchema = z
   .string()
@@ -39,3 +40,31 @@ export const setValueSchema = z.object({
 });
 
 export const deleteValueSchema = z.object({ environmentId: z.uuid(), key: valueKeySchema });
+
+/**
+ * The exported-variables editor: its rows, in order, become the NAME → template map that
+ * setEnvironmentExports validates against the environment (unknown rotator, value or field). Errors here are
+ * keyed `rows.<index>.name|template`, so the form shows each by its field; blank rows are dropped.
+ */
+export const setExportsSchema = z
+  .object({
+    environmentId: z.uuid(),
+    rows: z
+      .array(z.object({ name: z.string().trim().max(200, "Use at most 200 characters"), template: z.string().max(MAX_TEMPLATE_LENGTH, `Use at most ${MAX_TEMPLATE_LENGTH} characters`) }))
+      .max(MAX_EXPORTS, `Export at most ${MAX_EXPORTS} variables`),
+  })
+  .superRefine(({ rows }, ctx) => {
+    const seen = new Set<string>();
+    rows.forEach((row, i) => {
+      if (!row.name && !row.template) return;
+      if (!row.name) ctx.addIssue({ code: "custom", path: ["rows", i, "name"], message: "Give the variable a name" });
+      else if (!EXPORT_NAME_PATTERN.test(row.name)) ctx.addIssue({ code: "custom", path: ["rows", i, "name"], message: EXPORT_NAME_MESSAGE });
+      else if (seen.has(row.name)) ctx.addIssue({ code: "custom", path: ["rows", i, "name"], message: `${row.name} is already defined above` });
+      if (row.name && !row.template) ctx.addIssue({ code: "custom", path: ["rows", i, "template"], message: "Give the variable a value" });
+      seen.add(row.name);
+    });
+  })
+  .transform(({ environmentId, rows }) => ({
+    environmentId,
+    exports: Object.fromEntries(rows.filter((r) => r.name || r.template).map((r) => [r.name, r.template])) as Record<string, string>,
+  }));

@@ -14,9 +14,11 @@ import { byActor, type Actor, type AppContext } from "../app-context";
 import { AppError } from "../errors";
 import type { ApiToken, User } from "../db/schema";
 import { getApiTokenByHash, getApiTokenById, insertApiToken, listApiTokens, revokeApiTokenById, touchApiToken } from "../db/queries/tokens";
+import { listUsers } from "../db/queries/users";
 import { insertAuditEvent, recordAuditEvent } from "../db/queries/audit";
-import { getEnvironmentByName } from "../db/queries/environments";
+import { getEnvironmentByName, listEnvironmentsWithCounts } from "../db/queries/environments";
 import type { Grant, TokenScope } from "./permissions";
+import type { NewToken } from "./validation";
 
 export const TOKEN_PREFIX = "rtr_";
 const TOKEN_PATTERN = /^rtr_[A-Za-z0-9_-]{43}$/;
@@ -192,20 +194,71 @@ export async function authenticateToken(app: AppContext, bearer: string | null, 
   return { token, user, grant, actor };
 }
 
-export async function listTokens(app: AppContext, request: { ownerId?: string }) {
-  return listApiTokens({ db: app.db, userId: request.ownerId });
+/**
+ * Who is managing tokens, as either door sees them: a signed-in user in the dashboard, or the caller of
+ * /api/v1/tokens. The rules below are the only place that decides what they may do.
+ */
+export interface TokenManager {
+  actor: Actor;
+  /** The person acting (a dashboard user, or a personal token's owner); null for a service token. */
+  user: Pick<User, "id" | "email"> | null;
+  /** May see and revoke every token and create service tokens (the admin role, or an admin-scope token). */
+  admin: boolean;
+  /** The token making the request, when it comes through the API. */
+  callingToken?: { id: string; limitedToEnvironments: boolean };
 }
 
-/** Revokes a token at once. `mayRevoke` decides whether this caller may (own token, or an admin). */
-export async function revokeToken(app: AppContext, request: { actor: Actor; tokenId: string; mayRevoke: (token: ApiToken) => boolean }) {
-  const token = await getApiTokenById({ db: app.db, id: request.tokenId });
-  if (!token || !request.mayRevoke(token)) throw new AppError("not-found", "There is no such token (or it is not yours to revoke).");
-  await app.db.transaction(async (tx) => {
-    await revokeApiTokenById({ db: tx, id: token.id });
+/** The token as lists show it, with today's environment names and owner emails (looked up only when needed). */
+export async function tokenViews(app: AppContext, rows: readonly ApiToken[]): Promise<TokenView[]> {
+  const needsEnvironments = rows.some((r) => r.kind === "service" && r.environmentIds !== null);
+  const needsOwners = rows.some((r) => r.userId !== null);
+  const environments = new Map(needsEnvironments ? (await listEnvironmentsWithCounts({ db: app.db })).map((e) => [e.id, e.name]) : []);
+  const owners = new Map(needsOwners ? (await listUsers({ db: app.db })).map((u) => [u.id, u.email]) : []);
+  return rows.map((row) => toTokenView(row, environments, row.userId ? (owners.get(row.userId) ?? null) : null));
+}
+
+/** Admins see every token; everyone else only their own personal tokens. Newest first. */
+export async function listTokens(app: AppContext, manager: TokenManager): Promise<TokenView[]> {
+  if (!manager.admin && !manager.user) return [];
+  return tokenViews(app, await listApiTokens({ db: app.db, userId: manager.admin ? undefined : manager.user!.id }));
+}
+
+/**
+ * Creates a token and returns its value (the only time it exists outside the caller's hands) with its view.
+ * Personal tokens: any person, for themselves. Service tokens: admins only, and not through a token limited
+ * to some environments (it could mint one wider than itself).
+ */
+export async function createToken(app: AppContext, manager: TokenManager, input: NewToken): Promise<{ token: string; view: TokenView }> {
+  let created: { token: string; row: ApiToken };
+  if (input.kind === "personal") {
+    if (!manager.user) throw new AppError("auth:forbidden", "Only a person has personal tokens: a service token acts for no user.");
+    created = await createPersonalToken(app, { actor: manager.actor, user: manager.user, name: input.name, expiresAt: input.expiresAt });
+  } else {
+    if (!manager.admin) throw new AppError("auth:forbidden", "Only admins create service tokens.");
+    if (manager.callingToken?.limitedToEnvironments) throw new AppError("auth:forbidden", "A token limited to some environments cannot create tokens.");
+    const environmentIds = input.environments === "*" ? null : await environmentIdsByName(app, input.environments);
+    created = await createServiceToken(app, { actor: manager.actor, name: input.name, scope: input.scope, environmentIds, expiresAt: input.expiresAt });
+  }
+  const [view] = await tokenViews(app, [created.row]);
+  return { token: created.token, view };
+}
+
+/** A token may always revoke itself; a person their own personal tokens; an admin any token. */
+export function mayRevoke(manager: TokenManager, token: ApiToken): boolean {
+  return manager.admin || token.id === manager.callingToken?.id || (token.kind === "personal" && token.userId !== null && token.userId === manager.user?.id);
+}
+
+/** Revokes a token at once (the next request with it is refused). Revoking a revoked token changes nothing. */
+export async function revokeToken(app: AppContext, { manager, tokenId }: { manager: TokenManager; tokenId: string }): Promise<ApiToken> {
+  const token = await getApiTokenById({ db: app.db, id: tokenId });
+  if (!token || !mayRevoke(manager, token)) throw new AppError("not-found", "There is no such token (or it is not yours to revoke).");
+  if (token.revokedAt) return token;
+  return app.db.transaction(async (tx) => {
+    const revoked = (await revokeApiTokenById({ db: tx, id: token.id })) ?? token;
     await insertAuditEvent({
       tx,
-      event: { ...byActor(request.actor), action: "token.revoked", targetType: "token", targetId: token.id, targetLabel: token.name, details: { kind: token.kind, prefix: token.prefix } },
+      event: { ...byActor(manager.actor), action: "token.revoked", targetType: "token", targetId: token.id, targetLabel: token.name, details: { kind: token.kind, prefix: token.prefix } },
     });
+    return revoked;
   });
-  return token;
 }

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { defineApiRoute } from "../route";
 import { environmentNamed } from "../lookup";
 import {
+  consumerSchema,
   environmentNameParam,
   environmentSchema,
   environmentSummarySchema,
@@ -18,6 +19,7 @@ import { toEnvironmentSummary, toEnvironmentView, toRotatorSummary, toRunSummary
 import { environmentNameSchema } from "../../environments/validation";
 import { exportsSchema } from "../../environments/exports";
 import { openEnvironment, recordOpen, type OpenedEnvironment } from "../../environments/open";
+import { listEnvironmentConsumers } from "../../environments/consumers";
 import { toDotenv, toShell, toYaml, UnrepresentableValueError } from "../../environments/formats";
 import {
   createEnvironment,
@@ -337,6 +339,24 @@ export const rotateEnvironmentRoute = defineApiRoute({
   },
 });
 
+export const listConsumersRoute = defineApiRoute({
+  method: "GET",
+  path: "/environments/{name}/consumers",
+  operationId: "listConsumers",
+  summary: "List who read an environment",
+  description:
+    "Every token (or user) that opened the environment: when, the revision it holds, whether that is the current one, and the rotators whose current credential it has not received yet — " +
+    "rotating one of those again would retire the credential it still uses.",
+  tag: TAG,
+  auth: "environment.read",
+  params: environmentNameParam,
+  responses: { 200: { description: "Most recent first", schema: listOf(consumerSchema) } },
+  async handler({ params }, ctx) {
+    const environment = await environmentNamed(ctx, params.name);
+    return { status: 200, body: { items: await listEnvironmentConsumers({ db: ctx.db, environment }) } };
+  },
+});
+
 /** Used by the OpenAPI document and the tests that check every route file is described. */
 export const environmentRoutes = [
   listEnvironmentsRoute,
@@ -350,5 +370,6 @@ export const environmentRoutes = [
   listRevisionsRoute,
   historyRoute,
   rotateEnvironmentRoute,
+  listConsumersRoute,
 ];
 

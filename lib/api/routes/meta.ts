@@ -6,7 +6,13 @@ import { buildOpenApiDocument } from "../openapi";
 import { env } from "../../env";
 import { API_ROUTES } from "./index";
 
-let cached: unknown;
+let cached: ReturnType<typeof buildOpenApiDocument> | undefined;
+
+/** The document (built once per process): served here and rendered by the dashboard's API reference page. */
+export function getOpenApiDocument() {
+  cached ??= buildOpenApiDocument([...API_ROUTES, openApiRoute], env().publicUrl);
+  return cached;
+}
 
 export const openApiRoute = defineApiRoute({
   method: "GET",
@@ -17,7 +23,6 @@ export const openApiRoute = defineApiRoute({
   auth: "none",
   responses: { 200: { description: "The document", schema: z.record(z.string(), z.unknown()) } },
   async handler() {
-    cached ??= buildOpenApiDocument([...API_ROUTES, openApiRoute], env().publicUrl);
-    return { status: 200, body: cached, headers: { "Cache-Control": "public, max-age=60" } };
+    return { status: 200, body: getOpenApiDocument(), headers: { "Cache-Control": "public, max-age=60" } };
   },
 });

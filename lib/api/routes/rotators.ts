@@ -3,7 +3,7 @@ import "server-only";
 import { z } from "zod";
 import { defineApiRoute, type ApiContext } from "../route";
 import { environmentNamed, rotatorWithId } from "../lookup";
-import { environmentNameParam, listOf, rotatorSummarySchema } from "../schemas";
+import { consumerSchema, environmentNameParam, listOf, rotatorSummarySchema } from "../schemas";
 import { toRotatorSummary } from "../views";
 import { rotatorNameSchema, importStateSchema } from "../../rotation/validation";
 import { ROTATOR_TYPES, type Credential } from "../../rotators/types";
@@ -11,6 +11,7 @@ import { getRotatorDefinition } from "../../rotators/registry";
 import { createRotator, deleteRotator, importRotatorState, updateRotator } from "../../rotation/rotator-service";
 import { deleteSchedule, getScheduleView, loadScheduleCoverage, saveSchedule, setSchedulePaused, toScheduleView, type ScheduleView } from "../../schedules/service";
 import { decryptSecretInputs } from "../../rotation/rotator-records";
+import { consumersBehindRotator } from "../../environments/consumers";
 import { AppError } from "../../errors";
 import { scheduleInputSchema } from "../../schedules/schedule-spec";
 import { getLoginProviderById, getLoginProviderByName } from "../../db/queries/login-providers";
@@ -43,6 +44,10 @@ const rotatorSchema = rotatorSummarySchema
     loginProvider: z.string().nullable(),
     connector: z.string().nullable(),
     schedule: scheduleSchema.nullable(),
+    stateRevision: z.number().int().nullable().meta({ description: "The revision that introduced the current credential" }),
+    consumersBehind: z
+      .array(consumerSchema.omit({ current: true, behindOn: true }))
+      .meta({ description: "Consumers that have not received stateRevision yet and can still read: rotating now retires the credential they still use" }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -78,6 +83,8 @@ async function rotatorJson(ctx: ApiContext, rotator: RotatorRow, environment: En
     loginProvider: login?.name ?? null,
     connector: connector?.name ?? null,
     schedule: scheduleJson(own ? toScheduleView(own) : null),
+    stateRevision: rotator.stateRevision,
+    consumersBehind: (await consumersBehindRotator({ db: ctx.db, rotator })).consumers,
     createdAt: rotator.createdAt.toISOString(),
     updatedAt: rotator.updatedAt.toISOString(),
   };

@@ -3,36 +3,23 @@ import "server-only";
 import { z } from "zod";
 import { defineApiRoute, type ApiContext } from "../route";
 import { createdTokenSchema, listOf, tokenSchema, userSchema } from "../schemas";
-import {
-  createPersonalToken,
-  createServiceToken,
-  environmentIdsByName,
-  listTokens,
-  revokeToken,
-  toTokenView,
-} from "../../tokens/tokens";
-
+import { createPersonalToken, createToken, listTokens, revokeToken, tokenViews, type TokenManager } from "../../tokens/tokens";
+import { createTokenBodySchema, expiresAtSchema, tokenNameSchema } from "../../tokens/validation";
 import { signInWithPassword } from "../../auth/password-sign-in";
 import { AppError } from "../../errors";
-import { listEnvironmentsWithCounts } from "../../db/queries/environments";
-import { getUserById, listUsers } from "../../db/queries/users";
-import { TOKEN_SCOPES, type ApiToken } from "../../db/schema";
+import { getUserById } from "../../db/queries/users";
 
 const TAG = "Tokens";
 
-const tokenName = z.string().trim().min(1, "Give the token a name").max(100, "Use at most 100 characters");
-const expiresAt = z.iso.datetime({ offset: true, message: "expiresAt must be an ISO 8601 time, e.g. 2027-01-31T00:00:00Z" }).nullable().optional();
-
-async function viewsOf(ctx: ApiContext, rows: ApiToken[]) {
-  const environments = new Map((await listEnvironmentsWithCounts({ db: ctx.db })).map((e) => [e.id, e.name]));
-  const owners = new Map((await listUsers({ db: ctx.db })).map((u) => [u.id, u.email]));
-  return rows.map((row) => toTokenView(row, environments, row.userId ? (owners.get(row.userId) ?? null) : null));
-}
-
-function callerUser(ctx: ApiContext) {
-  const user = ctx.caller?.user;
-  if (!user) throw new AppError("auth:forbidden", "Only a personal token (a user's own) can do this; service tokens act for no user.");
-  return user;
+/** The caller as lib/tokens sees a token manager: the rules live there, not here. */
+function managerOf(ctx: ApiContext): TokenManager {
+  const caller = ctx.caller!;
+  return {
+    actor: ctx.actor,
+    user: caller.user,
+    admin: ctx.can("token.manage"),
+    callingToken: { id: caller.token.id, limitedToEnvironments: caller.grant.kind === "service" && caller.grant.environmentIds !== null },
+  };
 }
 
 export const whoamiRoute = defineApiRoute({
@@ -40,11 +27,12 @@ export const whoamiRoute = defineApiRoute({
   path: "/whoami",
   operationId: "whoami",
   summary: "Show who this token is",
+  description: "Also the cheapest authenticated request: it reads nothing but the token (and the names it shows).",
   tag: TAG,
   auth: "environment.list",
   responses: { 200: { description: "The token and, for a personal token, its owner", schema: z.object({ token: tokenSchema, user: userSchema.nullable() }) } },
   async handler(_call, ctx) {
-    const [view] = await viewsOf(ctx, [ctx.caller!.token]);
+    const [view] = await tokenViews(ctx, [ctx.caller!.token]);
     const user = ctx.caller!.user;
     return { status: 200, body: { token: view, user: user ? { email: user.email, role: user.role } : null } };
   },
@@ -60,11 +48,9 @@ export const listTokensRoute = defineApiRoute({
   auth: "token.own",
   responses: { 200: { description: "Newest first (values are never shown again)", schema: listOf(tokenSchema) } },
   async handler(_call, ctx) {
-    const rows = await listTokens(ctx, { ownerId: ctx.can("token.manage") ? undefined : callerUser(ctx).id });
-    return { status: 200, body: { items: await viewsOf(ctx, rows) } };
+    return { status: 200, body: { items: await listTokens(ctx, managerOf(ctx)) } };
   },
 });
-
 
 export const createTokenRoute = defineApiRoute({
   method: "POST",
@@ -75,30 +61,11 @@ export const createTokenRoute = defineApiRoute({
     "`personal`: a token acting with your own role (any user). `service`: a token for an application, with a scope and the environments it may use — admins only. The token is in the answer once.",
   tag: TAG,
   auth: "token.own",
-  body: z.discriminatedUnion("kind", [
-    z.object({ kind: z.literal("personal"), name: tokenName, expiresAt }),
-    z.object({
-      kind: z.literal("service"),
-      name: tokenName,
-      scope: z.enum(TOKEN_SCOPES, { message: "scope must be read, rotate or admin" }),
-      environments: z.union([z.literal("*"), z.array(z.string().min(1)).min(1, "Name at least one environment, or \"*\" for all")]).default("*"),
-      expiresAt,
-    }),
-  ]),
+  body: createTokenBodySchema,
   responses: { 201: { description: "Created", schema: createdTokenSchema } },
   async handler({ body }, ctx) {
-    const expires = body.expiresAt ? new Date(body.expiresAt) : null;
-    if (body.kind === "personal") {
-      const created = await createPersonalToken(ctx, { actor: ctx.actor, user: callerUser(ctx), name: body.name, expiresAt: expires });
-      return { status: 201, body: { token: created.token, tokenInfo: (await viewsOf(ctx, [created.row]))[0] } };
-    }
-    if (!ctx.can("token.manage")) throw new AppError("auth:forbidden", "Only admins create service tokens.");
-    if (ctx.caller?.grant.kind === "service" && ctx.caller.grant.environmentIds !== null) {
-      throw new AppError("auth:forbidden", "A token limited to some environments cannot create tokens.");
-    }
-    const environmentIds = body.environments === "*" ? null : await environmentIdsByName(ctx, body.environments);
-    const created = await createServiceToken(ctx, { actor: ctx.actor, name: body.name, scope: body.scope, environmentIds, expiresAt: expires });
-    return { status: 201, body: { token: created.token, tokenInfo: (await viewsOf(ctx, [created.row]))[0] } };
+    const created = await createToken(ctx, managerOf(ctx), body);
+    return { status: 201, body: { token: created.token, tokenInfo: created.view } };
   },
 });
 
@@ -113,13 +80,7 @@ export const revokeTokenRoute = defineApiRoute({
   params: z.object({ id: z.union([z.uuid(), z.literal("current")], { message: "id is a token id or current" }) }),
   responses: { 204: { description: "Revoked" } },
   async handler({ params }, ctx) {
-    const caller = ctx.caller!;
-    const tokenId = params.id === "current" ? caller.token.id : params.id;
-    await revokeToken(ctx, {
-      actor: ctx.actor,
-      tokenId,
-      mayRevoke: (token) => token.id === caller.token.id || ctx.can("token.manage") || (token.kind === "personal" && token.userId === caller.user?.id),
-    });
+    await revokeToken(ctx, { manager: managerOf(ctx), tokenId: params.id === "current" ? ctx.caller!.token.id : params.id });
     return { status: 204 };
   },
 });
@@ -134,8 +95,7 @@ export const revokeCurrentTokenRoute = defineApiRoute({
   auth: "environment.list",
   params: z.object({}),
   async handler(_call, ctx) {
-    const caller = ctx.caller!;
-    await revokeToken(ctx, { actor: ctx.actor, tokenId: caller.token.id, mayRevoke: () => true });
+    await revokeToken(ctx, { manager: managerOf(ctx), tokenId: ctx.caller!.token.id });
     return { status: 204 };
   },
 });
@@ -152,19 +112,19 @@ export const exchangePasswordRoute = defineApiRoute({
     email: z.string().trim().min(1, "Enter the email").max(320),
     password: z.string().min(1, "Enter the password").max(1024),
     otp: z.string().trim().max(20).optional(),
-    name: tokenName.default("rotor CLI"),
-    expiresAt,
+    name: tokenNameSchema.default("rotor CLI"),
+    expiresAt: expiresAtSchema,
   }),
   responses: { 201: { description: "Signed in", schema: createdTokenSchema.extend({ user: userSchema }) } },
   async handler({ body }, ctx) {
     const user = await signInWithPassword({ db: ctx.db, email: body.email, password: body.password, ip: ctx.ip });
     if (!user) throw new AppError("auth:invalid-credentials", "Wrong email or password (or the account is disabled).");
     const actor = { id: user.id, label: user.email, ip: ctx.ip };
-    const created = await createPersonalToken(ctx, { actor, user, name: body.name, expiresAt: body.expiresAt ? new Date(body.expiresAt) : null });
+    const created = await createPersonalToken(ctx, { actor, user, name: body.name, expiresAt: body.expiresAt });
     const owner = await getUserById({ db: ctx.db, id: user.id });
     return {
       status: 201,
-      body: { token: created.token, tokenInfo: (await viewsOf(ctx, [created.row]))[0], user: { email: owner!.email, role: owner!.role } },
+      body: { token: created.token, tokenInfo: (await tokenViews(ctx, [created.row]))[0], user: { email: owner!.email, role: owner!.role } },
     };
   },
 });

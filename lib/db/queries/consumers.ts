@@ -1,6 +1,6 @@
 import "server-only";
-import { and, desc, eq, lt, or, sql } from "drizzle-orm";
-import { environmentConsumers, type EnvironmentConsumer } from "../schema";
+import { desc, eq, getTableColumns, lt, or, sql } from "drizzle-orm";
+import { apiTokens, environmentConsumers, type EnvironmentConsumer } from "../schema";
 import type { DbOrTx } from "../client";
 
 export interface ConsumerRecord {
@@ -30,15 +30,17 @@ export async function upsertConsumer({ db, consumer, refreshEveryMs }: { db: DbO
     });
 }
 
-export function listConsumersByEnvironment({ db, environmentId }: { db: DbOrTx; environmentId: string }): Promise<EnvironmentConsumer[]> {
-  return db.select().from(environmentConsumers).where(eq(environmentConsumers.environmentId, environmentId)).orderBy(desc(environmentConsumers.lastOpenedAt));
-}
+/** A consumer with the state of its token (null for a dashboard user): what decides whether it can still read. */
+export type ConsumerWithToken = EnvironmentConsumer & { tokenRevokedAt: Date | null; tokenExpiresAt: Date | null };
 
-/** Consumers whose last received revision is older than `revision` (they still hold what came before it). */
-export function listConsumersBehind({ db, environmentId, revision }: { db: DbOrTx; environmentId: string; revision: number }) {
+const withToken = { ...getTableColumns(environmentConsumers), tokenRevokedAt: apiTokens.revokedAt, tokenExpiresAt: apiTokens.expiresAt };
+
+/** Everyone who opened the environment, most recent first. */
+export function listConsumersByEnvironment({ db, environmentId }: { db: DbOrTx; environmentId: string }): Promise<ConsumerWithToken[]> {
   return db
-    .select()
+    .select(withToken)
     .from(environmentConsumers)
-    .where(and(eq(environmentConsumers.environmentId, environmentId), lt(environmentConsumers.revision, revision)))
+    .leftJoin(apiTokens, eq(apiTokens.id, environmentConsumers.tokenId))
+    .where(eq(environmentConsumers.environmentId, environmentId))
     .orderBy(desc(environmentConsumers.lastOpenedAt));
 }
