@@ -58,6 +58,7 @@ const envSchema = z
     ROTOR_SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(3600).default(30),
     ROTOR_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1, "ROTOR_WEBHOOK_MAX_ATTEMPTS must be 1-20").max(20, "ROTOR_WEBHOOK_MAX_ATTEMPTS must be 1-20").default(6),
     ROTOR_WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().min(1).max(120).default(10),
+    ROTOR_WEBHOOK_SECRET_OVERLAP_HOURS: z.coerce.number({ message: "ROTOR_WEBHOOK_SECRET_OVERLAP_HOURS must be 0-720" }).min(0, "ROTOR_WEBHOOK_SECRET_OVERLAP_HOURS must be 0-720").max(720, "ROTOR_WEBHOOK_SECRET_OVERLAP_HOURS must be 0-720").default(24),
     ROTOR_METRICS_TOKEN: optionalString.pipe(z.string().min(16, "ROTOR_METRICS_TOKEN must be at least 16 characters (e.g. openssl rand -hex 24)").optional()),
   })
   .superRefine((env, ctx) => {
@@ -125,7 +126,8 @@ export interface Env {
   /** Rotor as an OIDC issuer for AWS logins: lifetime of the tokens it signs, and of each signing key. */
   issuer: { tokenTtlSeconds: number; keyRotationDays: number };
   scheduler: SchedulerEnv;
-  webhooks: { maxAttempts: number; timeoutMs: number };
+  /** secretOverlapHours: how long a renewed webhook secret's predecessor keeps signing beside it. */
+  webhooks: { maxAttempts: number; timeoutMs: number; secretOverlapHours: number };
   /** Bearer token for /api/metrics; the endpoint refuses every request while unset. */
   metricsToken?: string;
 }
@@ -208,7 +210,11 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
       overdueGraceMs: Math.round(env.ROTOR_OVERDUE_GRACE_MINUTES * 60_000),
       shutdownGraceMs: Math.round(env.ROTOR_SHUTDOWN_GRACE_SECONDS * 1000),
     },
-    webhooks: { maxAttempts: env.ROTOR_WEBHOOK_MAX_ATTEMPTS, timeoutMs: Math.round(env.ROTOR_WEBHOOK_TIMEOUT_SECONDS * 1000) },
+    webhooks: {
+      maxAttempts: env.ROTOR_WEBHOOK_MAX_ATTEMPTS,
+      timeoutMs: Math.round(env.ROTOR_WEBHOOK_TIMEOUT_SECONDS * 1000),
+      secretOverlapHours: env.ROTOR_WEBHOOK_SECRET_OVERLAP_HOURS,
+    },
     metricsToken: env.ROTOR_METRICS_TOKEN,
   };
 }

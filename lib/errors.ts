@@ -10,7 +10,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { isRotatorError, redactSecrets, type RotatorErrorCode } from "./rotators/errors";
-import { logError } from "./log";
+import { errorMessageOf, logError } from "./log";
 
 export type AppErrorCode =
   | RotatorErrorCode
@@ -118,7 +118,7 @@ export function toAppError(
     return new AppError(error.code, say(error.message), { cause: error, retryable: error.retryable });
   }
   const reference = randomUUID().slice(0, 8);
-  const logged = error instanceof Error ? Object.assign(new Error(scrubMessage(error.message, secrets)), { name: error.name }) : undefined;
+  const logged = error instanceof Error ? Object.assign(new Error(scrubMessage(errorMessageOf(error), secrets)), { name: error.name }) : undefined;
   logError(`${options.context ?? "request"} failed unexpectedly (reference ${reference})`, logged);
   return new AppError("internal:unexpected", say(`Unexpected error; the server log has the details (reference ${reference}).`), {
     cause: error,

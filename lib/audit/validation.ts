@@ -6,7 +6,9 @@ const optionalDate = z
   .optional()
   .transform((v, ctx) => {
     if (!v) return undefined;
-    const date = new Date(v);
+    // The page labels times UTC and a datetime-local field sends no zone ("2026-01-31T14:30"): read a time
+    // without an offset as UTC, not in the server's own time zone.
+    const date = new Date(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(v.trim()) ? `${v.trim()}Z` : v.trim());
     if (Number.isNaN(date.getTime())) {
       ctx.addIssue({ code: "custom", message: `Not a date: ${v}` });
       return z.NEVER;

@@ -307,8 +307,11 @@ export const webhooks = pgTable(
     events: jsonb("events").$type<WebhookEvent[]>().notNull(),
     /** json: Rotor's own payload; slack: a Slack-compatible `{ text, blocks }` message. */
     format: text("format", { enum: ["json", "slack"] }).notNull().default("json"),
-    /** HMAC-SHA256 signing secret, encrypted. */
+    /** Standard Webhooks signing secret (`whsec_…`), encrypted. */
     secretCiphertext: text("secret_ciphertext").notNull(),
+    /** After a renewal, the previous secret keeps signing (beside the new one) until this moment. */
+    previousSecretCiphertext: text("previous_secret_ciphertext"),
+    previousSecretExpiresAt: timestamp("previous_secret_expires_at", { withTimezone: true }),
     enabled: boolean("enabled").notNull().default(true),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

@@ -16,14 +16,14 @@ import { openTestApp, TEST_ACTOR, type TestApp } from "@/test/support/app-contex
 import { createEnvironment } from "../environments/service";
 import { createRotator } from "../rotation/rotator-service";
 import { loadScheduleCoverage, saveSchedule } from "./service";
-import { createWebhook, sendTestWebhook } from "../webhooks/service";
+import { createWebhook, renewWebhookSecret, retirePreviousWebhookSecret, sendTestWebhook } from "../webhooks/service";
 import { rotatorStatusDetail } from "../rotation/status";
 import { getRotatorById } from "../db/queries/rotators";
 import { getScheduleById, getScheduleByTarget, updateScheduleById } from "../db/queries/schedules";
 import { listRuns, listStepsByRun } from "../db/queries/runs";
 import { listDeliveries } from "../db/queries/webhooks";
 import { collectNotifications, type NotifierOptions } from "../webhooks/notifier";
-import { verifySignature } from "../webhooks/signature";
+import { Webhook } from "standardwebhooks";
 import type { NotificationEvent } from "../webhooks/events";
 import { Scheduler, type SchedulerOptions } from "./scheduler";
 
@@ -62,7 +62,7 @@ async function startReceiver(): Promise<Receiver> {
     req.on("end", () => {
       const raw = Buffer.concat(chunks).toString("utf8");
       const path = req.url ?? "/";
-      const verified = verifySignature({ secret: secrets.get(path) ?? "", header: req.headers["x-rotor-signature"] as string, body: raw });
+      const verified = verifiesWith(secrets.get(path), raw, req.headers);
       received.push({ path, event: String(req.headers["x-rotor-event"]), verified, body: JSON.parse(raw) });
       const failures = failNext.get(path) ?? 0;
       if (failures > 0) {
@@ -170,6 +170,26 @@ afterAll(async () => {
 });
 
 describe("scheduler", () => {
+  it("a renewed secret overlaps: receivers holding either secret verify until the previous one is retired", async () => {
+    const hook = await createWebhook(app, { actor: TEST_ACTOR, input: { name: "renewed", url: `${receiver.url}/renewed`, environmentId: "", events: ["rotation.failed"], format: "json" } });
+    const options = { owner: "test", overdueGraceMs: HOUR, ...notifications() };
+    const send = () => sendTestWebhook(app, { actor: TEST_ACTOR, webhookId: hook.webhook.id, notifier: options });
+    receiver.secrets.set("/renewed", hook.secret);
+    expect(await send()).toMatchObject({ status: "succeeded", responseStatus: 204 });
+
+    const renewed = await renewWebhookSecret(app, { actor: TEST_ACTOR, webhookId: hook.webhook.id, overlapHours: 24 });
+    expect(renewed).not.toBe(hook.secret);
+    expect(await send(), "a receiver still on the old secret").toMatchObject({ status: "succeeded", responseStatus: 204 });
+    receiver.secrets.set("/renewed", renewed);
+    expect(await send(), "a receiver on the new secret").toMatchObject({ status: "succeeded", responseStatus: 204 });
+
+    await retirePreviousWebhookSecret(app, { actor: TEST_ACTOR, webhookId: hook.webhook.id });
+    receiver.secrets.set("/renewed", hook.secret);
+    expect(await send(), "the old secret no longer signs").toMatchObject({ status: "failed", responseStatus: 401 });
+    receiver.secrets.set("/renewed", renewed);
+    expect(await send()).toMatchObject({ status: "succeeded", responseStatus: 204 });
+  });
+
   it("delivers a signed test notification in JSON and in Slack format, and logs it", async () => {
     const json = await createWebhook(app, { actor: TEST_ACTOR, input: { name: "ops-json", url: `${receiver.url}/test-json`, environmentId: "", events: ["rotation.failed"], format: "json" } });
     const slack = await createWebhook(app, { actor: TEST_ACTOR, input: { name: "ops-slack", url: `${receiver.url}/test-slack?token=abc`, environmentId: "", events: ["rotation.failed"], format: "slack" } });
@@ -432,3 +452,13 @@ describe("scheduler", () => {
     expect((await getScheduleByTarget({ db: app.db, target: { rotatorId: other.id } }))!.lastRunAt).toBeNull();
   });
 });
+
+/** What a receiver does: verify with the Standard Webhooks reference library. */
+function verifiesWith(secret: string | undefined, raw: string, headers: import("node:http").IncomingHttpHeaders): boolean {
+  try {
+    new Webhook(secret ?? "").verify(raw, headers as Record<string, string>);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -13,10 +13,11 @@ import "server-only";
  * 2. `deliverDueWebhooks` sends pending deliveries (leased like schedules, so one process per attempt),
  *    retrying failures with exponential backoff up to a bounded number of attempts. Delivery is at least
  *    once: a process that dies after sending but before recording lets the attempt be repeated, so
- *    receivers should de-duplicate on the event id (or X-Rotor-Delivery).
+ *    receivers should de-duplicate on the event id (the webhook-id header).
  */
 import { randomUUID } from "node:crypto";
 import type { AppContext } from "../app-context";
+import type { Keyring } from "../crypto/keyring";
 import type { DbOrTx } from "../db/client";
 import type { RotationRun, RotatorRow, Schedule, Webhook, WebhookDelivery } from "../db/schema";
 import {
@@ -59,6 +60,16 @@ const BATCH = 100;
 
 export const webhookSecretContext = (id: string) => `webhook:${id}:secret`;
 export const webhookUrlContext = (id: string) => `webhook:${id}:url`;
+export const webhookPreviousSecretContext = (id: string) => `webhook:${id}:previous-secret`;
+
+/** The secrets that sign a delivery now: the current one, and the previous one until its overlap ends. */
+export function signingSecrets(keyring: Keyring, webhook: Webhook, now = new Date()): string[] {
+  const secrets = [keyring.decrypt(webhook.secretCiphertext, webhookSecretContext(webhook.id))];
+  if (webhook.previousSecretCiphertext && webhook.previousSecretExpiresAt && webhook.previousSecretExpiresAt > now) {
+    secrets.push(keyring.decrypt(webhook.previousSecretCiphertext, webhookPreviousSecretContext(webhook.id)));
+  }
+  return secrets;
+}
 
 function links(publicUrl: string) {
   return {
@@ -246,7 +257,8 @@ export async function deliverDueWebhooks(app: AppContext, options: NotifierOptio
         } else {
           const result = await sendWebhook({
             url: keyring.decrypt(webhook.urlCiphertext, webhookUrlContext(webhook.id)),
-            secret: keyring.decrypt(webhook.secretCiphertext, webhookSecretContext(webhook.id)),
+            secrets: signingSecrets(keyring, webhook),
+            eventId: delivery.eventId,
             body: renderBody(delivery.payload as NotificationEvent, webhook.format),
             eventType: delivery.eventType,
             deliveryId: delivery.id,

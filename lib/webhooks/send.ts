@@ -1,13 +1,16 @@
 /**
- * One HTTP attempt to deliver a notification: POST the body, signed, with a timeout. Redirects are not
+ * One HTTP attempt to deliver a notification: POST the body, signed (Standard Webhooks, ./signature.ts), with a timeout. Redirects are not
  * followed (a redirect is reported as a failure, so a signed body never lands somewhere unexpected). The
  * result carries no URL: some webhook URLs are credentials themselves.
  */
-import { signatureHeader } from "./signature";
+import { webhookHeaders } from "./signature";
 
 export interface SendRequest {
   url: string;
-  secret: string;
+  /** The signing secrets: the current one, and the previous one while a renewal overlaps. */
+  secrets: string[];
+  /** The event's id (webhook-id): the same on every retry. */
+  eventId: string;
   body: string;
   eventType: string;
   deliveryId: string;
@@ -35,8 +38,7 @@ export async function sendWebhook(request: SendRequest): Promise<SendResult> {
         "user-agent": USER_AGENT,
         "x-rotor-event": request.eventType,
         "x-rotor-delivery": request.deliveryId,
-        "x-rotor-timestamp": String(timestamp),
-        "x-rotor-signature": signatureHeader({ secret: request.secret, timestamp, body: request.body }),
+        ...webhookHeaders({ secrets: request.secrets, id: request.eventId, timestamp, body: request.body }),
       },
       body: request.body,
     });

@@ -5,7 +5,8 @@ import "server-only";
  * is created or replaced; audit entries name the webhook and its host, never the URL or the secret.
  */
 import os from "node:os";
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
+import { newWebhookSecret } from "./signature";
 import { byActor, type AppContext, type Actor } from "../app-context";
 import type { Tx } from "../db/client";
 import type { Webhook } from "../db/schema";
@@ -13,14 +14,11 @@ import { env } from "../env";
 import { deleteWebhookById, getWebhookById, getWebhookByName, insertWebhook, listDeliveries, listWebhooks, updateWebhookById } from "../db/queries/webhooks";
 import { getEnvironmentById, listEnvironmentsWithCounts } from "../db/queries/environments";
 import { insertAuditEvent } from "../db/queries/audit";
-import { deliverDueWebhooks, enqueueNotification, webhookSecretContext, webhookUrlContext, type DeliveryOutcome, type NotifierOptions } from "./notifier";
+import { deliverDueWebhooks, enqueueNotification, webhookPreviousSecretContext, webhookSecretContext, webhookUrlContext, type DeliveryOutcome, type NotifierOptions } from "./notifier";
 import { displayUrl, type CreateWebhookInput, type UpdateWebhookInput } from "./validation";
 import type { NotificationEvent } from "./events";
 import { AppError } from "../errors";
 
-function newSecret(): string {
-  return `whsec_${randomBytes(24).toString("base64url")}`;
-}
 
 async function environmentLabel(tx: Tx, environmentId: string): Promise<string | null> {
   if (!environmentId) return null;
@@ -51,7 +49,7 @@ async function checkName(tx: Tx, name: string, exceptId?: string) {
 export async function createWebhook(app: AppContext, request: { actor: Actor; input: CreateWebhookInput }): Promise<{ webhook: Webhook; secret: string }> {
   const { input } = request;
   const id = randomUUID();
-  const secret = newSecret();
+  const secret = newWebhookSecret();
   const webhook = await app.db.transaction(async (tx) => {
     await checkName(tx, input.name);
     const environment = await environmentLabel(tx, input.environmentId);
@@ -119,15 +117,38 @@ export async function deleteWebhook(app: AppContext, request: { actor: Actor; we
   });
 }
 
-/** Replaces the signing secret; the new one is returned (shown once). */
-export async function regenerateWebhookSecret(app: AppContext, request: { actor: Actor; webhookId: string }): Promise<string> {
-  const secret = newSecret();
+/**
+ * Renews the signing secret; the new one is returned (shown once). The previous secret keeps signing beside
+ * it for `overlapHours`, so receivers can switch without refusing deliveries; 0 retires it at once (a leaked
+ * secret).
+ */
+export async function renewWebhookSecret(app: AppContext, request: { actor: Actor; webhookId: string; overlapHours: number }): Promise<string> {
+  const secret = newWebhookSecret();
   await app.db.transaction(async (tx) => {
     const existing = await requireWebhook(tx, request.webhookId);
-    await updateWebhookById({ db: tx, id: existing.id, patch: { secretCiphertext: app.keyring.encrypt(secret, webhookSecretContext(existing.id)) } });
-    await audit(tx, request.actor, "webhook.secret_replaced", existing, {});
+    const previous = request.overlapHours > 0 ? app.keyring.decrypt(existing.secretCiphertext, webhookSecretContext(existing.id)) : null;
+    const until = previous ? new Date(Date.now() + request.overlapHours * 3_600_000) : null;
+    await updateWebhookById({
+      db: tx,
+      id: existing.id,
+      patch: {
+        secretCiphertext: app.keyring.encrypt(secret, webhookSecretContext(existing.id)),
+        previousSecretCiphertext: previous ? app.keyring.encrypt(previous, webhookPreviousSecretContext(existing.id)) : null,
+        previousSecretExpiresAt: until,
+      },
+    });
+    await audit(tx, request.actor, "webhook.secret_renewed", existing, { previousSignsUntil: until?.toISOString() ?? null });
   });
   return secret;
+}
+
+/** Ends a renewal's overlap now: only the current secret signs from here on. */
+export async function retirePreviousWebhookSecret(app: AppContext, request: { actor: Actor; webhookId: string }): Promise<void> {
+  await app.db.transaction(async (tx) => {
+    const existing = await requireWebhook(tx, request.webhookId);
+    await updateWebhookById({ db: tx, id: existing.id, patch: { previousSecretCiphertext: null, previousSecretExpiresAt: null } });
+    await audit(tx, request.actor, "webhook.previous_secret_retired", existing, {});
+  });
 }
 
 export function notifierOptionsFromEnv(owner = `${os.hostname()}:${process.pid}:webhook-test`): NotifierOptions {
@@ -177,6 +198,7 @@ export async function listWebhookViews(app: AppContext) {
       events: w.events,
       format: w.format,
       enabled: w.enabled,
+      previousSecretSignsUntil: w.previousSecretCiphertext && w.previousSecretExpiresAt && w.previousSecretExpiresAt > new Date() ? w.previousSecretExpiresAt : null,
     })),
   };
 }

@@ -1,43 +1,36 @@
 /**
- * Webhook signatures: HMAC-SHA256 over `${timestamp}.${body}` with the webhook's secret, sent as
+ * Webhook signatures per the Standard Webhooks specification (https://www.standardwebhooks.com), so any of
+ * its libraries verifies Rotor's deliveries:
  *
- *   X-Rotor-Signature: t=1767225600,v1=5f2b…(hex)
+ *   webhook-id:         the event id (the same on every retry of one event: receivers de-duplicate on it)
+ *   webhook-timestamp:  Unix seconds (receivers refuse old ones: replay protection)
+ *   webhook-signature:  v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">  — one per secret, space-separated
  *
- * A receiver recomputes the HMAC over the timestamp and the raw body it received, compares in constant time,
- * and refuses timestamps older than a few minutes (replay protection). `verifySignature` does exactly that
- * and is what Rotor's own tests use as the receiver.
+ * The key is the base64 part of the `whsec_…` secret. While a renewed secret overlaps the previous one, both
+ * sign, so a receiver that has either verifies.
  */
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 
-export const SIGNATURE_HEADER = "x-rotor-signature";
+export const SECRET_PREFIX = "whsec_";
 
-export function computeSignature(secret: string, timestamp: number, body: string): string {
-  return createHmac("sha256", secret).update(`${timestamp}.${body}`).digest("hex");
+/** A new secret: 32 random bytes in standard base64, as the Standard Webhooks libraries decode them. */
+export function newWebhookSecret(): string {
+  return `${SECRET_PREFIX}${randomBytes(32).toString("base64")}`;
 }
 
-export function signatureHeader({ secret, timestamp, body }: { secret: string; timestamp: number; body: string }): string {
-  return `t=${timestamp},v1=${computeSignature(secret, timestamp, body)}`;
+/** The HMAC key of a secret. Secrets made before Standard Webhooks were base64url; Node decodes both alphabets. */
+function keyOf(secret: string): Buffer {
+  return Buffer.from(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret, "base64");
 }
 
-export function verifySignature({
-  secret,
-  header,
-  body,
-  now = Date.now(),
-  toleranceSeconds = 300,
-}: {
-  secret: string;
-  header: string | null | undefined;
-  body: string;
-  now?: number;
-  toleranceSeconds?: number;
-}): boolean {
-  if (!header) return false;
-  const parts = Object.fromEntries(header.split(",").map((p) => p.trim().split("=", 2) as [string, string]));
-  const timestamp = Number(parts.t);
-  if (!Number.isInteger(timestamp) || !parts.v1) return false;
-  if (Math.abs(now / 1000 - timestamp) > toleranceSeconds) return false;
-  const expected = Buffer.from(computeSignature(secret, timestamp, body), "hex");
-  const given = Buffer.from(parts.v1, "hex");
-  return given.length === expected.length && timingSafeEqual(given, expected);
+export function webhookSignature({ secrets, id, timestamp, body }: { secrets: readonly string[]; id: string; timestamp: number; body: string }): string {
+  return secrets.map((secret) => `v1,${createHmac("sha256", keyOf(secret)).update(`${id}.${timestamp}.${body}`).digest("base64")}`).join(" ");
+}
+
+export function webhookHeaders(request: { secrets: readonly string[]; id: string; timestamp: number; body: string }): Record<string, string> {
+  return {
+    "webhook-id": request.id,
+    "webhook-timestamp": String(request.timestamp),
+    "webhook-signature": webhookSignature(request),
+  };
 }

@@ -1,9 +1,12 @@
 /**
- * MySQL / MariaDB dialect (mysql2). `ALTER USER ?@? IDENTIFIED BY ?` works on MySQL 5.7+, 8.x and MariaDB 10.2+.
+ * MySQL / MariaDB dialect (mysql2). Passwords are set with `ALTER USER` (MySQL 5.7+, 8.x, MariaDB 10.2+), with a
+ * pre-computed hash wherever the account's authentication plugin allows it, so the new password never reaches
+ * the server's general or slow log (see passwordForm). Test connection says when only the plaintext form works.
  */
 import type { EventEmitter } from "node:events";
 import mysql from "mysql2/promise";
 import type { DatabaseConnection, DatabaseLogin, PingUser, TargetUser } from "../sql/connector";
+import { cachingSha2PasswordHash, mysqlNativePasswordHash } from "./password-hashes";
 import { DEFAULT_TIMEOUT_MS, tlsOptionsOf, type DriverFailure, type SqlDialect, type SqlSession } from "../sql/dialect";
 
 interface MysqlSession extends SqlSession {
@@ -53,6 +56,53 @@ async function query<T>(session: MysqlSession, sql: string, values: unknown[] = 
   return rows as T[];
 }
 
+type Product = "MariaDB" | "MySQL";
+
+async function productOf(session: MysqlSession): Promise<{ product: Product; version: string }> {
+  const [{ version }] = await query<{ version: string }>(session, "SELECT VERSION() AS version");
+  return { product: /mariadb/i.test(version) ? "MariaDB" : "MySQL", version };
+}
+
+/** The account's authentication plugin; undefined when the managing user may not read mysql.user, null when
+ *  there is no such account. */
+async function pluginOf(session: MysqlSession, user: TargetUser): Promise<string | null | undefined> {
+  try {
+    const rows = await query<{ plugin: string | null }>(session, "SELECT plugin FROM mysql.user WHERE User = ? AND Host = ?", [user.username, hostOf(user)]);
+    return rows.length ? (rows[0].plugin ?? "") : null;
+  } catch (error) {
+    if (classify(error).kind === "permission") return undefined;
+    throw error;
+  }
+}
+
+type PasswordForm = { kind: "hash"; clause: string; hash: (password: string) => string } | { kind: "plaintext"; reason: string };
+
+/**
+ * How this account's password can be set without the plaintext:
+ *   MariaDB, mysql_native_password   IDENTIFIED BY PASSWORD '*…'
+ *   MySQL 8, caching_sha2_password   IDENTIFIED WITH caching_sha2_password AS '$A$005$…'   (untested here: no MySQL 8)
+ *   MySQL, mysql_native_password     IDENTIFIED WITH mysql_native_password AS '*…'
+ * Anything else (ed25519, unix_socket, an unreadable mysql.user) leaves only `IDENTIFIED BY '<plaintext>'`.
+ */
+function passwordForm(product: Product, plugin: string | null | undefined): PasswordForm {
+  if (plugin === undefined) return { kind: "plaintext", reason: "the managing user cannot read mysql.user to learn the account's authentication plugin (grant it SELECT ON mysql.user)" };
+  if (plugin === null) return { kind: "plaintext", reason: "the account was not found in mysql.user" };
+  // MariaDB before 10.4 leaves `plugin` empty for native-password accounts.
+  if (product === "MariaDB" && (plugin === "mysql_native_password" || plugin === "")) {
+    return { kind: "hash", clause: "IDENTIFIED BY PASSWORD ?", hash: mysqlNativePasswordHash };
+  }
+  if (product === "MySQL" && plugin === "caching_sha2_password") {
+    return { kind: "hash", clause: "IDENTIFIED WITH caching_sha2_password AS ?", hash: (password) => cachingSha2PasswordHash(password) };
+  }
+  if (product === "MySQL" && plugin === "mysql_native_password") {
+    return { kind: "hash", clause: "IDENTIFIED WITH mysql_native_password AS ?", hash: mysqlNativePasswordHash };
+  }
+  return { kind: "plaintext", reason: `the account authenticates with the ${plugin} plugin, which Rotor cannot pre-hash for` };
+}
+
+/** ER_NOT_VALID_PASSWORD: a password-validation plugin must see the plaintext (strict_password_validation). */
+const ER_NOT_VALID_PASSWORD = 1819;
+
 async function setPassword(session: MysqlSession, user: TargetUser, newPassword: string): Promise<void> {
   // mysql2 escapes values with backslashes; under NO_BACKSLASH_ESCAPES the server would read `\'` as the end of
   // the string. Turn the mode off for this session before sending an escaped value.
@@ -61,7 +111,16 @@ async function setPassword(session: MysqlSession, user: TargetUser, newPassword:
   if (modes.includes("NO_BACKSLASH_ESCAPES")) {
     await query(session, "SET SESSION sql_mode = ?", [modes.filter((m) => m !== "NO_BACKSLASH_ESCAPES").join(",")]);
   }
+  const form = passwordForm((await productOf(session)).product, await pluginOf(session, user));
   // `query` (client-side escaping), not `execute`: ALTER USER is not supported as a prepared statement.
+  if (form.kind === "hash") {
+    try {
+      await query(session, `ALTER USER ?@? ${form.clause}`, [user.username, hostOf(user), form.hash(newPassword)]);
+      return;
+    } catch (error) {
+      if ((error as { errno?: unknown }).errno !== ER_NOT_VALID_PASSWORD) throw error;
+    }
+  }
   await query(session, "ALTER USER ?@? IDENTIFIED BY ?", [user.username, hostOf(user), newPassword]);
 }
 
@@ -101,6 +160,8 @@ async function inspect(session: MysqlSession, users: TargetUser[]) {
   const hasRoles = info!.role !== null && info!.role !== "NONE";
   const changeable = privilege ? true : hasRoles ? null : false;
 
+  const product: Product = /mariadb/i.test(info!.version) ? "MariaDB" : "MySQL";
+  const warnings: string[] = [];
   const pingUsers: PingUser[] = [];
   for (const user of users) {
     let exists: boolean | null;
@@ -113,14 +174,19 @@ async function inspect(session: MysqlSession, users: TargetUser[]) {
       exists = null;
     }
     pingUsers.push({ username: user.username, host: hostOf(user), exists, canLogin: null, changeable: exists === false ? null : changeable });
+    if (exists !== false) {
+      const form = passwordForm(product, exists === null ? undefined : await pluginOf(session, user));
+      if (form.kind === "plaintext") {
+        warnings.push(`'${user.username}'@'${hostOf(user)}' can only be given its new password in plaintext (${form.reason}); the server's general log, if enabled, would record it.`);
+      }
+    }
   }
-  const product = /mariadb/i.test(info!.version) ? "MariaDB" : "MySQL";
   return {
     serverVersion: `${product} ${info!.version.split("-")[0]}`,
     authenticatedAs: info!.me,
     privilege,
     users: pingUsers,
-    warnings: [] as string[],
+    warnings,
   };
 }
 

@@ -339,6 +339,55 @@ describe("mysql rotator", () => {
   });
 });
 
+describe("the new password never reaches the server in plaintext", () => {
+  /** Runs `body` with the server's general log written to mysql.general_log, and returns the statements the
+   *  given account sent meanwhile. */
+  async function generalLogOf(username: string, body: () => Promise<void>): Promise<string[]> {
+    const [before] = await admin.query<{ on: number; output: string }>("SELECT @@GLOBAL.general_log AS `on`, @@GLOBAL.log_output AS output");
+    const since = (await admin.query<{ now: string }>("SELECT NOW(6) AS now"))[0]!.now;
+    await admin.query("SET GLOBAL log_output = 'TABLE'");
+    await admin.query("SET GLOBAL general_log = 1");
+    try {
+      await body();
+    } finally {
+      await admin.query("SET GLOBAL general_log = ?", [before!.on]);
+      await admin.query("SET GLOBAL log_output = ?", [before!.output]);
+    }
+    const rows = await admin.query<{ argument: Buffer | string }>(
+      "SELECT argument FROM mysql.general_log WHERE event_time >= ? AND user_host LIKE ? AND command_type = 'Query'",
+      [since, `${username}[%`],
+    );
+    return rows.map((r) => String(r.argument));
+  }
+
+  it("mysql_native_password on MariaDB gets IDENTIFIED BY PASSWORD '*…', and the login works", async () => {
+    const f = await fixture();
+    let state = empty;
+    const statements = await generalLogOf(f.inputs.managing.username, async () => {
+      ({ state } = await rotateOnce(mysqlRotator, f.inputs, empty, context()));
+    });
+    const alters = statements.filter((s) => /^ALTER USER/i.test(s));
+    expect(alters.length, `ALTER USER in the general log: ${statements.join(" | ")}`).toBeGreaterThan(0);
+    for (const statement of statements) expect(statement).not.toContain(state.current!.password!);
+    expect(alters[0]).toMatch(/IDENTIFIED BY PASSWORD '\*[0-9A-F]{40}'/);
+    expect(await login(state.current)).toBe(true);
+    await f.cleanup();
+  });
+
+  it("Test connection says when only the plaintext form is possible", async () => {
+    const f = await fixture({ managingGrants: ["CREATE USER ON *.*"] });
+    const result = await mysqlRotator.testConnection({ inputs: f.inputs, context: context() });
+    expect(result.details.join("\n")).toContain(
+      `Warning: '${f.inputs.username1}'@'%' can only be given its new password in plaintext (the managing user cannot read mysql.user to learn the account's authentication plugin (grant it SELECT ON mysql.user))`,
+    );
+    const full = await fixture();
+    const fine = await mysqlRotator.testConnection({ inputs: full.inputs, context: context() });
+    expect(fine.details.join("\n")).not.toContain("plaintext");
+    await f.cleanup();
+    await full.cleanup();
+  });
+});
+
 describe("mysql inputs", () => {
   it("defaults port, userHost and TLS (require); database is optional", () => {
     const inputs = mysqlInputsSchema.parse({

@@ -1,8 +1,9 @@
 "use server";
 import { revalidatePath } from "next/cache";
+import { env } from "@/lib/env";
 import { authorizedAction } from "@/lib/auth/action";
 import { createWebhookSchema, setWebhookEnabledSchema, updateWebhookSchema, webhookIdSchema } from "@/lib/webhooks/validation";
-import { createWebhook, deleteWebhook, regenerateWebhookSecret, sendTestWebhook, setWebhookEnabled, updateWebhook } from "@/lib/webhooks/service";
+import { createWebhook, deleteWebhook, renewWebhookSecret, retirePreviousWebhookSecret, sendTestWebhook, setWebhookEnabled, updateWebhook } from "@/lib/webhooks/service";
 
 const PAGE = "/settings/webhooks";
 
@@ -31,9 +32,18 @@ export const deleteWebhookAction = authorizedAction({ name: "webhook.delete", ro
   return { ok: true as const, data: undefined, message: "Deleted." };
 });
 
-export const regenerateWebhookSecretAction = authorizedAction({ name: "webhook.secret", role: "admin", schema: webhookIdSchema }, async (input, ctx) => {
-  const secret = await regenerateWebhookSecret(ctx, { actor: ctx.actor, webhookId: input.webhookId });
-  return { ok: true as const, data: { secret }, message: "New signing secret (shown once):" };
+export const renewWebhookSecretAction = authorizedAction({ name: "webhook.secret", role: "admin", schema: webhookIdSchema }, async (input, ctx) => {
+  const overlapHours = env().webhooks.secretOverlapHours;
+  const secret = await renewWebhookSecret(ctx, { actor: ctx.actor, webhookId: input.webhookId, overlapHours });
+  revalidatePath(PAGE);
+  const overlap = overlapHours > 0 ? ` The previous secret keeps signing beside it for ${overlapHours} hours.` : "";
+  return { ok: true as const, data: { secret }, message: `New signing secret (shown once).${overlap}` };
+});
+
+export const retirePreviousWebhookSecretAction = authorizedAction({ name: "webhook.secret", role: "admin", schema: webhookIdSchema }, async (input, ctx) => {
+  await retirePreviousWebhookSecret(ctx, { actor: ctx.actor, webhookId: input.webhookId });
+  revalidatePath(PAGE);
+  return { ok: true as const, data: undefined, message: "Only the new secret signs from now on." };
 });
 
 export const sendTestWebhookAction = authorizedAction({ name: "webhook.test", role: "admin", schema: webhookIdSchema }, async (input, ctx) => {

@@ -27,9 +27,11 @@ export default async function WebhooksPage({ searchParams }: { searchParams: Pro
       <h1>Webhooks</h1>
       <p className="muted">
         Rotor posts JSON (or a Slack-compatible message) for <span className="mono">rotation.succeeded</span>, <span className="mono">rotation.failed</span>,{" "}
-        <span className="mono">rotation.recovered</span> and <span className="mono">rotation.overdue</span>. Every request is signed:{" "}
-        <span className="mono">X-Rotor-Signature: t=&lt;unix time&gt;,v1=&lt;hex HMAC-SHA256 of &quot;t.body&quot; with the webhook&apos;s secret&gt;</span>; refuse
-        old timestamps, and de-duplicate on the event <span className="mono">id</span> (failed deliveries are retried with backoff).
+        <span className="mono">rotation.recovered</span> and <span className="mono">rotation.overdue</span>. Every request is signed per{" "}
+        <a href="https://www.standardwebhooks.com">Standard Webhooks</a> (<span className="mono">webhook-id</span>, <span className="mono">webhook-timestamp</span>,{" "}
+        <span className="mono">webhook-signature</span>): verify it with a Standard Webhooks library and the webhook&apos;s <span className="mono">whsec_</span> secret, and
+        de-duplicate on <span className="mono">webhook-id</span> (failed deliveries are retried with backoff). A secret made before Rotor used Standard Webhooks may not decode
+        in those libraries: renew it.
       </p>
 
       {webhooks.length === 0 ? (
@@ -52,7 +54,7 @@ export default async function WebhooksPage({ searchParams }: { searchParams: Pro
                 <td>{w.format}</td>
                 <td>{w.enabled ? <span className="badge badge-ok">enabled</span> : <span className="badge">disabled</span>}</td>
                 <td>
-                  <WebhookRowActions webhookId={w.id} name={w.name} enabled={w.enabled} />
+                  <WebhookRowActions webhookId={w.id} name={w.name} enabled={w.enabled} previousSecretSignsUntil={w.previousSecretSignsUntil?.toISOString() ?? null} />
                   <details>
                     <summary className="muted">Edit</summary>
                     <WebhookForm environments={environments} webhookId={w.id} initial={{ name: w.name, environmentId: w.environmentId ?? "", events: w.events, format: w.format }} />

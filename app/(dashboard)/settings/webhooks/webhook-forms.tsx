@@ -7,7 +7,8 @@ import { ConfirmButton } from "@/components/ui/confirm-button";
 import {
   createWebhookAction,
   deleteWebhookAction,
-  regenerateWebhookSecretAction,
+  renewWebhookSecretAction,
+  retirePreviousWebhookSecretAction,
   sendTestWebhookAction,
   setWebhookEnabledAction,
   updateWebhookAction,
@@ -130,7 +131,7 @@ export function WebhookForm({ environments, webhookId, initial }: { environments
 }
 
 /** Send test / enable / disable / new secret / delete, with the outcome announced in the row. */
-export function WebhookRowActions({ webhookId, name, enabled }: { webhookId: string; name: string; enabled: boolean }) {
+export function WebhookRowActions({ webhookId, name, enabled, previousSecretSignsUntil }: { webhookId: string; name: string; enabled: boolean; previousSecretSignsUntil: string | null }) {
   const router = useRouter();
   const [result, setResult] = useState<Result | null>(null);
   const [pending, startTransition] = useTransition();
@@ -151,9 +152,14 @@ export function WebhookRowActions({ webhookId, name, enabled }: { webhookId: str
         <button className="btn btn-small" type="button" disabled={pending} onClick={() => run(() => setWebhookEnabledAction(null, { webhookId, enabled: !enabled }))}>
           {enabled ? "Disable" : "Enable"}
         </button>
-        <ConfirmButton label="New secret" className="btn btn-small" title={`Replace the signing secret of ${name}?`} confirmLabel="Replace" disabled={pending} onConfirm={() => run(() => regenerateWebhookSecretAction(null, { webhookId }))}>
-          <p>Receivers that verify signatures reject deliveries until they have the new secret.</p>
+        <ConfirmButton label="Renew secret" className="btn btn-small" title={`Renew the signing secret of ${name}?`} confirmLabel="Renew" disabled={pending} onConfirm={() => run(() => renewWebhookSecretAction(null, { webhookId }))}>
+          <p>Deliveries are signed with both the new and the current secret for a while, so receivers can switch without refusing any.</p>
         </ConfirmButton>
+        {previousSecretSignsUntil && (
+          <ConfirmButton label="Retire previous secret" className="btn btn-small" title={`Stop signing ${name}'s deliveries with the previous secret?`} confirmLabel="Retire" disabled={pending} onConfirm={() => run(() => retirePreviousWebhookSecretAction(null, { webhookId }))}>
+            <p>It signs until {previousSecretSignsUntil} otherwise. Retire it now if it leaked.</p>
+          </ConfirmButton>
+        )}
         <ConfirmButton label="Delete" className="btn btn-small btn-danger" title={`Delete webhook ${name}?`} confirmLabel="Delete" disabled={pending} onConfirm={() => run(() => deleteWebhookAction(null, { webhookId }))}>
           <p>Its delivery log is deleted with it.</p>
         </ConfirmButton>
