@@ -10,6 +10,7 @@ import { StatusBadge } from "@/components/ui/status-badge";
 import { Time } from "@/components/ui/time";
 import { RunsChart } from "@/components/overview/runs-chart";
 import { RotateNow } from "./rotators/[rotatorId]/rotate-now";
+import { consumersBehindWarnings } from "@/lib/environments/consumers";
 
 export const metadata = { title: "Overview" };
 
@@ -29,8 +30,10 @@ function StatusDetail({ rotator }: { rotator: RotatorWithStatus }) {
 export default async function OverviewPage() {
   await connection();
   const user = await requirePageUser("viewer");
-  const overview = await getOverview(await getAppContext());
+  const app = await getAppContext();
+  const overview = await getOverview(app);
   const canOperate = hasRole(user.role, "operator");
+  const behind = canOperate ? await consumersBehindWarnings({ db: app.db, rotatorIds: overview.attention.map((r) => r.id) }) : new Map<string, string | null>();
   const shown = STATUS_ORDER.filter((s) => overview.counts[s] > 0 || ["failing", "overdue", "healthy"].includes(s));
 
   return (
@@ -77,7 +80,7 @@ export default async function OverviewPage() {
                 <td><Link href={`/environments/${r.environmentId}`}>{r.environmentName}</Link></td>
                 <td><StatusBadge status={r.status} /> <span className="muted"><StatusDetail rotator={r} /></span></td>
                 <td className="field-error">{r.lastError}</td>
-                {canOperate && <td><RotateNow rotatorId={r.id} rotatorName={r.name} /></td>}
+                {canOperate && <td><RotateNow rotatorId={r.id} rotatorName={r.name} consumersBehind={behind.get(r.id) ?? null} /></td>}
               </tr>
             ))}
           </tbody>

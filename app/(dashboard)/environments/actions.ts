@@ -9,9 +9,10 @@ import {
   deleteEnvironmentSchema,
   deleteValueSchema,
   renameEnvironmentSchema,
+  setExportsSchema,
   setValueSchema,
 } from "@/lib/environments/validation";
-import { createEnvironment, deleteEnvironment, removeEnvironmentValue, renameEnvironment, setEnvironmentValue } from "@/lib/environments/service";
+import { createEnvironment, deleteEnvironment, removeEnvironmentValue, renameEnvironment, setEnvironmentExports, setEnvironmentValue } from "@/lib/environments/service";
 import { rotateEnvironment } from "@/lib/rotation/rotate-environment";
 import { randomUUID } from "node:crypto";
 import { logError } from "@/lib/log";
@@ -42,6 +43,13 @@ export const deleteValueAction = authorizedAction({ name: "environment.value_rem
   await removeEnvironmentValue(ctx, { actor: ctx.actor, ...input });
   revalidatePath(`/environments/${input.environmentId}`);
   return { ok: true as const, data: undefined, message: `Removed ${input.key}.` };
+});
+
+/** Replaces the exported variables (validated against the environment by the service; a new revision). */
+export const setExportsAction = authorizedAction({ name: "environment.exports_set", role: "operator", schema: setExportsSchema }, async (input, ctx) => {
+  const revision = await setEnvironmentExports(ctx, { actor: ctx.actor, ...input });
+  revalidatePath(`/environments/${input.environmentId}`);
+  return { ok: true as const, data: undefined, message: `Saved as revision ${revision.after}.` };
 });
 
 /** Starts rotating every rotator of the environment in the background; the page follows the batch. */

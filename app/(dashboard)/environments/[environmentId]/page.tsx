@@ -16,6 +16,10 @@ import { ScheduleSection } from "@/components/schedule-editor/schedule-section";
 import { loadScheduleCoverage } from "@/lib/schedules/service";
 import { DeleteEnvironmentForm, DeleteValueButton, RenameEnvironmentForm, SetValueForm } from "./environment-forms";
 import { isRowId } from "@/lib/db/ids";
+import { exportCatalog } from "@/lib/environments/service";
+import { explainExports, referencePaths } from "@/lib/environments/exports";
+import { describeEnvironmentConsumersBehind, listEnvironmentConsumers } from "@/lib/environments/consumers";
+import { ExportsEditor } from "./exports-editor";
 
 export const metadata = { title: "Environment" };
 
@@ -32,11 +36,14 @@ export default async function EnvironmentPage({ params }: { params: Promise<{ en
   const { db } = await getAppContext();
   const environment = await getEnvironmentById({ db, id: environmentId });
   if (!environment) notFound();
-  const [rotators, values, revisions] = await Promise.all([
+  const [rotators, values, revisions, catalog, consumers] = await Promise.all([
     listRotatorsByEnvironment({ db, environmentId }),
     listEnvironmentValues({ db, environmentId }),
     listEnvironmentRevisions({ db, environmentId, limit: 20 }),
+    exportCatalog(db, environmentId),
+    listEnvironmentConsumers({ db, environment }),
   ]);
+  const exported = explainExports(environment.exports, catalog);
   const runs = new Map((await listRunsByIds({ db, ids: rotators.flatMap((r) => (r.lastRunId ? [r.lastRunId] : [])) })).map((r) => [r.id, r]));
   const coverage = await loadScheduleCoverage({ db, rotators }); // retrying/overdue/paused/unscheduled
   const canOperate = hasRole(user.role, "operator");
@@ -48,7 +55,7 @@ export default async function EnvironmentPage({ params }: { params: Promise<{ en
           <h1>{environment.name}</h1>
           {environment.description && <p className="muted">{environment.description}</p>}
         </div>
-        {canOperate && <RotateEnvironmentButton environmentId={environment.id} environmentName={environment.name} rotatorCount={rotators.length} />}
+        {canOperate && <RotateEnvironmentButton environmentId={environment.id} environmentName={environment.name} rotatorCount={rotators.length} consumersBehind={describeEnvironmentConsumersBehind(consumers)} />}
       </div>
 
       <div className="spread">
@@ -112,6 +119,59 @@ export default async function EnvironmentPage({ params }: { params: Promise<{ en
         </table>
       )}
       {canOperate && <div className="card" style={{ marginTop: "1rem" }}><SetValueForm environmentId={environment.id} /></div>}
+
+      <h2>Exported variables</h2>
+      <p className="muted">
+        The variables <code>rotor run</code> and <code>open --format dotenv|shell</code> give applications, each a template over this environment:{" "}
+        <code>{"${<rotator>.current.<field>}"}</code>, <code>{"${<rotator>.previous.<field>}"}</code> or <code>{"${values.<key>}"}</code>.
+      </p>
+      {exported.length === 0 ? (
+        <p className="muted">No exported variables.</p>
+      ) : (
+        <table aria-label="Exported variables">
+          <thead><tr><th>Variable</th><th>Template</th><th>Reads</th><th>Resolves</th></tr></thead>
+          <tbody>
+            {exported.map((e) => (
+              <tr key={e.name} data-testid={`export-${e.name}`}>
+                <td className="mono">{e.name}</td>
+                <td className="mono">{e.template}</td>
+                <td>{e.reads.length === 0 ? <span className="muted">text only</span> : e.reads.map((r) => <div key={r.source}>{r.description}</div>)}</td>
+                <td>{e.problem ? <><span className="badge badge-warn">not yet</span> <span className="field-error">{e.problem}</span></> : <span className="badge badge-ok">yes</span>}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {canOperate && (
+        <div className="card" style={{ marginTop: "1rem" }}>
+          <ExportsEditor environmentId={environment.id} exports={environment.exports} references={referencePaths(catalog)} />
+        </div>
+      )}
+
+      <h2>Consumers</h2>
+      {consumers.length === 0 ? (
+        <p className="muted">Nobody has opened this environment through the API yet. Applications that do (with a token, or <code>rotor run</code>) are listed here with the revision they hold.</p>
+      ) : (
+        <table aria-label="Consumers">
+          <thead><tr><th>Consumer</th><th>Last open</th><th>Revision</th><th>Up to date</th></tr></thead>
+          <tbody>
+            {consumers.map((c) => (
+              <tr key={`${c.kind}:${c.tokenId ?? c.label}`} data-testid={`consumer-${c.label}`}>
+                <td>
+                  {c.label}
+                  {c.tokenState && c.tokenState !== "active" && <> <span className="badge badge-neutral">token {c.tokenState}</span></>}
+                </td>
+                <td><Time value={c.lastOpenedAt} /></td>
+                <td>{c.revision}</td>
+                <td>
+                  {c.current ? <span className="badge badge-ok">current</span> : <span className="badge badge-warn">behind</span>}
+                  {c.behindOn.length > 0 && <div className="field-error">Still uses the previous credential of {c.behindOn.join(", ")}</div>}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
 
       <h2>Revisions</h2>
       <table aria-label="Revisions">

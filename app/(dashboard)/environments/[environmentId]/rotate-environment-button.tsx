@@ -8,7 +8,18 @@ import { StatusBadge } from "@/components/ui/status-badge";
 import { fetchJson, queryKeys } from "@/components/query-keys";
 import type { RunView } from "@/lib/rotation/run-view";
 
-export function RotateEnvironmentButton({ environmentId, environmentName, rotatorCount }: { environmentId: string; environmentName: string; rotatorCount: number }) {
+export function RotateEnvironmentButton({
+  environmentId,
+  environmentName,
+  rotatorCount,
+  consumersBehind,
+}: {
+  environmentId: string;
+  environmentName: string;
+  rotatorCount: number;
+  /** Who still uses a credential this rotation retires (lib/environments/consumers.ts), or null. */
+  consumersBehind: string | null;
+}) {
   const [batchId, setBatchId] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [pending, startTransition] = useTransition();
@@ -41,6 +52,7 @@ export function RotateEnvironmentButton({ environmentId, environmentName, rotato
         }
       >
         <p>Each of the {rotatorCount} rotators gets a new credential; the current one becomes previous and keeps working.</p>
+        {consumersBehind && <p className="alert alert-warn" data-testid="rotate-consumers-behind">{consumersBehind}</p>}
       </ConfirmButton>
       {error && <p className="alert alert-error" role="alert">{error}</p>}
       {batchId && (

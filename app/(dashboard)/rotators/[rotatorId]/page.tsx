@@ -21,6 +21,7 @@ import { DeleteRotatorForm } from "./delete-rotator-form";
 import { ScheduleSection } from "@/components/schedule-editor/schedule-section";
 import { loadScheduleCoverage } from "@/lib/schedules/service";
 import { isRowId } from "@/lib/db/ids";
+import { consumersBehindRotator, describeConsumersBehind } from "@/lib/environments/consumers";
 
 export const metadata = { title: "Rotator" };
 
@@ -32,13 +33,15 @@ export default async function RotatorPage({ params }: { params: Promise<{ rotato
   const { db } = await getAppContext();
   const rotator = await getRotatorById({ db, id: rotatorId });
   if (!rotator) notFound();
-  const [environment, { runs }, coverage, login, connector] = await Promise.all([
+  const [environment, { runs }, coverage, login, connector, behind] = await Promise.all([
     getEnvironmentById({ db, id: rotator.environmentId }),
     listRuns({ db, filter: { rotatorId: rotator.id }, limit: 10 }),
     loadScheduleCoverage({ db, rotators: [rotator] }), // retrying/overdue/paused/unscheduled
     rotator.loginProviderId ? getLoginProviderById({ db, id: rotator.loginProviderId }) : undefined,
     rotator.connectorId ? getConnectorById({ db, id: rotator.connectorId }) : undefined,
+    consumersBehindRotator({ db, rotator }),
   ]);
+  const behindWarning = describeConsumersBehind(behind);
   const steps = await listStepsByRuns({ db, runIds: runs.map((r) => r.id) });
   const runViews = runs.map((r) => toRunView(r, steps.filter((s) => s.runId === r.id)));
   const definition = rotatorMeta(rotator.type);
@@ -57,13 +60,14 @@ export default async function RotatorPage({ params }: { params: Promise<{ rotato
             <span className="mono">{rotator.type}</span> · <StatusBadge status={rotatorStatus(rotator, undefined, coverage.get(rotator.id))} /> · last rotated <Time value={rotator.lastRotatedAt} />
           </p>
           {rotator.lastError && <p className="alert alert-error" role="alert">Last error: {rotator.lastError}</p>}
+          {behindWarning && <p className="alert alert-warn" data-testid="consumers-behind">{behindWarning}</p>}
         </div>
         {canOperate && <Link className="btn" href={`/rotators/${rotator.id}/edit`}>Edit</Link>}
       </div>
       {/* Full width, so the live progress of a run has room below the button. */}
       {canOperate && (
         <div style={{ marginBottom: "1rem" }}>
-          <RotateNow rotatorId={rotator.id} rotatorName={rotator.name} />
+          <RotateNow rotatorId={rotator.id} rotatorName={rotator.name} consumersBehind={behindWarning} />
         </div>
       )}
 

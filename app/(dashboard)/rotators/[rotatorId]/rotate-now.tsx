@@ -5,7 +5,8 @@ import { rotateNowAction } from "../actions";
 import { ConfirmButton } from "@/components/ui/confirm-button";
 import { RunProgress } from "@/components/run-progress";
 
-export function RotateNow({ rotatorId, rotatorName }: { rotatorId: string; rotatorName: string }) {
+/** `consumersBehind`: who still uses the credential this rotation retires (lib/environments/consumers.ts), or null. */
+export function RotateNow({ rotatorId, rotatorName, consumersBehind }: { rotatorId: string; rotatorName: string; consumersBehind: string | null }) {
   const [runId, setRunId] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [pending, startTransition] = useTransition();
@@ -28,6 +29,7 @@ export function RotateNow({ rotatorId, rotatorName }: { rotatorId: string; rotat
         }
       >
         <p>A new credential is created and verified; the current one becomes previous and keeps working until the next rotation.</p>
+        {consumersBehind && <p className="alert alert-warn" data-testid="rotate-consumers-behind">{consumersBehind}</p>}
       </ConfirmButton>
       {error && <p className="alert alert-error" role="alert">{error}</p>}
       {runId && <RunProgress runId={runId} onFinished={() => router.refresh()} />}
