@@ -10,6 +10,7 @@ import { test, expect } from "./fixtures";
 import { ApiTokensPage } from "./pages/api-tokens-page";
 import { EnvironmentPage } from "./pages/environment-page";
 import { AuditPage } from "./pages/audit-page";
+import { recordAction, replayAction } from "./support/server-actions";
 
 const suffix = Date.now().toString(36);
 
@@ -58,6 +59,38 @@ test("a viewer creates a personal token and sees only their own tokens; it carri
   expect(names).toEqual([`laptop-${suffix}`]);
   const whoami = await request.get("/api/v1/whoami", { headers: { Authorization: `Bearer ${token}` } });
   expect(await whoami.json()).toMatchObject({ user: { email: viewer.email, role: "viewer" }, token: { kind: "personal", owner: viewer.email } });
+});
+
+test("token actions replayed by a viewer or without a session are refused and change nothing", async ({ adminPage, createUser, signInAs, newContext, request }) => {
+  const tokens = new ApiTokensPage(adminPage);
+  await tokens.goto();
+  const original = `replayed-${suffix}`;
+  let token = "";
+  const create = await recordAction(adminPage, async () => {
+    token = await tokens.createServiceToken({ name: original, scope: "admin", environments: "all" });
+  });
+  expect(create.body).toContain(original);
+  await tokens.goto();
+  const revoke = await recordAction(adminPage, () => tokens.revoke(original));
+
+  const viewerPage = await signInAs(await createUser("viewer"));
+  const anonymous = await newContext();
+  expect(await replayAction(viewerPage.context(), create, { [original]: `by-viewer-${suffix}` })).toContain("Only admins create service tokens.");
+  expect(await replayAction(anonymous, create, { [original]: `anonymous-${suffix}` })).toContain("Your session has ended. Sign in again.");
+  await tokens.goto();
+  await expect(tokens.row(`by-viewer-${suffix}`)).toHaveCount(0);
+  await expect(tokens.row(`anonymous-${suffix}`)).toHaveCount(0);
+
+  // Revoking someone else's token: a second admin token, and the viewer replays the revocation of it.
+  const target = `target-${suffix}`;
+  const targetToken = await tokens.createServiceToken({ name: target, scope: "read", environments: "all" });
+  const targetId = await tokens.row(target).getAttribute("data-token-id");
+  const revokedId = await tokens.row(original).getAttribute("data-token-id");
+  expect(targetId).toMatch(/^[0-9a-f-]{36}$/);
+  expect(await replayAction(viewerPage.context(), revoke, { [revokedId!]: targetId! })).toContain("There is no such token (or it is not yours to revoke).");
+  expect(await replayAction(anonymous, revoke, { [revokedId!]: targetId! })).toContain("Your session has ended. Sign in again.");
+  expect((await request.get("/api/v1/whoami", { headers: { Authorization: `Bearer ${targetToken}` } })).status()).toBe(200);
+  expect((await request.get("/api/v1/whoami", { headers: { Authorization: `Bearer ${token}` } })).status()).toBe(401);
 });
 
 /** Every response body the browser receives from Rotor from now on (documents, RSC payloads, actions). */

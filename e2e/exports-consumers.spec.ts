@@ -9,6 +9,7 @@ import { EnvironmentPage } from "./pages/environment-page";
 import { EnvironmentExports } from "./pages/environment-exports";
 import { RotatorPage } from "./pages/rotator-page";
 import { ApiTokensPage } from "./pages/api-tokens-page";
+import { recordAction, replayAction } from "./support/server-actions";
 
 const suffix = Date.now().toString(36);
 
@@ -79,4 +80,24 @@ test("exported variables are validated by their field, consumers are listed, and
   await adminPage.goto(environmentUrl);
   await expect(consumer).toContainText("behind");
   await expect(consumer).toContainText("Still uses the previous credential of app-db");
+});
+
+test("saving exported variables replayed by a viewer or without a session is refused and changes nothing", async ({ adminPage, createUser, signInAs, newContext }) => {
+  const environment = `exports-replay-${suffix}`;
+  await new EnvironmentPage(adminPage).create(environment);
+  const exports = new EnvironmentExports(adminPage);
+  await exports.fill(0, "GREETING", "hello");
+  const save = await recordAction(adminPage, () => exports.save());
+  await expect(exports.editor.getByRole("status")).toHaveText(/^Saved as revision \d+\.$/);
+
+  const viewerPage = await signInAs(await createUser("viewer"));
+  expect(await replayAction(viewerPage.context(), save, { hello: "hijacked" })).toContain("You need the operator role to do this.");
+  expect(await replayAction(await newContext(), save, { hello: "hijacked" })).toContain("Your session has ended. Sign in again.");
+  await adminPage.reload();
+  await expect(exports.variableRow("GREETING")).toContainText("hello");
+  await expect(exports.variableRow("GREETING")).not.toContainText("hijacked");
+  // The viewer sees the variables, not the editor.
+  await viewerPage.goto(adminPage.url());
+  await expect(new EnvironmentExports(viewerPage).variableRow("GREETING")).toBeVisible();
+  await expect(new EnvironmentExports(viewerPage).editor).toHaveCount(0);
 });

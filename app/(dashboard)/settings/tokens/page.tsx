@@ -62,7 +62,7 @@ export default async function ApiTokensPage() {
             {tokens.map((t) => {
               const state = tokenState(t, now);
               return (
-                <tr key={t.id} data-testid={`token-row-${t.name}`}>
+                <tr key={t.id} data-testid={`token-row-${t.name}`} data-token-id={t.id}>
                   <td>{t.name}</td>
                   <td>{t.kind}{t.owner && <div className="muted">{t.owner}</div>}</td>
                   <td className="mono">{t.prefix}…</td>
