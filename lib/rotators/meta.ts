@@ -7,6 +7,7 @@ import type { RotatorBinding, RotatorMeta, RotatorType } from "./types";
 import { ROTATOR_TYPES } from "./types";
 import { awsIamMeta } from "./aws-iam/meta";
 import { mysqlMeta } from "./mysql/meta";
+import { passphraseMeta } from "./passphrase/meta";
 import { passwordMeta } from "./password/meta";
 import { postgresMeta } from "./postgres/meta";
 
@@ -15,6 +16,7 @@ export const ROTATOR_META: Record<RotatorType, RotatorMeta> = {
   mysql: mysqlMeta as RotatorMeta,
   "aws-iam": awsIamMeta as RotatorMeta,
   password: passwordMeta as RotatorMeta,
+  passphrase: passphraseMeta as RotatorMeta,
 };
 
 export function rotatorMeta(type: RotatorType): RotatorMeta {

@@ -8,6 +8,7 @@ import { postgresRotator } from "./postgres";
 import { mysqlRotator } from "./mysql";
 import { awsIamRotator } from "./aws-iam";
 import { passwordRotator } from "./password";
+import { passphraseRotator } from "./passphrase";
 
 // Inputs differ per type; callers validate with `inputsSchema` before use, so `unknown` inputs are safe here.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -16,6 +17,7 @@ export const ROTATORS: Record<RotatorType, RotatorDefinition<any>> = {
   mysql: mysqlRotator,
   "aws-iam": awsIamRotator,
   password: passwordRotator,
+  passphrase: passphraseRotator,
 };
 
 export function getRotatorDefinition(type: RotatorType): RotatorDefinition<unknown> {
