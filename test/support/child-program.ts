@@ -1,7 +1,7 @@
 /**
  * A real program for the `rotor run` tests: it appends one JSON line per event to the file named by
  * CHILD_LOG — `start` (with its pid and the variables named in CHILD_VARS), each signal it receives, `exit` —
- * and keeps running until SIGTERM (or forever with CHILD_IGNORE_TERM=1, to exercise SIGKILL after the grace
+ * with the content of $ROTOR_ENV_FILE when there is one — and keeps running until SIGTERM (or forever with CHILD_IGNORE_TERM=1, to exercise SIGKILL after the grace
  * period). CHILD_EXIT_AFTER_MS=n exits by itself with CHILD_EXIT_CODE after n ms.
  */
 import fs from "node:fs";
@@ -12,8 +12,9 @@ export const CHILD_PROGRAM = `
 const fs = require("node:fs");
 const log = (event) => fs.appendFileSync(process.env.CHILD_LOG, JSON.stringify({ pid: process.pid, t: Date.now(), ...event }) + "\\n");
 const vars = Object.fromEntries((process.env.CHILD_VARS || "").split(",").filter(Boolean).map((k) => [k, process.env[k] ?? null]));
-log({ event: "start", vars });
-for (const signal of ["SIGHUP", "SIGUSR1", "SIGUSR2", "SIGINT"]) process.on(signal, () => log({ event: "signal", signal }));
+log({ event: "start", vars, envFile: envFile() });
+const envFile = () => (process.env.ROTOR_ENV_FILE ? fs.readFileSync(process.env.ROTOR_ENV_FILE, "utf8") : undefined);
+for (const signal of ["SIGHUP", "SIGUSR1", "SIGUSR2", "SIGINT"]) process.on(signal, () => log({ event: "signal", signal, envFile: envFile() }));
 process.on("SIGTERM", () => {
   log({ event: "signal", signal: "SIGTERM" });
   if (process.env.CHILD_IGNORE_TERM === "1") return;
@@ -30,6 +31,7 @@ export interface ChildEvent {
   event: "start" | "signal" | "exit";
   vars?: Record<string, string | null>;
   signal?: string;
+  envFile?: string;
 }
 
 export interface ChildFixture {
