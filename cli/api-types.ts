@@ -104,7 +104,8 @@ export type RunStatus = "pending" | "running" | "succeeded" | "failed";
 
 export interface RotateResponse {
   batchId: string;
-  runs: { id: string; rotator: string; status: RunStatus }[];
+  /** `skipped` (no run: already rotating, or rotated since expectedRevision) comes with the reason. */
+  runs: { id?: string; rotator: string; status: "running" | "skipped"; error?: { code: string; message: string } }[];
 }
 
 export interface RunStep {

@@ -32,7 +32,7 @@ describe("rotor env get paths", () => {
 
   it("names what exists when the path does not (exit 5)", () => {
     expect(() => resolveDocumentPath(doc, "app-db.current.pasword")).toThrow(
-      expect.objectContaining({ exitCode: 5, message: 'Nothing at app-db.current.pasword: app-db has no "current.pasword" (there is app-db.current.username, app-db.current.password).' }),
+      expect.objectContaining({ exitCode: 5, message: 'Nothing at app-db.current.pasword: app-db has no "current.pasword" (there is app-db.current.password, app-db.current.username).' }),
     );
     expect(() => resolveDocumentPath(doc, "cache.current.password")).toThrow('prod-app has no rotator "cache" (there is app-db, values)');
     expect(() => resolveDocumentPath(doc, "values.nope")).toThrow('prod-app has no value "nope" (there is values.api_key, values.feature.flag)');

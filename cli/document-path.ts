@@ -33,7 +33,8 @@ export function resolveDocumentPath(doc: OpenedEnvironment, path: string): unkno
 }
 
 function notFound(path: string, reason: string, candidates: string[]): CliError {
-  const known = candidates.length ? ` (there is ${candidates.slice(0, 12).join(", ")})` : "";
+  const sorted = [...candidates].sort();
+  const known = sorted.length ? ` (there is ${sorted.slice(0, 12).join(", ")}${sorted.length > 12 ? ", …" : ""})` : "";
   return new CliError(`Nothing at ${path}: ${reason}${known}.`, EXIT.notFound);
 }
 

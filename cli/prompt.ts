@@ -12,7 +12,9 @@ export async function ask(prompt: string, { secret = false }: { secret?: boolean
     throw new CliError(`${prompt.replace(/:\s*$/, "")} is needed and there is no terminal to ask on.`, EXIT.usage);
   }
   try {
-    return (await read({ prompt, silent: secret, replace: "", output: process.stderr })).trim();
+    const answer = await read({ prompt, silent: secret, replace: "", output: process.stderr });
+    if (secret) process.stderr.write("\n"); // the Enter that was not echoed
+    return answer.trim();
   } catch (error) {
     // read rejects with "canceled" on Ctrl-C / Ctrl-D.
     throw new CliError(`Cancelled (${(error as Error).message}).`, EXIT.usage);

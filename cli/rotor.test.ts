@@ -3,6 +3,7 @@
  * server: help, usage errors, not being signed in, an unreachable server — each with its documented exit
  * code. The commands against a real Rotor are tested in e2e/cli*.spec.ts.
  */
+import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
@@ -82,5 +83,41 @@ describe("rotor (built bundle) without a server", () => {
     });
     expect(r.code).toBe(7);
     expect(fs.existsSync(marker)).toBe(false);
+  });
+
+  // A real terminal (util-linux `script` gives the CLI a pseudo-terminal): the password is not echoed.
+  const hasScript = (() => {
+    try {
+      execFileSync("script", ["--version"], { stdio: "ignore" });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  it.skipIf(!hasScript)("login on a terminal asks for email and password and does not echo the password", async () => {
+    const url = `http://127.0.0.1:${await closedPort()}`;
+    const child = spawn("script", ["-qfec", `${process.execPath} ${cli.file} login ${url}`, "/dev/null"], {
+      env: { PATH: process.env.PATH, HOME: cli.home, XDG_CONFIG_HOME: `${cli.home}/config`, TERM: "dumb" } as unknown as NodeJS.ProcessEnv,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let screen = "";
+    child.stdout.on("data", (c) => (screen += c));
+    const waitFor = async (text: string) => {
+      const deadline = Date.now() + 10_000;
+      while (!screen.includes(text)) {
+        if (Date.now() > deadline) throw new Error(`no "${text}" on the terminal: ${JSON.stringify(screen)}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    await waitFor("Email: ");
+    child.stdin.write("me@example.com\r");
+    await waitFor("Password: ");
+    child.stdin.write("hunter2-not-echoed\r");
+    await waitFor("Cannot reach Rotor");
+    child.stdin.end();
+    await new Promise((r) => child.on("close", r));
+    expect(screen).toContain("me@example.com"); // typed text is echoed…
+    expect(screen).not.toContain("hunter2"); // …except the password
+    expect(fs.existsSync(cli.credentialsFile)).toBe(false);
   });
 });

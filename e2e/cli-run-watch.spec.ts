@@ -4,8 +4,8 @@
  *
  * The program (support/db-probe.ts) opens a fresh connection every 100 ms with DB_USER/DB_PASSWORD from its
  * environment — to a throwaway scram-sha-256 PostgreSQL cluster, and (a second program) to MariaDB — and runs
- * under the built CLI's `rotor run --watch --jitter 2s`. Rotor rotates each five times: twice by API, once by
- * schedule, then twice in quick succession (the second the moment the program runs on the first's
+ * under the built CLI's `rotor run --watch --jitter 2s`. Rotor rotates each five times: once by schedule,
+ * twice by API, then twice in quick succession (the second the moment the program runs on the first's
  * credential: with two users a rotation retires the previous credential, so no program can survive a
  * rotation before it has moved to the current one — the CLI's part is to move within watch latency plus
  * jitter, which is what is measured). Zero failed connections, and after each rotation the program runs on
@@ -56,7 +56,14 @@ test.beforeAll(async ({ harness }) => {
 });
 
 test.afterAll(async () => {
-  for (const r of running) if (r.child.exitCode === null) r.child.kill("SIGKILL");
+  // SIGTERM, so that rotor run stops its program too (a SIGKILLed rotor run would leave it running).
+  for (const r of running) {
+    if (r.child.exitCode !== null || r.child.signalCode !== null) continue;
+    r.child.kill("SIGTERM");
+    const timer = setTimeout(() => r.child.kill("SIGKILL"), 10_000);
+    await r.exited;
+    clearTimeout(timer);
+  }
   await cluster?.stop();
   await mysql?.dropAll();
   cli?.cleanup();
@@ -168,37 +175,38 @@ test("a program under rotor run --watch survives five rotations of its PostgreSQ
   test.setTimeout(240_000);
   const targets = [await setUp("postgres"), await setUp("mysql")];
 
-  // A scheduled rotation due at the first whole minute at least 40 s from now (schedules have minute
-  // resolution), so that the two API rotations below are done and picked up before it.
-  const due = new Date(Math.ceil((Date.now() + 40_000) / 60_000) * 60_000);
-  for (const target of targets) {
-    await api(harness.baseURL, "PUT", `/rotators/${target.rotatorId}/schedule`, { kind: "once", runAt: due.toISOString().slice(0, 16), timezone: "UTC" });
-  }
-
   for (const target of targets) {
     target.runner = cli.start(["run", target.env, "--watch", "--jitter", `${JITTER_MS}ms`, "--grace", "5s", "--", process.execPath, target.probe.script], { env: target.probe.env });
     running.push(target.runner);
     await until(`${target.kind} program connecting`, () => firstConnectionWith(target, target.history[0]), 15_000);
   }
 
-  // 1, 2: by API (both databases at once).
-  for (const label of ["rotation 1 (API)", "rotation 2 (API)"]) {
-    await Promise.all(targets.map(async (t) => expectMovedOn(t, await rotateByApi(t), label)));
+  // 1: by schedule, at the first whole minute at least 15 s from now (schedules have minute resolution). It
+  // comes first because a scheduled run skips a rotator rotated less than the minimum interval ago.
+  const due = new Date(Math.ceil((Date.now() + 15_000) / 60_000) * 60_000);
+  for (const target of targets) {
+    await api(harness.baseURL, "PUT", `/rotators/${target.rotatorId}/schedule`, { kind: "once", runAt: due.toISOString().slice(0, 16), timezone: "UTC" });
   }
-  expect(Date.now(), "the API rotations must be done before the scheduled one").toBeLessThan(due.getTime());
-
-  // 3: by schedule.
   await Promise.all(
     targets.map(async (t) => {
+      const history = async () => JSON.parse(await rotor(["env", "history", t.env, "-o", "json"])) as { trigger: string; status: string; finishedAt: string }[];
       const run = await until(
         `${t.kind} scheduled run`,
-        async () => (JSON.parse(await rotor(["env", "history", t.env, "-o", "json"])) as { trigger: string; status: string; finishedAt: string }[]).find((r) => r.trigger === "schedule" && r.status !== "running" && r.status !== "pending"),
+        async () => (await history()).find((r) => r.trigger === "schedule" && r.status !== "running" && r.status !== "pending"),
         due.getTime() - Date.now() + 60_000,
-      );
+      ).catch(async (error) => {
+        const schedule = await api(harness.baseURL, "GET", `/rotators/${t.rotatorId}/schedule`);
+        throw new Error(`${(error as Error).message}; schedule ${JSON.stringify(schedule)}; history ${JSON.stringify(await history())}`);
+      });
       expect(run.status).toBe("succeeded");
-      await expectMovedOn(t, Date.parse(run.finishedAt), "rotation 3 (schedule)");
+      await expectMovedOn(t, Date.parse(run.finishedAt), "rotation 1 (schedule)");
     }),
   );
+
+  // 2, 3: by API (both databases at once).
+  for (const label of ["rotation 2 (API)", "rotation 3 (API)"]) {
+    await Promise.all(targets.map(async (t) => expectMovedOn(t, await rotateByApi(t), label)));
+  }
 
   // 4, 5: in quick succession — the fifth as soon as the program is on the fourth's credential.
   await Promise.all(
@@ -232,6 +240,13 @@ test("a program under rotor run --watch survives five rotations of its PostgreSQ
   }
 });
 
+/** For a failed wait: what rotor run said. */
+function withOutputOf(runner: RunningCli) {
+  return (error: Error): never => {
+    throw new Error(`${error.message}\nrotor run (exit ${runner.child.exitCode}): ${runner.stderr()}`);
+  };
+}
+
 /** A TCP proxy in front of Rotor that the test can cut (every connection dropped, nothing accepted) and restore. */
 async function startProxy(targetUrl: string) {
   const target = new URL(targetUrl);
@@ -251,17 +266,12 @@ async function startProxy(targetUrl: string) {
       server.listen(port, "127.0.0.1", () => resolve((server.address() as net.AddressInfo).port));
     });
   const port = await listen(0);
-  return {
-    url: `http://127.0.0.1:${port}`,
-    async cut() {
-      await new Promise((r) => {
-        server.close(r);
-        for (const s of sockets) s.destroy();
-      });
-    },
-    restore: () => listen(port),
-    close: () => new Promise((r) => server.close(r)),
-  };
+  const cut = () =>
+    new Promise((resolve) => {
+      server.close(resolve);
+      for (const s of sockets) s.destroy();
+    });
+  return { url: `http://127.0.0.1:${port}`, cut, restore: () => listen(port), close: cut };
 }
 
 test("Rotor unreachable: the program keeps running, the CLI reconnects and picks up the revision it missed", async ({ harness }) => {
@@ -278,7 +288,7 @@ test("Rotor unreachable: the program keeps running, the CLI reconnects and picks
       env: { ROTOR_URL: proxy.url, ROTOR_TOKEN: token, CHILD_LOG: child.logFile, CHILD_VARS: "APP_SECRET" },
     });
     running.push(runner);
-    const first = (await child.waitFor((e) => e.some((x) => x.event === "start")))[0];
+    const first = (await child.waitFor((e) => e.some((x) => x.event === "start")).catch(withOutputOf(runner)))[0];
     const before = JSON.parse(await rotor(["env", "get", env, "secret.current.password", "-o", "json"]));
     expect(first.vars?.APP_SECRET).toBe(before);
 
@@ -295,7 +305,11 @@ test("Rotor unreachable: the program keeps running, the CLI reconnects and picks
     expect(events.filter((x) => x.event === "start")[1].vars?.APP_SECRET).toBe(rotated);
     expect(runner.stderr()).toContain(`watching ${env} again`);
 
+    // Signals reach the program (which only logs SIGINT); rotor run ends when it does, with its status.
     runner.child.kill("SIGINT");
+    await child.waitFor((e) => e.some((x) => x.signal === "SIGINT"));
+    expect(runner.child.exitCode).toBeNull();
+    runner.child.kill("SIGTERM");
     const result = await runner.exited;
     expect(result.code).toBe(0);
     expect(result.stderr).not.toContain(token.slice(12));
@@ -318,7 +332,7 @@ test("--signal: the program is signalled instead of restarted and re-reads $ROTO
       env: { ROTOR_URL: harness.baseURL, ROTOR_TOKEN: token, CHILD_LOG: child.logFile, CHILD_VARS: "APP_SECRET,ROTOR_ENV_FILE" },
     });
     running.push(runner);
-    const [start] = await child.waitFor((e) => e.length > 0);
+    const [start] = await child.waitFor((e) => e.length > 0).catch(withOutputOf(runner));
     const envFile = start.vars!.ROTOR_ENV_FILE!;
     expect(fs.statSync(envFile).mode & 0o777).toBe(0o600);
     expect(start.envFile).toBe(`APP_SECRET='${start.vars!.APP_SECRET}'\n`);

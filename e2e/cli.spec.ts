@@ -115,12 +115,18 @@ test("env create, ls, set (plain and secret from stdin), export, open in every f
   expect(get).toMatchObject({ code: 0, stdout: `${hostile}\n` });
   const missing = await rotor(["env", "get", envName, "values.nope"]);
   expect(missing.code).toBe(5);
-  expect(missing.stderr).toContain("has no value \"nope\" (there is values.region, values.api_key)");
+  expect(missing.stderr).toContain("has no value \"nope\" (there is values.api_key, values.region)");
 
   // --revision opens an earlier revision: the one before the secret was set has no api_key.
   const pinned = JSON.parse((await rotor(["env", "open", envName, "--revision", String(doc.revision - 2)])).stdout);
   expect(pinned.values.api_key).toBeUndefined();
 
+  // A value an exported variable uses cannot go (that would break every consumer): remove the export first.
+  const used = await rotor(["env", "unset", envName, "region"]);
+  expect(used.code).toBe(6);
+  expect(used.stderr).toContain("REGION");
+  const removed = await rotor(["env", "export", envName, "--remove", "REGION", "-o", "json"]);
+  expect(JSON.parse(removed.stdout)).toEqual({ API_KEY: "${values.api_key}" });
   expect((await rotor(["env", "unset", envName, "region"])).code).toBe(0);
   expect((await rotor(["env", "get", envName, "values.region"])).code).toBe(5);
 });
@@ -141,6 +147,10 @@ test("rotator create (inputs validated by the server, errors by field) and ls; e
   expect(rotate.code, rotate.stderr).toBe(0);
   expect(rotate.stderr).toMatch(/signing: .+ succeeded/); // step lines (no terminal: one line per step)
   expect(rotate.stderr).toMatch(/✓ signing {2}succeeded in \d+\.\d s \(revision \d+\)/);
+  // Bound to the revision it was made from, a second request does not rotate twice: skipped, exit 6.
+  const stale = await rotor(["env", "rotate", envName, "signing", "--expected-revision", "1"]);
+  expect(stale.code).toBe(6);
+  expect(stale.stderr).toMatch(/^signing: skipped: .+/m);
   const password = (await rotor(["env", "get", envName, "signing.current.password"])).stdout.trim();
   expect(password).toMatch(/^[A-Za-z0-9]{40}$/);
 

@@ -154,7 +154,7 @@ export function envCommand(): Command {
     .argument("[rotators...]", "only these rotators")
     .option("--wait", "wait for the runs, showing their steps; exit 0 only if every run succeeded")
     .addOption(new Option("--timeout <duration>", "with --wait: give up after this long").default(600_000, "10m").argParser(parseDuration))
-    .addOption(new Option("--expected-revision <n>", "refuse (exit 6) if the environment is no longer at this revision").argParser(positiveInteger))
+    .addOption(new Option("--expected-revision <n>", "the revision you looked at: a rotator rotated since then is skipped, not rotated twice (exit 6)").argParser(positiveInteger))
     .addOption(outputOption())
     .action(async (environment: string, rotators: string[], options: { wait?: boolean; timeout: number; expectedRevision?: number; output: OutputFormat }) => {
       const client = signedInClient();
@@ -162,22 +162,19 @@ export function envCommand(): Command {
         ...(rotators.length ? { rotators } : {}),
         ...(options.expectedRevision ? { expectedRevision: options.expectedRevision } : {}),
       });
-      if (!options.wait) {
-        if (options.output === "json") return printJson(started);
-        for (const run of started.runs) printLine(`${run.rotator}: ${run.status} (run ${run.id})`);
-        return;
-      }
+      const skipped = started.runs.filter((run) => run.status === "skipped");
+      for (const run of skipped) note(`${run.rotator}: skipped: ${run.error?.message ?? "not started"}`);
+      const ids = started.runs.flatMap((run) => (run.id ? [run.id] : []));
+      // Progress goes to stderr (redrawn in place on a terminal); stdout gets the result only.
       const live = options.output === "text" && Boolean(process.stderr.isTTY);
-      const runs = await waitForRuns(
-        client,
-        started.runs.map((run) => run.id),
-        // Progress goes to stderr; with --output json, stdout is the final runs only.
-        { live, write: (text) => process.stderr.write(text), timeoutMs: options.timeout },
-      );
-      if (options.output === "json") printJson({ batchId: started.batchId, runs });
-      else if (live) for (const run of runs) if (run.status === "failed" && run.error?.code) note(`  ${run.rotator}: ${run.error.code}`);
+      const runs: Run[] = options.wait && ids.length ? await waitForRuns(client, ids, { live, write: (text) => process.stderr.write(text), timeoutMs: options.timeout }) : [];
+      if (options.output === "json") printJson(options.wait ? { batchId: started.batchId, runs, skipped } : started);
+      else if (!options.wait) for (const run of started.runs) if (run.id) printLine(`${run.rotator}: ${run.status} (run ${run.id})`);
       const failed = runs.filter((run) => run.status !== "succeeded");
       if (failed.length) throw new CliError(`${failed.length} of ${runs.length} rotation${runs.length === 1 ? "" : "s"} failed: ${failed.map((r) => r.rotator).join(", ")}.`);
+      if (skipped.length) {
+        throw new CliError(`${skipped.map((r) => r.rotator).join(", ")} ${skipped.length === 1 ? "was" : "were"} not rotated (see above).`, EXIT.conflict);
+      }
     });
 
   env

@@ -138,7 +138,7 @@ async function runWithEnvironment(environment: string, [command, ...args]: strin
       });
       const refresher = new Refresher({ client, environment, revision: first.revision, onDocument: (doc) => reloader?.offer(doc), log, signal: stop.signal });
       let disconnected = false;
-      void followEnvironment({
+      followEnvironment({
         client,
         environment,
         lastEventId: String(first.revision),
@@ -159,12 +159,14 @@ async function runWithEnvironment(environment: string, [command, ...args]: strin
           }
           disconnected = true;
         },
-      });
+      }).catch(fatal);
     }
     return await Promise.race([supervisor.finished, failed]);
   } finally {
     stop.abort();
     reloader?.close();
+    // Ending on an error (not the command's exit): never leave the command running without rotor.
+    await supervisor.stop();
     envFile?.remove();
     for (const [signal, handler] of handlers) process.off(signal, handler);
   }

@@ -12,8 +12,8 @@ export const CHILD_PROGRAM = `
 const fs = require("node:fs");
 const log = (event) => fs.appendFileSync(process.env.CHILD_LOG, JSON.stringify({ pid: process.pid, t: Date.now(), ...event }) + "\\n");
 const vars = Object.fromEntries((process.env.CHILD_VARS || "").split(",").filter(Boolean).map((k) => [k, process.env[k] ?? null]));
-log({ event: "start", vars, envFile: envFile() });
 const envFile = () => (process.env.ROTOR_ENV_FILE ? fs.readFileSync(process.env.ROTOR_ENV_FILE, "utf8") : undefined);
+log({ event: "start", vars, envFile: envFile() });
 for (const signal of ["SIGHUP", "SIGUSR1", "SIGUSR2", "SIGINT"]) process.on(signal, () => log({ event: "signal", signal, envFile: envFile() }));
 process.on("SIGTERM", () => {
   log({ event: "signal", signal: "SIGTERM" });
