@@ -92,6 +92,7 @@ async function runWithEnvironment(environment: string, [command, ...args]: strin
   let reloader: Reloader | undefined;
   let fatal: (error: unknown) => void = () => {};
   const failed = new Promise<never>((_, reject) => (fatal = reject));
+  failed.catch(() => {}); // a late failure, after the command has ended, is not an unhandled rejection
   const supervisor = new Supervisor({
     command,
     args,
