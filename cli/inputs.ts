@@ -66,8 +66,3 @@ export async function collectInputs(options: { inputsFile?: string; input?: stri
   }
   return inputs;
 }
-
-/** commander's collector for repeatable options. */
-export function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}

@@ -1,6 +1,7 @@
 /** `rotor login`, `rotor logout`, `rotor whoami`. */
 import os from "node:os";
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
+import { positiveInteger } from "../arguments";
 import { RotorClient } from "../api-client";
 import type { CreatedToken, Token, WhoAmI } from "../api-types";
 import { signedInClient } from "../context";
@@ -146,10 +147,4 @@ export function whoamiCommand(): Command {
 export function describeAccess(token: Token): string {
   const environments = token.environments === "*" ? "all environments" : token.environments.join(", ") || "no environments";
   return token.kind === "service" ? `service token "${token.name}" (${token.scope} on ${environments})` : `personal token "${token.name}" (${token.role})`;
-}
-
-export function positiveInteger(text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`"${text}" is not a whole number of at least 1.`);
-  return n;
 }

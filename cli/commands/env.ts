@@ -1,18 +1,16 @@
 /** `rotor env …`: environments, their values and exported variables, opening, rotating and history. */
 import { Command, Option } from "commander";
+import { collect, parseDuration, parseRevision, positiveInteger } from "../arguments";
 import { pathOf } from "../api-client";
 import type { Environment, EnvironmentSummary, List, RotateResponse, Run } from "../api-types";
 import { signedInClient } from "../context";
 import { resolveDocumentPath, formatValue } from "../document-path";
-import { parseDuration } from "../duration";
 import { OPEN_FORMATS, openEnvironment, openEnvironmentText, type OpenFormat } from "../environment-open";
 import { CliError, EXIT } from "../errors";
-import { collect, parseAssignment } from "../inputs";
+import { parseAssignment } from "../inputs";
 import { note, outputOption, printJson, printLine, printTable, shortTime, type OutputFormat } from "../output";
 import { ask, isInteractive, readStdin } from "../prompt";
 import { waitForRuns } from "../rotate-progress";
-import { positiveInteger } from "./auth";
-import { parseRevision } from "./run";
 
 const envPath = (name: string) => pathOf("environments", name);
 

@@ -3,7 +3,8 @@ import { Command } from "commander";
 import { pathOf } from "../api-client";
 import type { List, Rotator } from "../api-types";
 import { signedInClient } from "../context";
-import { collect, collectInputs, readObjectFile } from "../inputs";
+import { collect } from "../arguments";
+import { collectInputs, readObjectFile } from "../inputs";
 import { note, outputOption, printJson, printLine, printTable, shortTime, type OutputFormat } from "../output";
 
 interface CreateOptions {

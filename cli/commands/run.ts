@@ -7,11 +7,10 @@
  * It never starts the command without a complete environment: when the first open fails it exits with
  * the error's code and the command never runs. After that, Rotor being unreachable only delays updates.
  */
-import { constants } from "node:os";
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
 import type { OpenedEnvironment } from "../api-types";
 import { signedInClient } from "../context";
-import { parseDuration } from "../duration";
+import { parseDuration, parseRevision, parseSignal } from "../arguments";
 import { openEnvironment, openEnvironmentText } from "../environment-open";
 import { CliError, EXIT, redactTokens } from "../errors";
 import { EnvFile } from "../run/env-file";
@@ -26,20 +25,6 @@ interface RunOptions {
   jitter: number;
   grace: number;
   revision?: number;
-}
-
-export function parseSignal(text: string): NodeJS.Signals {
-  const name = (text.toUpperCase().startsWith("SIG") ? text.toUpperCase() : `SIG${text.toUpperCase()}`) as NodeJS.Signals;
-  if (!(name in constants.signals) || name === "SIGKILL" || name === "SIGSTOP") {
-    throw new InvalidArgumentError(`"${text}" is not a signal a program can handle: use e.g. SIGHUP, SIGUSR1 or SIGUSR2.`);
-  }
-  return name;
-}
-
-export function parseRevision(text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`"${text}" is not a revision number (1, 2, 3, …).`);
-  return n;
 }
 
 const log = (line: string) => process.stderr.write(`rotor: ${redactTokens(line)}\n`);

@@ -1,11 +1,10 @@
 /** `rotor token create|ls|revoke`: service tokens for applications and CI, personal tokens for people. */
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
+import { collect, isoTime, parseDuration } from "../arguments";
 import { pathOf } from "../api-client";
 import type { CreatedToken, List, Scope, Token } from "../api-types";
 import { signedInClient } from "../context";
-import { parseDuration } from "../duration";
 import { CliError, EXIT } from "../errors";
-import { collect } from "../inputs";
 import { note, outputOption, printJson, printLine, printTable, shortTime, type OutputFormat } from "../output";
 import { describeAccess } from "./auth";
 
@@ -17,12 +16,6 @@ interface CreateOptions {
   expiresIn?: number;
   expiresAt?: string;
   output: OutputFormat;
-}
-
-function isoTime(text: string): string {
-  const date = new Date(text);
-  if (Number.isNaN(date.getTime())) throw new InvalidArgumentError(`"${text}" is not a date and time: use ISO 8601, e.g. 2027-01-31T00:00:00Z.`);
-  return date.toISOString();
 }
 
 export function tokenCommand(): Command {
