@@ -5,9 +5,9 @@
  */
 import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { closedPort } from "../test/support/ports";
 import { buildCli, type BuiltCli } from "../test/support/rotor-cli";
 
 let cli: BuiltCli;
@@ -15,15 +15,6 @@ beforeAll(() => {
   cli = buildCli();
 });
 afterAll(() => cli?.cleanup());
-
-/** A port nothing listens on: connections to it are refused. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer().listen(0, "127.0.0.1");
-  await new Promise((r) => server.once("listening", r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 describe("rotor (built bundle) without a server", () => {
   it("is one file that runs with nothing installed beside it", async () => {

@@ -240,6 +240,15 @@ test("a program under rotor run --watch survives five rotations of its PostgreSQ
   }
 });
 
+/** An environment exporting APP_SECRET from a rotated `password` rotator (no target needed). */
+async function passwordEnvironment(env: string): Promise<string> {
+  await rotor(["env", "create", env]);
+  await rotor(["rotator", "create", env, "secret", "--type", "password"]);
+  await rotor(["env", "rotate", env, "--wait"]);
+  await rotor(["env", "export", env, "APP_SECRET=${secret.current.password}"]);
+  return env;
+}
+
 /** For a failed wait: what rotor run said. */
 function withOutputOf(runner: RunningCli) {
   return (error: Error): never => {
@@ -276,11 +285,7 @@ async function startProxy(targetUrl: string) {
 
 test("Rotor unreachable: the program keeps running, the CLI reconnects and picks up the revision it missed", async ({ harness }) => {
   test.setTimeout(90_000);
-  const env = `run-proxy-${suffix}`;
-  await rotor(["env", "create", env]);
-  await rotor(["rotator", "create", env, "secret", "--type", "password"]);
-  await rotor(["env", "rotate", env, "--wait"]);
-  await rotor(["env", "export", env, "APP_SECRET=${secret.current.password}"]);
+  const env = await passwordEnvironment(`run-proxy-${suffix}`);
   const proxy = await startProxy(harness.baseURL);
   const child = childFixture();
   try {
@@ -321,11 +326,7 @@ test("Rotor unreachable: the program keeps running, the CLI reconnects and picks
 
 test("--signal: the program is signalled instead of restarted and re-reads $ROTOR_ENV_FILE; without --watch the exit code passes through", async ({ harness }) => {
   test.setTimeout(60_000);
-  const env = `run-signal-${suffix}`;
-  await rotor(["env", "create", env]);
-  await rotor(["rotator", "create", env, "secret", "--type", "password"]);
-  await rotor(["env", "rotate", env, "--wait"]);
-  await rotor(["env", "export", env, "APP_SECRET=${secret.current.password}"]);
+  const env = await passwordEnvironment(`run-signal-${suffix}`);
   const child = childFixture();
   try {
     const runner = cli.start(["run", env, "--watch", "--signal", "HUP", "--jitter", "0", "--", process.execPath, child.script], {

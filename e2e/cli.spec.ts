@@ -6,9 +6,9 @@
  * one `rotor token create` prints once.
  */
 import fs from "node:fs";
-import net from "node:net";
 import { test, expect, DEFAULT_PASSWORD } from "./fixtures";
 import { FIRST_ADMIN } from "./support/accounts";
+import { closedPort } from "../test/support/ports";
 import { buildCli, type BuiltCli, type CliResult, type CliRunOptions } from "../test/support/rotor-cli";
 
 test.describe.configure({ mode: "serial" });
@@ -268,11 +268,3 @@ test("no token appears in any output, error or log line — except where token c
     }
   }
 });
-
-async function closedPort(): Promise<number> {
-  const server = net.createServer().listen(0, "127.0.0.1");
-  await new Promise((r) => server.once("listening", r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
