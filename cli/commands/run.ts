@@ -8,10 +8,9 @@
  * the error's code and the command never runs. After that, Rotor being unreachable only delays updates.
  */
 import { Command, Option } from "commander";
-import type { OpenedEnvironment } from "../api-types";
 import { signedInClient } from "../context";
 import { parseDuration, parseRevision, parseSignal } from "../arguments";
-import { openEnvironment, openEnvironmentText } from "../environment-open";
+import { openEnvironment } from "../environment-open";
 import { CliError, EXIT, redactTokens } from "../errors";
 import { EnvFile } from "../run/env-file";
 import { Refresher } from "../run/refresher";
@@ -72,7 +71,6 @@ async function runWithEnvironment(environment: string, [command, ...args]: strin
     log(`${environment} exports no variables (set them on its page, or with the API): the command gets none`);
   }
   const envFile = options.signal ? EnvFile.create() : undefined;
-  const writeEnvFile = async (doc: OpenedEnvironment) => envFile?.write(await openEnvironmentText(client, environment, { format: "dotenv", revision: doc.revision }));
   const stop = new AbortController();
   let reloader: Reloader | undefined;
   let fatal: (error: unknown) => void = () => {};
@@ -100,7 +98,7 @@ async function runWithEnvironment(environment: string, [command, ...args]: strin
   }
 
   try {
-    await writeEnvFile(first);
+    envFile?.write(first.exports);
     await supervisor.start(first.exports);
     if (options.watch) {
       log(`started ${command} (pid ${supervisor.pid}) with revision ${first.revision} of ${environment}; watching for new revisions`);
@@ -112,7 +110,13 @@ async function runWithEnvironment(environment: string, [command, ...args]: strin
         onFatal: fatal,
         apply: async (doc) => {
           if (options.signal) {
-            await writeEnvFile(doc);
+            try {
+              envFile!.write(doc.exports);
+            } catch (error) {
+              if (!(error instanceof CliError)) throw error;
+              log(`revision ${doc.revision}: ${error.message} The command keeps the values it has.`);
+              return;
+            }
             supervisor.signal(options.signal);
             log(`revision ${doc.revision}: wrote ${envFile!.path} and sent ${options.signal} to pid ${supervisor.pid}`);
             return;

@@ -1,12 +1,14 @@
 /**
  * With `--signal`, the child is not restarted, so its environment cannot change: it re-reads the exported
- * variables from the file named by ROTOR_ENV_FILE (dotenv, exactly as `rotor env open --format dotenv`
- * prints it), which `rotor run` rewrites atomically before each signal. The file is 0600 in a private 0700
+ * variables from the file named by ROTOR_ENV_FILE (dotenv, written by the same code as `rotor env open
+ * --format dotenv`), which `rotor run` rewrites atomically before each signal. The file is 0600 in a private 0700
  * directory (under XDG_RUNTIME_DIR when there is one: memory, not disk) and removed when `rotor run` ends.
  */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { toDotenv, UnrepresentableValueError } from "../../lib/environments/formats";
+import { CliError } from "../errors";
 
 export class EnvFile {
   private constructor(
@@ -21,10 +23,20 @@ export class EnvFile {
     return new EnvFile(dir, path.join(dir, "env"));
   }
 
-  /** Replaces the file in one rename: the child never reads half a file. */
-  write(text: string): void {
+  /**
+   * Replaces the file in one rename: the child never reads half a file. A value no dotenv quoting keeps
+   * exactly is refused (CliError) rather than written differently.
+   */
+  write(variables: Record<string, string>): void {
+    let text: string;
+    try {
+      text = toDotenv(variables);
+    } catch (error) {
+      if (error instanceof UnrepresentableValueError) throw new CliError(`${error.message.replace(/; use .*$/, "")}: it cannot go into $ROTOR_ENV_FILE.`);
+      throw error;
+    }
     const temporary = `${this.path}.${Date.now()}.tmp`;
-    fs.writeFileSync(temporary, text.endsWith("\n") || text === "" ? text : `${text}\n`, { mode: 0o600 });
+    fs.writeFileSync(temporary, text, { mode: 0o600 });
     fs.renameSync(temporary, this.path);
   }
 
