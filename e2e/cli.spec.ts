@@ -45,7 +45,7 @@ test("login: a wrong password is refused (exit 3); --password-stdin stores a per
 
   const login = await rotor(["login", `${harness.baseURL}/`, "--email", FIRST_ADMIN.email, "--password-stdin", "--name", "e2e laptop"], { input: `${FIRST_ADMIN.password}\n` });
   expect(login.code, login.stderr).toBe(0);
-  expect(login.stdout).toMatch(new RegExp(`^Signed in to ${harness.baseURL} as ${FIRST_ADMIN.email} \\(admin\\)\\. Token rtr_\\w{8} saved in `));
+  expect(login.stdout).toMatch(new RegExp(`^Signed in to ${harness.baseURL} as ${FIRST_ADMIN.email} \\(admin\\)\\. Token rtr_[\\w-]{8} saved in `));
   expect(fs.statSync(cli.credentialsFile).mode & 0o777).toBe(0o600);
   expect(storedToken()).toMatch(/^rtr_[A-Za-z0-9_-]{43}$/);
   tokensSeen.push(storedToken());
@@ -53,7 +53,7 @@ test("login: a wrong password is refused (exit 3); --password-stdin stores a per
   const who = await rotor(["whoami"]);
   expect(who.code, who.stderr).toBe(0);
   expect(who.stdout).toContain(`${harness.baseURL}: ${FIRST_ADMIN.email} (admin)`);
-  expect(who.stdout).toMatch(/token rtr_\w{8} "e2e laptop" \(personal, from credentials file\)/);
+  expect(who.stdout).toMatch(/token rtr_[\w-]{8} "e2e laptop" \(personal, from credentials file\)/);
   const json = JSON.parse((await rotor(["whoami", "-o", "json"])).stdout);
   expect(json).toMatchObject({ url: harness.baseURL, user: { email: FIRST_ADMIN.email, role: "admin" }, token: { kind: "personal", name: "e2e laptop" } });
 });
@@ -246,7 +246,7 @@ test("logout revokes the machine's token and forgets it", async ({ harness }) =>
   const token = storedToken();
   const logout = await rotor(["logout"]);
   expect(logout.code, logout.stderr).toBe(0);
-  expect(logout.stdout).toMatch(/^Signed out of .+: rtr_\w{8} revoked and removed/);
+  expect(logout.stdout).toMatch(/^Signed out of .+: rtr_[\w-]{8} revoked and removed/);
   expect(JSON.parse(fs.readFileSync(cli.credentialsFile, "utf8")).servers).toEqual({});
   const after = await rotor(["whoami"]);
   expect(after.code).toBe(3);
