@@ -16,7 +16,7 @@ export class EnvFile {
     readonly path: string,
   ) {}
 
-  static create(env: NodeJS.ProcessEnv = process.env): EnvFile {
+  static create(env: Record<string, string | undefined> = process.env): EnvFile {
     const runtime = env.XDG_RUNTIME_DIR && fs.existsSync(env.XDG_RUNTIME_DIR) ? env.XDG_RUNTIME_DIR : os.tmpdir();
     const dir = fs.mkdtempSync(path.join(runtime, "rotor-run-"));
     fs.chmodSync(dir, 0o700);
