@@ -12,10 +12,11 @@ const SCRIPT = `
 const fs = require("node:fs");
 const { createHash } = require("node:crypto");
 const kind = process.env.PROBE_KIND;
-const driver = require(process.env.PROBE_DRIVER);
 const user = process.env.DB_USER, password = process.env.DB_PASSWORD;
 const fp = password ? createHash("sha256").update(password).digest("hex").slice(0, 12) : null;
 const log = (entry) => fs.appendFileSync(process.env.PROBE_LOG, JSON.stringify({ pid: process.pid, t: Date.now(), user, fp, ...entry }) + "\\n");
+log({ event: "start" });
+const driver = require(process.env.PROBE_DRIVER);
 let stopping = false;
 process.on("SIGTERM", () => { stopping = true; });
 async function attempt() {
@@ -29,7 +30,6 @@ async function attempt() {
   }
 }
 (async () => {
-  log({ event: "start" });
   while (!stopping) {
     try { await attempt(); log({ event: "attempt", ok: true }); }
     catch (error) { log({ event: "attempt", ok: false, code: String(error.code ?? error.errno ?? error.message) }); }

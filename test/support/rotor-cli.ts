@@ -34,6 +34,8 @@ export interface RunningCli {
   child: ChildProcess;
   stdout(): string;
   stderr(): string;
+  /** stderr line by line with the time each arrived (rotor run's log, as a timeline). */
+  stderrLines(): { t: number; line: string }[];
   exited: Promise<CliResult>;
 }
 
@@ -69,7 +71,17 @@ export function buildCli(): BuiltCli {
       let stdout = "";
       let stderr = "";
       child.stdout!.on("data", (c) => (stdout += c));
-      child.stderr!.on("data", (c) => (stderr += c));
+      const lines: { t: number; line: string }[] = [];
+      child.stderr!.on("data", (c) => {
+        const t = Date.now();
+        const text = String(c);
+        const pending = stderr.endsWith("\n") || stderr === "" ? "" : stderr.slice(stderr.lastIndexOf("\n") + 1);
+        stderr += text;
+        const parts = (pending + text).split("\n");
+        if (pending && lines.length) lines.pop();
+        for (const line of parts.slice(0, -1)) lines.push({ t, line });
+        if (parts.at(-1)) lines.push({ t, line: parts.at(-1)! });
+      });
       child.stdin!.end(options.input ?? "");
       const timeout = options.timeoutMs === undefined ? undefined : setTimeout(() => child.kill("SIGKILL"), options.timeoutMs);
       const exited = new Promise<CliResult>((resolve) =>
@@ -78,7 +90,7 @@ export function buildCli(): BuiltCli {
           resolve({ code, signal, stdout, stderr });
         }),
       );
-      return { child, stdout: () => stdout, stderr: () => stderr, exited };
+      return { child, stdout: () => stdout, stderr: () => stderr, stderrLines: () => [...lines], exited };
     },
     run(args, options = {}) {
       return this.start(args, { timeoutMs: 30_000, ...options }).exited;
