@@ -41,6 +41,10 @@ test("the printed setup link creates the first admin, then /setup is gone", asyn
   await setup.createAdmin({ ...FIRST_ADMIN, confirm: `${FIRST_ADMIN.password}!` });
   await expect(setup.error).toHaveText("Please correct the highlighted fields.");
   await expect(setup.form.getByText("The passwords do not match")).toBeVisible();
+  // The form keeps the email and name (not the passwords) after the server refused it.
+  await expect(setup.form.getByLabel("Email")).toHaveValue(FIRST_ADMIN.email);
+  await expect(setup.form.getByLabel("Name")).toHaveValue(FIRST_ADMIN.name);
+  await expect(setup.form.getByLabel("Password", { exact: true })).toHaveValue("");
 
   await setup.createAdmin(FIRST_ADMIN);
   const login = new LoginPage(page);

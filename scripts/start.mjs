@@ -10,7 +10,7 @@ import path from "node:path";
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const stampFile = path.join(root, ".next", "rotor-source-hash");
-const SOURCES = ["app", "components", "lib", "drizzle", "public", "instrumentation.ts", "next.config.js", "package.json", "tsconfig.json"];
+const SOURCES = ["app", "components", "lib", "drizzle", "public", "instrumentation.ts", "proxy.ts", "next.config.js", "package.json", "tsconfig.json"];
 
 function hashSources() {
   const hash = createHash("sha256");

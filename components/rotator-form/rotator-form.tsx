@@ -7,7 +7,8 @@
 import { useMemo, useState, useTransition } from "react";
 import { useRouter } from "next/navigation";
 import type { FieldSpec, RotatorType } from "@/lib/rotators/types";
-import { ROTATOR_META } from "@/lib/rotators/meta";
+import { describeInputIssues, ROTATOR_META } from "@/lib/rotators/meta";
+import { callAction } from "@/components/ui/action-form";
 import { createRotatorAction, testConnectionAction, updateRotatorAction } from "@/app/(dashboard)/rotators/actions";
 import { setPath } from "@/lib/object-paths";
 import { buildInputs, initialValues } from "./fields";
@@ -115,12 +116,14 @@ export function RotatorForm({ type, mode, bindings }: { type: RotatorType; mode:
       }
     }
     const result = meta.inputsSchema.safeParse(probe);
-    const errors: Record<string, string> = {};
-    if (!result.success) for (const issue of result.error.issues) errors[issue.path.join(".")] ??= issue.message;
-    return errors;
-  }, [touched, inputs, editing, meta, values, fields]);
+    return result.success ? {} : describeInputIssues(type, result.error.issues).fieldErrors;
+  }, [touched, inputs, editing, meta, values, fields, type]);
   const errorFor = (path: string) => clientErrors[path] ?? serverErrors[`inputs.${path}`];
   const visible = fields.filter((f) => !f.showIf || f.showIf.values.includes(String(values[f.showIf.path] ?? "")));
+  // Server errors about something the form has no field for here (the imported credential, a rule as a whole)
+  // are listed with the message, so none goes unseen.
+  const shownPaths = new Set(["name", "loginProviderId", "connectorId", ...visible.map((f) => `inputs.${f.path}`)]);
+  const unplaced = Object.entries(serverErrors).filter(([path]) => !shownPaths.has(path)).map(([, text]) => text);
 
   const importState = () => {
     const credential = Object.fromEntries(Object.entries(importValues).filter(([, v]) => v !== "")) as Record<string, string>;
@@ -131,9 +134,11 @@ export function RotatorForm({ type, mode, bindings }: { type: RotatorType; mode:
     startTransition(async () => {
       setTouched(true);
       setMessage(null);
-      const result = editing
-        ? await updateRotatorAction(null, { rotatorId: mode.rotatorId, name, inputs, ...binding })
-        : await createRotatorAction(null, { environmentId: mode.environmentId, name, type, inputs, importState: importState(), ...binding });
+      const result = await callAction(() =>
+        editing
+          ? updateRotatorAction(null, { rotatorId: mode.rotatorId, name, inputs, ...binding })
+          : createRotatorAction(null, { environmentId: mode.environmentId, name, type, inputs, importState: importState(), ...binding }),
+      );
       if (result.ok) {
         router.push(`/rotators/${(result.data as { id: string }).id}`);
         router.refresh();
@@ -147,13 +152,15 @@ export function RotatorForm({ type, mode, bindings }: { type: RotatorType; mode:
     startTransition(async () => {
       setTouched(true);
       setMessage(null);
-      const result = await testConnectionAction(null, {
-        type,
-        inputs,
-        rotatorId: editing ? mode.rotatorId : undefined,
-        ...binding,
-        ...(editing ? {} : { environmentId: mode.environmentId, name }),
-      });
+      const result = await callAction(() =>
+        testConnectionAction(null, {
+          type,
+          inputs,
+          rotatorId: editing ? mode.rotatorId : undefined,
+          ...binding,
+          ...(editing ? {} : { environmentId: mode.environmentId, name }),
+        }),
+      );
       if (result.ok) setMessage({ ok: true, text: result.message ?? "Connection works.", details: (result.data as { details: string[] }).details });
       else {
         setServerErrors(result.fieldErrors ?? {});
@@ -207,7 +214,11 @@ export function RotatorForm({ type, mode, bindings }: { type: RotatorType; mode:
           value={values[field.path]}
           error={errorFor(field.path)}
           secretKept={editing && meta.secretInputPaths.includes(field.path)}
-          onChange={(v) => setValues((prev) => ({ ...prev, [field.path]: v }))}
+          onChange={(v) => {
+            setValues((prev) => ({ ...prev, [field.path]: v }));
+            // The server's word on this field is about what it was; the form checks what it is now.
+            setServerErrors(({ [`inputs.${field.path}`]: _stale, ...rest }) => rest);
+          }}
         />
       ))}
       {!editing && (
@@ -227,6 +238,13 @@ export function RotatorForm({ type, mode, bindings }: { type: RotatorType; mode:
       {message && (
         <div className={`alert ${message.ok ? "alert-ok" : "alert-error"}`} role={message.ok ? "status" : "alert"}>
           {message.text}
+          {!message.ok && unplaced.length > 0 && (
+            <ul>
+              {unplaced.filter((text) => text !== message.text).map((text) => (
+                <li key={text}>{text}</li>
+              ))}
+            </ul>
+          )}
           {message.details && message.details.length > 0 && (
             <ul>
               {message.details.map((d) => (

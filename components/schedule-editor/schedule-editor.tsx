@@ -9,6 +9,7 @@ import { useRouter } from "next/navigation";
 import { formatInZone, validateScheduleInput, type ScheduleField, type ScheduleFormValues } from "@/lib/schedules/schedule-spec";
 import { deleteScheduleAction, saveScheduleAction, setSchedulePausedAction } from "@/app/(dashboard)/schedules/actions";
 import { ConfirmButton } from "@/components/ui/confirm-button";
+import { callAction } from "@/components/ui/action-form";
 
 export interface ScheduleEditorState {
   id: string;
@@ -90,7 +91,7 @@ export function ScheduleEditor({
   const run = (action: () => Promise<{ ok: boolean; error?: string; message?: string; fieldErrors?: Record<string, string> }>) =>
     startTransition(async () => {
       setMessage(null);
-      const result = await action();
+      const result = await callAction(action);
       if (result.ok) {
         setMessage({ ok: true, text: result.message ?? "Saved." });
         router.refresh();

@@ -2,6 +2,7 @@
 /** A button that runs a check (test a login, a connector) and shows its outcome with any details. */
 import { useState, useTransition } from "react";
 import type { ActionResult } from "@/lib/auth/action";
+import { callAction } from "./action-form";
 
 export function CheckButton({
   label,
@@ -26,7 +27,7 @@ export function CheckButton({
           onClick={() =>
             startTransition(async () => {
               setResult(null);
-              const r = await run();
+              const r = await callAction(run);
               setResult(r.ok ? { ok: true, text: r.message ?? okText, details: (r.data as { details?: string[] } | undefined)?.details } : { ok: false, text: r.error });
             })
           }

@@ -1,6 +1,7 @@
 "use client";
 /** Delete with a typed confirmation: the user types the item's name; the server checks it again. */
-import { useActionState, type ReactNode } from "react";
+import type { ReactNode } from "react";
+import { useActionForm } from "./action-form";
 import type { ActionResult } from "@/lib/auth/action";
 import { Field } from "./field";
 import { ActionMessage } from "./action-message";
@@ -24,13 +25,13 @@ export function ConfirmDeleteForm({
   /** What deleting does and does not do. */
   children?: ReactNode;
 }) {
-  const [state, action, pending] = useActionState<State, FormData>(serverAction, null);
+  const { state, formAction: action, pending } = useActionForm<State>(serverAction, null);
   return (
     <form action={action} className="stack" aria-label={`Delete ${what}`}>
       <ActionMessage state={state} />
       {children}
       <input type="hidden" name={idField} value={id} />
-      <Field label={`Type ${name} to confirm`} name="confirmName" required autoComplete="off" />
+      <Field label={`Type ${name} to confirm`} name="confirmName" required autoComplete="off" error={(state && !state.ok && state.fieldErrors?.confirmName) || undefined} />
       <button className="btn btn-danger" type="submit" disabled={pending}>Delete {what}</button>
     </form>
   );

@@ -223,6 +223,28 @@ describe("the door's answers to bad input", () => {
     expect((await response.json()).errors.value).toBe("Must not contain NUL characters");
   });
 
+  it("refuses NUL characters in the path and the query too, naming them", async () => {
+    const path = await callApi(app, route("getEnvironment"), { token: admin, params: { name: "team\u0000app" } });
+    expect(path.status).toBe(400);
+    expect((await path.json()).errors).toEqual({ "path.name": "Must not contain NUL characters" });
+    const query = await callApi(app, route("listHistory"), { token: admin, params: { name: "team/app" }, query: { rotator: "sign\u0000ing" } });
+    expect(query.status).toBe(400);
+    expect((await query.json()).errors).toEqual({ "query.rotator": "Must not contain NUL characters" });
+  });
+
+  it("refuses a host that can never work with the words the form uses, and creates nothing", async () => {
+    const inputs = { host: "db.internal:5432", managing: { username: "rotor", password: "pw" }, username1: "app_a", username2: "app_b" };
+    const response = await callApi(app, route("createRotator"), { token: admin, params: { name: "team/app" }, body: { name: "db", type: "postgres", inputs } });
+    expect(response.status).toBe(400);
+    const problem = await response.json();
+    expect(problem.detail).toBe("Host must not include a port: put 5432 in Port");
+    expect(problem.errors["inputs.host"]).toBe("Host must not include a port: put 5432 in Port");
+    const missing = await callApi(app, route("createRotator"), { token: admin, params: { name: "team/app" }, body: { name: "db", type: "postgres", inputs: { ...inputs, host: "db.internal", managing: { username: "rotor" } } } });
+    expect((await missing.json()).errors["inputs.managing.password"]).toBe("Managing password is required");
+    const list = await (await callApi(app, route("listRotators"), { token: admin, params: { name: "team/app" } })).json();
+    expect(list.items.map((r: { name: string }) => r.name)).not.toContain("db");
+  });
+
   it("answers 413 to a body over 1 MB, and 400 to a body that is not JSON", async () => {
     const big = await callApi(app, route("setValue"), { token: admin, params: { name: "team/app", key: "region" }, body: { value: "x".repeat(1_100_000) } });
     expect(big.status).toBe(413);

@@ -17,7 +17,7 @@ import { recordAuditEvent } from "../db/queries/audit";
 import { authenticateToken, type AuthenticatedToken } from "../tokens/tokens";
 import { describeRequirement, grants, reachesEnvironment, type Capability } from "../tokens/permissions";
 import { requestIpFrom } from "../auth/request-ip";
-import { readJsonBody } from "./body";
+import { readJsonBody, refuseNul } from "./body";
 import { problemResponse } from "./problem";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -161,8 +161,11 @@ export async function handleApiRequest(route: ApiRoute, app: AppContext, request
       },
     };
     const url = new URL(request.url);
+    const rawQuery = queryObject(url);
+    refuseNul(rawParams, "path");
+    refuseNul(rawQuery, "query");
     const params = parsePart(route.params, rawParams, "path");
-    const query = parsePart(route.query, queryObject(url), "query");
+    const query = parsePart(route.query, rawQuery, "query");
     const body = route.body ? parsePart(route.body, (await readJsonBody(request)) ?? {}, "body") : undefined;
     return toResponse(await route.handler({ params, query, body, request } as never, ctx));
   } catch (error) {

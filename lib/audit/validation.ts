@@ -1,6 +1,14 @@
 import { z } from "zod";
 
-const optionalText = z.string().trim().max(200).optional().transform((v) => v || undefined);
+/** A free-text filter; `label` is the filter form's label, which begins the messages. */
+const optionalText = (label: string) =>
+  z
+    .string()
+    .trim()
+    .max(200, `${label} must be at most 200 characters`)
+    .refine((v) => !v.includes("\0"), `${label} must not contain NUL characters`)
+    .optional()
+    .transform((v) => v || undefined);
 const optionalDate = z
   .string()
   .optional()
@@ -18,9 +26,9 @@ const optionalDate = z
 
 /** Audit filters as they appear in the URL (page and CSV export share them). */
 export const auditQuerySchema = z.object({
-  actor: optionalText,
-  action: optionalText,
-  target: optionalText,
+  actor: optionalText("Actor"),
+  action: optionalText("Action"),
+  target: optionalText("Target"),
   from: optionalDate,
   to: optionalDate,
   before: z.coerce.number().int().positive().optional().catch(undefined),

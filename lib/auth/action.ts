@@ -12,6 +12,7 @@ import { hasRole } from "./roles";
 import { actorFor, auditDenied, getCurrentUser, type SessionUser } from "./session";
 import { toAppError } from "../errors";
 import { getAppContext, type Actor, type AppContext } from "../app-context";
+import { findNul, NUL_FIELD_MESSAGE } from "../api/body";
 
 export type ActionResult<T = undefined> =
   | { ok: true; data: T; message?: string }
@@ -22,7 +23,7 @@ export interface ActionContext extends AppContext {
   actor: Actor;
 }
 
-type ActionInput = FormData | Record<string, unknown> | null | undefined;
+export type ActionInput = FormData | Record<string, unknown> | null | undefined;
 
 function toObject(input: ActionInput): Record<string, unknown> {
   if (!input) return {};
@@ -46,6 +47,25 @@ export function zodFieldErrors(error: z.ZodError): Record<string, string> {
   return out;
 }
 
+export const CORRECT_FIELDS = "Please correct the highlighted fields.";
+
+/**
+ * The one parse of a server action's input, as the REST API's door parses a body (lib/api/body.ts): a NUL
+ * character anywhere is refused naming its field (PostgreSQL cannot store it), then the form's zod schema.
+ * Server actions' body size is bounded by Next (serverActions.bodySizeLimit) and, with a clear 413, by proxy.ts.
+ */
+export function parseActionInput<S extends z.ZodType>(
+  schema: S,
+  input: ActionInput,
+): { ok: true; data: z.infer<S> } | { ok: false; error: string; fieldErrors: Record<string, string> } {
+  const object = toObject(input);
+  const nul = findNul(object);
+  if (nul !== null) return { ok: false, error: CORRECT_FIELDS, fieldErrors: { [nul || "form"]: NUL_FIELD_MESSAGE } };
+  const parsed = schema.safeParse(object);
+  if (!parsed.success) return { ok: false, error: CORRECT_FIELDS, fieldErrors: zodFieldErrors(parsed.error) };
+  return { ok: true, data: parsed.data };
+}
+
 /**
  * Usable both as a `useActionState` action `(prev, formData)` and as a plain call `(null, object)`.
  */
@@ -61,11 +81,8 @@ export function authorizedAction<S extends z.ZodType, T>(
         await auditDenied(user, options.name, options.role);
         return { ok: false, error: `You need the ${options.role} role to do this.` };
       }
-      const parsed = options.schema.safeParse(toObject(input));
-      if (!parsed.success) {
-        const fieldErrors = zodFieldErrors(parsed.error);
-        return { ok: false, error: "Please correct the highlighted fields.", fieldErrors };
-      }
+      const parsed = parseActionInput(options.schema, input);
+      if (!parsed.ok) return parsed;
       const app = await getAppContext();
       const result = await handler(parsed.data, { ...app, user, actor: await actorFor(user) });
       if (result && typeof result === "object" && "ok" in result && typeof (result as ActionResult<T>).ok === "boolean") {

@@ -1,5 +1,8 @@
 import "server-only";
-/** Session and role check for route handlers: 401 without a session, 403 (audited) without the role. */
+/**
+ * Session and role check for route handlers: 401 without a session, 403 (audited) without the role; then, as
+ * every door does (lib/api/body.ts), a NUL character in the query or the path is refused naming it (400).
+ */
 import { NextResponse } from "next/server";
 import type { Role } from "../env";
 import { hasRole } from "./roles";
@@ -7,6 +10,7 @@ import { actorFor, auditDenied, getCurrentUser } from "./session";
 import { getAppContext } from "../app-context";
 import type { ActionContext } from "./action";
 import { toAppError } from "../errors";
+import { refuseNul } from "../api/body";
 
 export function authorizedRoute<P>(
   options: { name: string; role: Role },
@@ -20,8 +24,11 @@ export function authorizedRoute<P>(
         await auditDenied(user, options.name, options.role);
         return NextResponse.json({ error: `You need the ${options.role} role to do this.` }, { status: 403 });
       }
+      const params = await routeContext.params;
+      refuseNul(Object.fromEntries(new URL(request.url).searchParams), "query");
+      refuseNul(params, "path");
       const app = await getAppContext();
-      return await handler(request, { ...app, user, actor: await actorFor(user) }, await routeContext.params);
+      return await handler(request, { ...app, user, actor: await actorFor(user) }, params);
     } catch (error) {
       const failure = toAppError(error, { context: `route ${options.name}` });
       return NextResponse.json({ error: failure.message, code: failure.code }, { status: failure.status });

@@ -9,6 +9,7 @@ import { byActor, type AppContext, type Actor } from "../app-context";
 import type { RotatorRow } from "../db/schema";
 import type { Credential, RotatorState, RotatorType } from "../rotators/types";
 import { getRotatorDefinition } from "../rotators/registry";
+import { describeInputIssues } from "../rotators/meta";
 import { getEnvironmentById } from "../db/queries/environments";
 import { deleteRotatorById, getRotatorById, getRotatorByName, insertRotator, updateRotatorById } from "../db/queries/rotators";
 import { insertAuditEvent } from "../db/queries/audit";
@@ -23,14 +24,13 @@ import { exportsUsing } from "../environments/exports";
 import { checkBinding, checkBindingExists, resolveRotatorContext } from "./rotator-context";
 import type { RotatorContext } from "../rotators/types";
 
+/** Validates a type's inputs; errors name the fields as the form labels them, keyed `inputs.<path>`. */
 function parseInputs(type: RotatorType, inputs: unknown) {
   const definition = getRotatorDefinition(type);
   const parsed = definition.inputsSchema.safeParse(inputs);
   if (!parsed.success) {
-    const fieldErrors: Record<string, string> = {};
-    for (const issue of (parsed.error as z.ZodError).issues) fieldErrors[["inputs", ...issue.path].join(".")] ??= issue.message;
-    const first = (parsed.error as z.ZodError).issues[0];
-    throw new AppError("input:invalid", `Check the ${first.path.join(".") || "inputs"}: ${first.message}`, { fieldErrors });
+    const { fieldErrors, summary } = describeInputIssues(type, (parsed.error as z.ZodError).issues);
+    throw new AppError("input:invalid", summary, { fieldErrors: Object.fromEntries(Object.entries(fieldErrors).map(([path, message]) => [path ? `inputs.${path}` : "inputs", message])) });
   }
   return parsed.data as Record<string, unknown>;
 }

@@ -195,6 +195,13 @@ describe("clear errors while typing", () => {
     if (!result.ok) expect(result.error).toMatch(/Unknown time zone .* Use an IANA name such as Europe\/Berlin/);
   });
 
+  it("an empty time zone is refused, not taken as UTC; a missing one is UTC", () => {
+    for (const timezone of ["", "  "]) {
+      expect(check({ kind: "cron", cron: "0 3 * * *", timezone })).toMatchObject({ ok: false, field: "timezone", error: expect.stringMatching(/^Choose a time zone/) });
+    }
+    expect(specFromInput({ kind: "cron", cron: "0 3 * * *" })).toMatchObject({ timezone: "UTC" });
+  });
+
   it("interval and one-off fields", () => {
     expect(check({ kind: "interval", every: "0", unit: "days", at: "03:00" })).toMatchObject({ ok: false, field: "every" });
     expect(check({ kind: "interval", every: "2", unit: "days", at: "25:00" })).toMatchObject({ ok: false, field: "at" });

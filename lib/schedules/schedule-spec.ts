@@ -88,6 +88,8 @@ function explainCronError(message: string): string {
 }
 
 export function normalizeTimeZone(name: string): string {
+  // Left out, a schedule's zone is UTC (scheduleInputSchema's default); given empty, it is a mistake to point out.
+  if (name.trim() === "") throw new ScheduleError("timezone", "Choose a time zone: an IANA name such as Europe/Berlin, America/New_York or UTC.");
   const zone = canonicalTimeZone(name);
   if (!zone) {
     throw new ScheduleError("timezone", `Unknown time zone "${name.trim()}". Use an IANA name such as Europe/Berlin, America/New_York or UTC.`);
@@ -306,7 +308,7 @@ export function specFromInput(raw: ScheduleInput): ScheduleSpec {
     throw new ScheduleError((issue.path[0] as ScheduleField) ?? "kind", issue.message);
   }
   const input = parsed.data;
-  const timezone = normalizeTimeZone(input.timezone || "UTC");
+  const timezone = normalizeTimeZone(input.timezone);
   const windowMinutes = wholeNumber(input.windowMinutes === "" ? 0 : input.windowMinutes, "windowMinutes", "The window", 0, MAX_WINDOW_MINUTES);
   switch (input.kind) {
     case "cron":

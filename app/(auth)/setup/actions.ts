@@ -3,7 +3,7 @@ import { redirect } from "next/navigation";
 import { getAppContext } from "@/lib/app-context";
 import { completeSetup } from "@/lib/users/setup";
 import { isAppError } from "@/lib/errors";
-import { zodFieldErrors } from "@/lib/auth/action";
+import { parseActionInput } from "@/lib/auth/action";
 import { requestIp } from "@/lib/auth/request-ip";
 import { setupSchema } from "@/lib/users/validation";
 
@@ -11,8 +11,8 @@ export type SetupState = { error?: string; fieldErrors?: Record<string, string> 
 
 // No session exists yet: the one-time setup token is the credential, checked inside completeSetup.
 export async function setupAction(_prev: SetupState, formData: FormData): Promise<SetupState> {
-  const parsed = setupSchema.safeParse(Object.fromEntries(formData));
-  if (!parsed.success) return { error: "Please correct the highlighted fields.", fieldErrors: zodFieldErrors(parsed.error) };
+  const parsed = parseActionInput(setupSchema, formData);
+  if (!parsed.ok) return { error: parsed.error, fieldErrors: parsed.fieldErrors };
   try {
     const { db } = await getAppContext();
     await completeSetup({ db, ...parsed.data, ip: await requestIp() });

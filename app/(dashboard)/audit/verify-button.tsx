@@ -1,10 +1,10 @@
 "use client";
-import { useActionState } from "react";
+import { useActionForm } from "@/components/ui/action-form";
 import { verifyAuditChainAction } from "./actions";
 import type { ActionResult } from "@/lib/auth/action";
 
 export function VerifyChainButton() {
-  const [state, action, pending] = useActionState<ActionResult<unknown> | null, FormData>(verifyAuditChainAction, null);
+  const { state, formAction: action, pending } = useActionForm<ActionResult<unknown> | null>(verifyAuditChainAction, null);
   return (
     <form action={action} className="row">
       <button className="btn" type="submit" disabled={pending}>{pending ? "Verifying…" : "Verify chain"}</button>

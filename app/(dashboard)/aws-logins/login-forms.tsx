@@ -5,7 +5,8 @@ import { CheckButton } from "@/components/ui/check-button";
  * Forms of the AWS logins pages. Field names are the flat ones lib/aws-logins/validation.ts parses; on edit,
  * an empty secret field keeps the stored secret.
  */
-import { useActionState, useState, useTransition } from "react";
+import { useState, useTransition } from "react";
+import { callAction, useActionForm } from "@/components/ui/action-form";
 import { useRouter } from "next/navigation";
 import type { ActionResult } from "@/lib/auth/action";
 import { ActionMessage } from "@/components/ui/action-message";
@@ -29,7 +30,7 @@ export function LoginForm({ mode }: { mode: LoginFormMode }) {
   const editing = mode.kind === "edit";
   const router = useRouter();
   const [kind, setKind] = useState<LoginKind>(editing ? mode.loginKind : "oidc");
-  const [state, action, pending] = useActionState<State, FormData>(async (prev, form) => {
+  const { state, formAction: action, pending, kept } = useActionForm<State>(async (prev, form) => {
     const result = await (editing ? updateLoginAction : createLoginAction)(prev, form);
     if (result.ok && !editing) router.push(`/aws-logins/${(result.data as { id: string }).id}`);
     return result;
@@ -40,7 +41,7 @@ export function LoginForm({ mode }: { mode: LoginFormMode }) {
     <form action={action} className="stack" aria-label={editing ? "Edit login" : "Add login"}>
       <ActionMessage state={state} />
       {editing && <input type="hidden" name="loginProviderId" value={mode.loginProviderId} />}
-      <Field label="Name" name="name" required defaultValue={editing ? mode.name : ""} error={errors.name} />
+      <Field label="Name" name="name" required defaultValue={kept("name") ?? (editing ? mode.name : "")} error={errors.name} />
       {!editing && (
         <label>
           Kind
@@ -50,10 +51,10 @@ export function LoginForm({ mode }: { mode: LoginFormMode }) {
           </select>
         </label>
       )}
-      <Field label="Region" name="region" defaultValue={config.region ?? "us-east-1"} error={errors.region} />
+      <Field label="Region" name="region" defaultValue={kept("region") ?? config.region ?? "us-east-1"} error={errors.region} />
       {kind === "static" ? (
         <>
-          <Field label="Access key id" name="accessKeyId" defaultValue={config.accessKeyId ?? ""} autoComplete="off" error={errors.accessKeyId} />
+          <Field label="Access key id" name="accessKeyId" defaultValue={kept("accessKeyId") ?? config.accessKeyId ?? ""} autoComplete="off" error={errors.accessKeyId} />
           <Field
             label="Secret access key"
             name="secretAccessKey"
@@ -66,24 +67,24 @@ export function LoginForm({ mode }: { mode: LoginFormMode }) {
         </>
       ) : (
         <>
-          <Field label="Role ARN" name="roleArn" placeholder="arn:aws:iam::123456789012:role/rotor" defaultValue={config.roleArn ?? ""} error={errors.roleArn} />
+          <Field label="Role ARN" name="roleArn" placeholder="arn:aws:iam::123456789012:role/rotor" defaultValue={kept("roleArn") ?? config.roleArn ?? ""} error={errors.roleArn} />
           <label>
             Session duration (seconds)
-            <input name="durationSeconds" type="number" min={900} max={43200} defaultValue={config.durationSeconds ?? 3600} aria-invalid={errors.durationSeconds ? true : undefined} />
+            <input name="durationSeconds" type="number" min={900} max={43200} defaultValue={kept("durationSeconds") ?? config.durationSeconds ?? 3600} aria-invalid={errors.durationSeconds ? true : undefined} />
             <Hint>900–43200, and at most the role&apos;s maximum session duration.</Hint>
             {errors.durationSeconds && <span className="field-error">{errors.durationSeconds}</span>}
           </label>
-          <Field label="Audience" name="audience" defaultValue={config.audience ?? "sts.amazonaws.com"} error={errors.audience} />
+          <Field label="Audience" name="audience" defaultValue={kept("audience") ?? config.audience ?? "sts.amazonaws.com"} error={errors.audience} />
           <label>
             Subject template
-            <input name="subjectTemplate" defaultValue={config.subjectTemplate ?? DEFAULT_SUBJECT_TEMPLATE} aria-invalid={errors.subjectTemplate ? true : undefined} />
+            <input name="subjectTemplate" defaultValue={kept("subjectTemplate") ?? config.subjectTemplate ?? DEFAULT_SUBJECT_TEMPLATE} aria-invalid={errors.subjectTemplate ? true : undefined} />
             <Hint>Placeholders: {"{environment} {rotator} {login} {purpose}"}. The trust policy matches it with StringLike.</Hint>
             {errors.subjectTemplate && <span className="field-error">{errors.subjectTemplate}</span>}
           </label>
-          <Field label="Session name" name="sessionName" defaultValue={config.sessionName ?? DEFAULT_SESSION_NAME_TEMPLATE} error={errors.sessionName} />
+          <Field label="Session name" name="sessionName" defaultValue={kept("sessionName") ?? config.sessionName ?? DEFAULT_SESSION_NAME_TEMPLATE} error={errors.sessionName} />
           <label>
             Session policy ARNs (optional, one per line)
-            <textarea name="policyArns" rows={2} defaultValue={(config.policyArns ?? []).join("\n")} />
+            <textarea name="policyArns" rows={2} defaultValue={kept("policyArns") ?? (config.policyArns ?? []).join("\n")} />
             {errors.policyArns && <span className="field-error">{errors.policyArns}</span>}
           </label>
         </>
@@ -117,7 +118,7 @@ export function RotateIssuerKeysButton() {
         disabled={pending}
         onConfirm={() =>
           startTransition(async () => {
-            setState(await rotateIssuerKeysAction(null, {}));
+            setState(await callAction(() => rotateIssuerKeysAction(null, {})));
             router.refresh();
           })
         }

@@ -2,7 +2,8 @@
 import { ConfirmDeleteForm } from "@/components/ui/confirm-delete-form";
 import { CheckButton } from "@/components/ui/check-button";
 /** Forms of the Connectors pages. The signing secret appears once, right after it is generated. */
-import { useActionState, useState, useTransition } from "react";
+import { useState, useTransition } from "react";
+import { callAction, useActionForm } from "@/components/ui/action-form";
 import Link from "next/link";
 import type { ActionResult } from "@/lib/auth/action";
 import { ActionMessage } from "@/components/ui/action-message";
@@ -38,7 +39,7 @@ export function SecretOnce({ secret }: { secret: string }) {
 
 export function ConnectorForm({ mode, logins }: { mode: ConnectorFormMode; logins: LoginChoice[] }) {
   const editing = mode.kind === "edit";
-  const [state, action, pending] = useActionState<State, FormData>(editing ? updateConnectorAction : createConnectorAction, null);
+  const { state, formAction: action, pending, kept } = useActionForm<State>(editing ? updateConnectorAction : createConnectorAction, null);
   const [connectorMode, setConnectorMode] = useState<ConnectorMode>(editing ? mode.mode : "rotor");
   const errors = (state && !state.ok && state.fieldErrors) || {};
   const created = state?.ok ? (state.data as SecretResult) : null;
@@ -53,7 +54,7 @@ export function ConnectorForm({ mode, logins }: { mode: ConnectorFormMode; login
       <form action={action} className="stack" aria-label={editing ? "Edit connector" : "Add connector"}>
         <ActionMessage state={state} />
         {editing && <input type="hidden" name="connectorId" value={mode.connectorId} />}
-        <Field label="Name" name="name" required defaultValue={editing ? mode.name : ""} error={errors.name} />
+        <Field label="Name" name="name" required defaultValue={kept("name") ?? (editing ? mode.name : "")} error={errors.name} />
         <label>
           Handler
           <select name="mode" value={connectorMode} onChange={(e) => setConnectorMode(e.target.value as ConnectorMode)}>
@@ -71,13 +72,13 @@ export function ConnectorForm({ mode, logins }: { mode: ConnectorFormMode; login
           name="functionArn"
           required
           placeholder="arn:aws:lambda:us-east-1:123456789012:function:rotor-connector"
-          defaultValue={editing ? mode.functionArn : ""}
+          defaultValue={kept("functionArn") ?? (editing ? mode.functionArn : "")}
           error={errors.functionArn}
         />
-        <Field label="Region" name="region" required defaultValue={editing ? mode.region : "us-east-1"} error={errors.region} />
+        <Field label="Region" name="region" required defaultValue={kept("region") ?? (editing ? mode.region : "us-east-1")} error={errors.region} />
         <label>
           Login (invokes the function)
-          <select name="loginProviderId" defaultValue={editing ? (mode.loginProviderId ?? "") : (logins[0]?.id ?? "")} aria-invalid={errors.loginProviderId ? true : undefined}>
+          <select name="loginProviderId" defaultValue={kept("loginProviderId") ?? (editing ? (mode.loginProviderId ?? "") : (logins[0]?.id ?? ""))} aria-invalid={errors.loginProviderId ? true : undefined}>
             {logins.length === 0 && <option value="">Add a login first</option>}
             {logins.map((l) => (
               <option key={l.id} value={l.id}>{l.name} ({l.kind})</option>
@@ -107,7 +108,7 @@ export function RegenerateSecretButton({ connectorId }: { connectorId: string })
         confirmLabel="Generate"
         className="btn"
         disabled={pending}
-        onConfirm={() => startTransition(async () => setState(await regenerateConnectorSecretAction(null, { connectorId })))}
+        onConfirm={() => startTransition(async () => setState(await callAction(() => regenerateConnectorSecretAction(null, { connectorId }))))}
       >
         <p>
           The Lambda refuses Rotor&apos;s requests until its ROTOR_CONNECTOR_SECRET is updated. To change it without a gap, set both secrets on the Lambda

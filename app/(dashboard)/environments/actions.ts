@@ -1,5 +1,4 @@
 "use server";
-import { after } from "next/server";
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { z } from "zod";
@@ -13,9 +12,7 @@ import {
   setValueSchema,
 } from "@/lib/environments/validation";
 import { createEnvironment, deleteEnvironment, removeEnvironmentValue, renameEnvironment, setEnvironmentExports, setEnvironmentValue } from "@/lib/environments/service";
-import { rotateEnvironment } from "@/lib/rotation/rotate-environment";
-import { randomUUID } from "node:crypto";
-import { logError } from "@/lib/log";
+import { startEnvironmentRotations } from "@/lib/rotation/rotate-environment";
 
 export const createEnvironmentAction = authorizedAction({ name: "environment.create", role: "operator", schema: createEnvironmentSchema }, async (input, ctx) => {
   const environment = await createEnvironment(ctx, { actor: ctx.actor, ...input });
@@ -52,16 +49,14 @@ export const setExportsAction = authorizedAction({ name: "environment.exports_se
   return { ok: true as const, data: undefined, message: `Saved as revision ${revision.after}.` };
 });
 
-/** Starts rotating every rotator of the environment in the background; the page follows the batch. */
+/**
+ * Starts rotating every rotator of the environment and answers as soon as each run exists (or was skipped,
+ * e.g. because it is already rotating, with the reason); the page follows the batch until its runs end.
+ */
 export const rotateEnvironmentAction = authorizedAction(
   { name: "environment.rotate", role: "operator", schema: z.object({ environmentId: z.uuid() }) },
   async (input, ctx) => {
-    const batchId = randomUUID();
-    after(() =>
-      rotateEnvironment(ctx, { environmentId: input.environmentId, trigger: "user", actor: ctx.actor, batchId }).catch((error) =>
-        logError(`rotating environment ${input.environmentId} failed`, error),
-      ),
-    );
-    return { ok: true as const, data: { batchId }, message: "Rotation of every rotator started." };
+    const { batchId, runs } = await startEnvironmentRotations(ctx, { environmentId: input.environmentId, trigger: "user", actor: ctx.actor });
+    return { ok: true as const, data: { batchId, runs }, message: "Rotation of every rotator started." };
   },
 );

@@ -1,5 +1,5 @@
 "use client";
-import { useActionState } from "react";
+import { useActionForm } from "@/components/ui/action-form";
 import { changeRoleAction, createUserAction, setDisabledAction } from "./actions";
 import type { ActionResult } from "@/lib/auth/action";
 import { Field } from "@/components/ui/field";
@@ -8,16 +8,16 @@ import { ActionMessage } from "@/components/ui/action-message";
 type State = ActionResult<unknown> | null;
 
 export function AddUserForm() {
-  const [state, action, pending] = useActionState<State, FormData>(createUserAction, null);
+  const { state, formAction: action, pending, kept } = useActionForm<State>(createUserAction, null);
   const errors = (state && !state.ok && state.fieldErrors) || {};
   return (
     <form action={action} className="stack" aria-label="Add user">
       <ActionMessage state={state} />
-      <Field label="Email" name="email" type="email" required error={errors.email} />
-      <Field label="Name" name="name" error={errors.name} />
+      <Field label="Email" name="email" type="email" required defaultValue={kept("email")} error={errors.email} />
+      <Field label="Name" name="name" defaultValue={kept("name")} error={errors.name} />
       <label>
         Role
-        <select name="role" defaultValue="viewer">
+        <select name="role" defaultValue={kept("role") ?? "viewer"}>
           <option value="viewer">viewer</option>
           <option value="operator">operator</option>
           <option value="admin">admin</option>
@@ -30,8 +30,8 @@ export function AddUserForm() {
 }
 
 export function UserRowActions({ userId, email, role, disabled }: { userId: string; email: string; role: string; disabled: boolean }) {
-  const [roleState, roleAction, rolePending] = useActionState<State, FormData>(changeRoleAction, null);
-  const [disableState, disableAction, disablePending] = useActionState<State, FormData>(setDisabledAction, null);
+  const { state: roleState, formAction: roleAction, pending: rolePending } = useActionForm<State>(changeRoleAction, null);
+  const { state: disableState, formAction: disableAction, pending: disablePending } = useActionForm<State>(setDisabledAction, null);
   return (
     <div className="row">
       <form action={roleAction} className="row" aria-label={`Role of ${email}`}>

@@ -18,16 +18,25 @@ export const userNameSchema = z
   .string()
   .trim()
   .min(1, "IAM user name or ARN is required")
+  .max(2048, "userName is longer than an IAM user ARN can be (2048 characters)")
   .superRefine((value, ctx) => {
     const parsed = parseUserRef(value);
     if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.message });
   });
 
+/** AWS secret access keys are 40 characters; session tokens a few hundred to a few thousand. */
+const secretText = (what: string, max: number) =>
+  z
+    .string()
+    .min(1, `${what} is required`)
+    .max(max, `${what} is longer than ${max} characters`)
+    .refine((value) => !value.includes("\0"), `${what} must not contain NUL characters`);
+
 export const staticLoginSchema = z.object({
   kind: z.literal("static"),
   accessKeyId: z.string().trim().regex(ACCESS_KEY_ID_PATTERN, { message: "Not an AWS access key id" }),
-  secretAccessKey: z.string().min(1, "Secret access key is required"),
-  sessionToken: z.string().min(1).optional(),
+  secretAccessKey: secretText("Secret access key", 256),
+  sessionToken: secretText("Session token", 8192).optional(),
 });
 
 /** Exponential backoff while waiting for IAM's eventual consistency (a new key typically works in 5–10 s). */
@@ -59,6 +68,6 @@ export type AwsIamInputsInput = z.input<typeof awsIamInputsSchema>;
 /** The rotated credential as consumers read it. */
 export const awsIamCredentialSchema = z.object({
   accessKeyId: z.string().trim().regex(ACCESS_KEY_ID_PATTERN, { message: "Not an AWS access key id" }),
-  secretAccessKey: z.string().min(1, "Secret access key is required"),
+  secretAccessKey: secretText("Secret access key", 256),
 });
 export type AwsIamCredential = z.output<typeof awsIamCredentialSchema>;

@@ -16,7 +16,7 @@ export const mysqlInputsSchema = z
   .object({
     ...sqlInputsShape(accountName, 3306),
     /** Optional default schema to connect to; empty connects without one. */
-    database: z.string().trim().optional(),
+    database: z.string().trim().max(64, "database is longer than 64 characters").optional(),
     /** Host part of both rotated accounts ('user'@'host'). */
     userHost: z.string().trim().min(1, "userHost must not be empty (use % for any host)").max(255).default("%"),
   })

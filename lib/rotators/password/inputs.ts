@@ -10,4 +10,6 @@ export const passwordInputsSchema = z.object({
 });
 export type PasswordInputs = z.output<typeof passwordInputsSchema>;
 
-export const passwordCredentialSchema = z.strictObject({ password: z.string().min(1, "password must not be empty") });
+export const passwordCredentialSchema = z.strictObject({
+  password: z.string().min(1, "password must not be empty").max(4096, "password is longer than 4096 characters").refine((v) => !v.includes("\0"), "password must not contain NUL characters"),
+});

@@ -54,6 +54,7 @@ export const passwordRulesSchema = z
      *  Duplicates are dropped so no character is more likely than another. */
     specials: z
       .string()
+      .max(200, "specials is longer than 200 characters")
       .default(DEFAULT_SPECIALS)
       .superRefine((value, ctx) => {
         for (const ch of value) {

@@ -15,7 +15,13 @@ const roleName: UsernameRule = {
 export const postgresInputsSchema = z
   .object({
     ...sqlInputsShape(roleName, 5432),
-    database: z.string().trim().min(1, "database must not be empty").default("postgres"),
+    database: z
+      .string()
+      .trim()
+      .min(1, "database must not be empty")
+      .refine((name) => roleName.fits(name), `database ${roleName.tooLong}`)
+      .refine((name) => !name.includes("\0"), "database must not contain NUL characters")
+      .default("postgres"),
   })
   .superRefine(distinctUsers);
 

@@ -443,7 +443,7 @@ describe("postgres inputs", () => {
   it("rejects identical users, the managing user as a rotated user, and over-long role names", () => {
     const base = { host: "h", managing: { username: "admin", password: "x" }, username1: "a", username2: "b" };
     const issues = (v: object) => postgresInputsSchema.safeParse({ ...base, ...v }).error?.issues.map((i) => i.message) ?? [];
-    expect(issues({ username2: "a" })).toContain("username1 and username2 must be different users");
+    expect(issues({ username2: "a" })).toContain("username2 must be a different user from username1");
     expect(issues({ username1: "admin" })).toContain("username1 must not be the managing user");
     expect(issues({ username1: "é".repeat(32) })).toContain("username1 is longer than PostgreSQL's 63-byte limit");
     expect(issues({ tls: { mode: "verify-full", ca: "not a pem" } })).toContain(

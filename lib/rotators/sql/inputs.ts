@@ -4,6 +4,22 @@
  */
 import { z } from "zod";
 import { passwordRulesSchema } from "../password/rules";
+import { hostSchema } from "../host";
+
+/** Passwords Rotor is given (the managing user's, imported ones): long enough for any real one, and storable. */
+export const MAX_PASSWORD_LENGTH = 1024;
+
+/** A password input: required, bounded, no NUL (no database accepts one). `field` begins the messages. */
+export function givenPasswordSchema(field: string) {
+  return z
+    .string({ error: `${field} is required` })
+    .min(1, `${field} is required`)
+    .max(MAX_PASSWORD_LENGTH, `${field} is longer than ${MAX_PASSWORD_LENGTH} characters`)
+    .refine((value) => !value.includes("\0"), `${field} must not contain NUL characters`);
+}
+
+/** A PEM bundle is a few KB per certificate; this allows a few hundred. */
+const MAX_CA_LENGTH = 512 * 1024;
 
 export const tlsSchema = z
   .object({
@@ -18,6 +34,7 @@ export const tlsSchema = z
     ca: z
       .string()
       .trim()
+      .max(MAX_CA_LENGTH, `ca is longer than ${MAX_CA_LENGTH / 1024} KB`)
       .refine((pem) => pem.includes("-----BEGIN CERTIFICATE-----"), "ca must be a PEM certificate (-----BEGIN CERTIFICATE-----)")
       .optional()
       .describe("PEM CA certificate(s) for verify-full. Ignored by the other modes."),
@@ -36,14 +53,14 @@ function usernameSchema(rule: UsernameRule, field: string) {
   return z
     .string({ error: `${field} is required` })
     .min(1, `${field} is required`)
-    .refine((name) => !name.includes("\0"), `${field} must not contain a NUL character`)
+    .refine((name) => !name.includes("\0"), `${field} must not contain NUL characters`)
     .refine((name) => rule.fits(name), `${field} ${rule.tooLong}`);
 }
 
 /** The inputs every two-user SQL rotator has; each dialect adds its own (database, account host). */
 export function sqlInputsShape(usernameRule: UsernameRule, defaultPort: number) {
   return {
-    host: z.string({ error: "host is required" }).trim().min(1, "host is required"),
+    host: hostSchema("host"),
     port: z
       .number({ error: "port must be a number" })
       .int("port must be a whole number")
@@ -54,7 +71,7 @@ export function sqlInputsShape(usernameRule: UsernameRule, defaultPort: number) 
     /** The user Rotor logs in as to change the two users' passwords. `password` is secret. */
     managing: z.object({
       username: usernameSchema(usernameRule, "managing.username"),
-      password: z.string({ error: "managing.password is required" }).min(1, "managing.password is required"),
+      password: givenPasswordSchema("managing.password"),
     }),
     /** The two pre-created users that take turns; the first rotation without state rotates username1. */
     username1: usernameSchema(usernameRule, "username1"),
@@ -62,7 +79,7 @@ export function sqlInputsShape(usernameRule: UsernameRule, defaultPort: number) 
     /** How new passwords are generated (default: 32 characters, all classes, URL- and shell-safe specials). */
     passwordRules: passwordRulesSchema.optional(),
     /** Connect and statement timeout in milliseconds (default 10 000). */
-    timeoutMs: z.number().int().min(100).max(120_000).optional(),
+    timeoutMs: z.number().int().min(100, "timeoutMs must be at least 100").max(120_000, "timeoutMs must be at most 120000").optional(),
   };
 }
 
@@ -70,7 +87,7 @@ type ShapeOutput = { username1: string; username2: string; managing: { username:
 
 export function distinctUsers(inputs: ShapeOutput, ctx: z.RefinementCtx) {
   if (inputs.username1 === inputs.username2) {
-    ctx.addIssue({ code: "custom", path: ["username2"], message: "username1 and username2 must be different users" });
+    ctx.addIssue({ code: "custom", path: ["username2"], message: "username2 must be a different user from username1" });
   }
   // Rotating the managing user's own password would lock Rotor out after the first rotation.
   for (const field of ["username1", "username2"] as const) {
@@ -98,6 +115,6 @@ export interface SqlRotatorInputs {
 export const sqlSecretInputPaths = ["managing.password"] as const;
 
 export const sqlCredentialSchema = z.strictObject({
-  username: z.string().min(1, "username must not be empty"),
-  password: z.string().min(1, "password must not be empty"),
+  username: z.string().min(1, "username must not be empty").max(MAX_PASSWORD_LENGTH, "username is too long"),
+  password: givenPasswordSchema("password"),
 });

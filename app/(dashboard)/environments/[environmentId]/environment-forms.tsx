@@ -1,6 +1,6 @@
 "use client";
 import { ConfirmDeleteForm } from "@/components/ui/confirm-delete-form";
-import { useActionState } from "react";
+import { useActionForm } from "@/components/ui/action-form";
 import { deleteEnvironmentAction, deleteValueAction, renameEnvironmentAction, setValueAction } from "../actions";
 import type { ActionResult } from "@/lib/auth/action";
 import { Field } from "@/components/ui/field";
@@ -9,14 +9,14 @@ import { ActionMessage } from "@/components/ui/action-message";
 type State = ActionResult<unknown> | null;
 
 export function RenameEnvironmentForm({ environmentId, name, description }: { environmentId: string; name: string; description: string }) {
-  const [state, action, pending] = useActionState<State, FormData>(renameEnvironmentAction, null);
+  const { state, formAction: action, pending, kept } = useActionForm<State>(renameEnvironmentAction, null);
   const errors = (state && !state.ok && state.fieldErrors) || {};
   return (
     <form action={action} className="stack" aria-label="Rename environment">
       <ActionMessage state={state} />
       <input type="hidden" name="environmentId" value={environmentId} />
-      <Field label="Name" name="name" defaultValue={name} required error={errors.name} />
-      <Field label="Description" name="description" defaultValue={description} error={errors.description} />
+      <Field label="Name" name="name" defaultValue={kept("name") ?? name} required error={errors.name} />
+      <Field label="Description" name="description" defaultValue={kept("description") ?? description} error={errors.description} />
       <button className="btn" type="submit" disabled={pending}>Save</button>
     </form>
   );
@@ -31,15 +31,15 @@ export function DeleteEnvironmentForm({ environmentId, name }: { environmentId: 
 }
 
 export function SetValueForm({ environmentId }: { environmentId: string }) {
-  const [state, action, pending] = useActionState<State, FormData>(setValueAction, null);
+  const { state, formAction: action, pending, kept } = useActionForm<State>(setValueAction, null);
   const errors = (state && !state.ok && state.fieldErrors) || {};
   return (
     <form action={action} className="row" aria-label="Set value">
       <input type="hidden" name="environmentId" value={environmentId} />
-      <Field label="Key" name="key" required error={errors.key} />
-      <Field label="Value" name="value" error={errors.value} />
+      <Field label="Key" name="key" required defaultValue={kept("key")} error={errors.key} />
+      <Field label="Value" name="value" defaultValue={kept("value")} error={errors.value} />
       <label className="row" style={{ display: "flex" }}>
-        <input type="checkbox" name="secret" /> Secret
+        <input type="checkbox" name="secret" defaultChecked={kept("secret") === "on"} /> Secret
       </label>
       <button className="btn" type="submit" disabled={pending}>Set value</button>
       <ActionMessage state={state} />
@@ -48,7 +48,7 @@ export function SetValueForm({ environmentId }: { environmentId: string }) {
 }
 
 export function DeleteValueButton({ environmentId, valueKey }: { environmentId: string; valueKey: string }) {
-  const [state, action, pending] = useActionState<State, FormData>(deleteValueAction, null);
+  const { state, formAction: action, pending } = useActionForm<State>(deleteValueAction, null);
   return (
     <form action={action}>
       <input type="hidden" name="environmentId" value={environmentId} />

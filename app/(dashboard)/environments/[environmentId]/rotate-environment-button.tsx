@@ -1,12 +1,30 @@
 "use client";
-import { useState, useTransition } from "react";
+/**
+ * "Rotate environment": starts every rotator's run, then follows the batch until each started run has ended,
+ * refreshes the page once to show the new state, and stops. Nothing polls while nothing runs.
+ */
+import { useEffect, useState, useTransition } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { rotateEnvironmentAction } from "../actions";
 import { ConfirmButton } from "@/components/ui/confirm-button";
+import { callAction } from "@/components/ui/action-form";
 import { StatusBadge } from "@/components/ui/status-badge";
 import { fetchJson, queryKeys } from "@/components/query-keys";
 import type { RunView } from "@/lib/rotation/run-view";
+import type { StartedRotation } from "@/lib/rotation/rotate-environment";
+
+interface Batch {
+  batchId: string;
+  runs: StartedRotation[];
+}
+
+const ended = (run: RunView | undefined) => run?.status === "succeeded" || run?.status === "failed";
+
+/** Whether every run the batch started has ended (skipped rotators never start one). */
+function batchEnded(batch: Batch, runs: RunView[] | undefined): boolean {
+  return batch.runs.every((r) => r.status === "skipped" || ended(runs?.find((run) => run.id === r.runId)));
+}
 
 export function RotateEnvironmentButton({
   environmentId,
@@ -20,33 +38,35 @@ export function RotateEnvironmentButton({
   /** Who still uses a credential this rotation retires (lib/environments/consumers.ts), or null. */
   consumersBehind: string | null;
 }) {
-  const [batchId, setBatchId] = useState<string | null>(null);
+  const [batch, setBatch] = useState<Batch | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [pending, startTransition] = useTransition();
   const router = useRouter();
   const { data } = useQuery({
-    queryKey: queryKeys.batch(batchId ?? ""),
-    queryFn: () => fetchJson<{ runs: RunView[] }>(`/api/batches/${batchId}`),
-    enabled: Boolean(batchId),
-    refetchInterval: (q) => {
-      const runs = q.state.data?.runs ?? [];
-      const done = runs.length >= rotatorCount && runs.every((r) => r.status === "succeeded" || r.status === "failed");
-      if (done) router.refresh();
-      return done ? false : 1000;
-    },
+    queryKey: queryKeys.batch(batch?.batchId ?? ""),
+    queryFn: () => fetchJson<{ runs: RunView[] }>(`/api/batches/${batch!.batchId}`),
+    enabled: batch !== null && !batchEnded(batch, undefined),
+    // Pure: decides only whether to poll again. The refresh is an effect, below.
+    refetchInterval: (query) => (batch && !batchEnded(batch, query.state.data?.runs) ? 1000 : false),
   });
+  const done = batch !== null && batchEnded(batch, data?.runs);
+  useEffect(() => {
+    if (done) router.refresh();
+  }, [done, router]);
+
   return (
     <div>
       <ConfirmButton
         label="Rotate environment"
         title={`Rotate every rotator of ${environmentName}?`}
         confirmLabel="Rotate all"
-        disabled={pending || rotatorCount === 0}
+        disabled={pending || rotatorCount === 0 || (batch !== null && !done)}
         onConfirm={() =>
           startTransition(async () => {
             setError(null);
-            const result = await rotateEnvironmentAction(null, { environmentId });
-            if (result.ok) setBatchId((result.data as { batchId: string }).batchId);
+            setBatch(null);
+            const result = await callAction(() => rotateEnvironmentAction(null, { environmentId }));
+            if (result.ok) setBatch(result.data as Batch);
             else setError(result.error);
           })
         }
@@ -55,13 +75,18 @@ export function RotateEnvironmentButton({
         {consumersBehind && <p className="alert alert-warn" data-testid="rotate-consumers-behind">{consumersBehind}</p>}
       </ConfirmButton>
       {error && <p className="alert alert-error" role="alert">{error}</p>}
-      {batchId && (
+      {batch && (
         <ul aria-label="Environment rotation results" aria-live="polite">
-          {(data?.runs ?? []).map((r) => (
-            <li key={r.id}>
-              {r.rotatorName} <StatusBadge status={r.status} /> {r.errorMessage && <span className="field-error">{r.errorMessage}</span>}
-            </li>
-          ))}
+          {batch.runs.map((started) => {
+            const run = started.status === "running" ? data?.runs.find((r) => r.id === started.runId) : undefined;
+            const message = started.status === "skipped" ? started.errorMessage : run?.errorMessage;
+            return (
+              <li key={started.rotatorId}>
+                {started.rotatorName} <StatusBadge status={started.status === "skipped" ? "skipped" : (run?.status ?? "running")} />{" "}
+                {message && <span className="field-error">{message}</span>}
+              </li>
+            );
+          })}
         </ul>
       )}
     </div>

@@ -2,6 +2,7 @@
 /** A credential shown masked; Reveal and Copy fetch the secret on demand (audited on the server). */
 import { useState, useTransition } from "react";
 import { revealCredentialAction } from "../actions";
+import { callAction } from "@/components/ui/action-form";
 
 export function CredentialView({
   rotatorId,
@@ -23,7 +24,7 @@ export function CredentialView({
   if (!summary) return <p className="muted">None yet.</p>;
 
   const fetchSecret = async () => {
-    const result = await revealCredentialAction(null, { rotatorId, which });
+    const result = await callAction(() => revealCredentialAction(null, { rotatorId, which }));
     if (!result.ok) {
       setError(result.error);
       return null;

@@ -4,6 +4,7 @@ import { useRouter } from "next/navigation";
 import { rotateNowAction } from "../actions";
 import { ConfirmButton } from "@/components/ui/confirm-button";
 import { RunProgress } from "@/components/run-progress";
+import { callAction } from "@/components/ui/action-form";
 
 /** `consumersBehind`: who still uses the credential this rotation retires (lib/environments/consumers.ts), or null. */
 export function RotateNow({ rotatorId, rotatorName, consumersBehind }: { rotatorId: string; rotatorName: string; consumersBehind: string | null }) {
@@ -22,7 +23,7 @@ export function RotateNow({ rotatorId, rotatorName, consumersBehind }: { rotator
           startTransition(async () => {
             setError(null);
             setRunId(null);
-            const result = await rotateNowAction(null, { rotatorId });
+            const result = await callAction(() => rotateNowAction(null, { rotatorId }));
             if (result.ok) setRunId((result.data as { runId: string }).runId);
             else setError(result.error);
           })

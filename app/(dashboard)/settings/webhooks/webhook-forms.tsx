@@ -4,6 +4,7 @@ import { useRouter } from "next/navigation";
 import { createWebhookSchema, updateWebhookSchema, WEBHOOK_FORMATS } from "@/lib/webhooks/validation";
 import { WEBHOOK_EVENTS, WEBHOOK_EVENT_HELP, type WebhookEvent } from "@/lib/webhooks/event-types";
 import { ConfirmButton } from "@/components/ui/confirm-button";
+import { callAction } from "@/components/ui/action-form";
 import {
   createWebhookAction,
   deleteWebhookAction,
@@ -64,7 +65,7 @@ export function WebhookForm({ environments, webhookId, initial }: { environments
         e.preventDefault();
         setTouched(true);
         startTransition(async () => {
-          const outcome = editing ? await updateWebhookAction(null, { ...values, webhookId }) : await createWebhookAction(null, { ...values });
+          const outcome: Result = await callAction(() => (editing ? updateWebhookAction(null, { ...values, webhookId }) : createWebhookAction(null, { ...values })));
           setResult(outcome);
           if (outcome.ok) {
             if (!editing) setValues(DEFAULTS);
@@ -138,7 +139,7 @@ export function WebhookRowActions({ webhookId, name, enabled, previousSecretSign
   const run = (action: () => Promise<Result>) =>
     startTransition(async () => {
       setResult(null);
-      const outcome = await action();
+      const outcome = await callAction(action);
       setResult(outcome);
       router.refresh();
     });

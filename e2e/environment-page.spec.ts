@@ -1,0 +1,48 @@
+/**
+ * The environment page while nothing runs: it must not poll. An environment without rotators, and any
+ * environment after "Rotate environment" finished, used to call router.refresh() in a loop (100-300
+ * requests per 10 s for as long as the page stayed open).
+ */
+import type { Page } from "@playwright/test";
+import { test, expect } from "./fixtures";
+import { EnvironmentPage } from "./pages/environment-page";
+import { RotatorPage } from "./pages/rotator-page";
+
+const suffix = Date.now().toString(36);
+
+/** Every request the page makes in `ms` (documents, RSC refreshes, API polls). */
+async function requestsDuring(page: Page, ms: number): Promise<string[]> {
+  const seen: string[] = [];
+  const record = (request: { url(): string }) => seen.push(request.url());
+  page.on("request", record);
+  await page.waitForTimeout(ms);
+  page.off("request", record);
+  return seen;
+}
+
+test("an environment without rotators makes no requests while it is open", async ({ adminPage }) => {
+  const env = new EnvironmentPage(adminPage);
+  await env.create(`quiet-${suffix}`);
+  await expect(env.rotateButton).toBeDisabled();
+  const requests = await requestsDuring(adminPage, 10_000);
+  expect(requests, requests.slice(0, 5).join("\n")).toHaveLength(0);
+});
+
+test("after Rotate environment has finished, the page stops polling", async ({ adminPage }) => {
+  const env = new EnvironmentPage(adminPage);
+  await env.create(`rotated-${suffix}`);
+  const environmentUrl = adminPage.url();
+  for (const name of ["first_secret", "second_secret"]) {
+    await env.addRotator("password");
+    const rotator = new RotatorPage(adminPage);
+    await rotator.form.getByLabel("Name", { exact: true }).fill(name);
+    await rotator.create();
+    await adminPage.goto(environmentUrl);
+  }
+  await env.rotateAll(2);
+  await expect(env.rotationResults).toContainText("first_secret");
+  // The page refreshes once to show the new state, then stays quiet.
+  await expect(env.rotatorRow("first_secret")).toContainText("succeeded");
+  const requests = await requestsDuring(adminPage, 10_000);
+  expect(requests, requests.slice(0, 5).join("\n")).toHaveLength(0);
+});

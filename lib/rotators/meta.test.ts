@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { describeInputIssues, labelInputMessage, ROTATOR_META } from "./meta";
+import { ROTATOR_TYPES } from "./types";
+
+describe("input errors worded with the form's labels", () => {
+  it("names fields as the form labels them", () => {
+    const missing = describeInputIssues("postgres", ROTATOR_META.postgres.inputsSchema.safeParse({ host: "db", username1: "app", username2: "other", managing: { username: "rotor" } }).error!.issues);
+    expect(missing.fieldErrors["managing.password"]).toBe("Managing password is required");
+    expect(missing.summary).toBe("Managing password is required");
+    const same = describeInputIssues("postgres", ROTATOR_META.postgres.inputsSchema.safeParse({ host: "db", username1: "app", username2: "app", managing: { username: "rotor", password: "pw" } }).error!.issues);
+    expect(same.fieldErrors.username2).toBe("User 2 must be a different user from User 1");
+    const region = describeInputIssues("aws-iam", ROTATOR_META["aws-iam"].inputsSchema.safeParse({ region: "nowhere", userName: "app" }).error!.issues);
+    expect(region.summary).toMatch(/^Region: Not an AWS region name/);
+    expect(labelInputMessage("mysql", "passwordRules.length", "length must be at least 8")).toBe("Password length must be at least 8");
+    expect(labelInputMessage("postgres", "port", "port must be between 1 and 65535")).toBe("Port must be between 1 and 65535");
+  });
+
+  it("leaves no labelled field's input path in any message of any type", () => {
+    const hostile = { host: "x:1", port: 0, database: "", managing: { username: "", password: "" }, username1: "", username2: "", userHost: "", region: "nowhere", userName: "", login: { kind: "static", accessKeyId: "x", secretAccessKey: "" }, verifyTimeoutSeconds: 0, passwordRules: { length: 2, minSymbols: -1, specials: "a" } };
+    for (const type of ROTATOR_TYPES) {
+      const meta = ROTATOR_META[type];
+      const parsed = meta.inputsSchema.safeParse(hostile);
+      expect(parsed.success, type).toBe(false);
+      const { fieldErrors } = describeInputIssues(type, parsed.error!.issues);
+      for (const [path, message] of Object.entries(fieldErrors)) {
+        // Paths that cannot be prose (a dot, a digit, camelCase) never remain; a plain word only as the subject.
+        for (const field of meta.fields.filter((f) => /[.\d]|[a-z][A-Z]/.test(f.path))) expect(message, `${type} ${path}`).not.toContain(field.path);
+        const own = meta.fields.find((f) => f.path === path);
+        if (own) expect(message, `${type} ${path}`).not.toMatch(new RegExp(`^${path.split(".").pop()}\\b`));
+        expect(message.charAt(0), `${type} ${path}: ${message}`).toMatch(/[A-Z]/);
+      }
+    }
+  });
+});
