@@ -16,7 +16,7 @@ describe("input errors worded with the form's labels", () => {
   });
 
   it("leaves no labelled field's input path in any message of any type", () => {
-    const hostile = { host: "x:1", port: 0, database: "", managing: { username: "", password: "" }, username1: "", username2: "", userHost: "", region: "nowhere", userName: "", login: { kind: "static", accessKeyId: "x", secretAccessKey: "" }, verifyTimeoutSeconds: 0, passwordRules: { length: 2, minSymbols: -1, specials: "a" } };
+    const hostile = { host: "x:1", port: 0, length: 1, separator: "ab", digits: -1, database: "", managing: { username: "", password: "" }, username1: "", username2: "", userHost: "", region: "nowhere", userName: "", login: { kind: "static", accessKeyId: "x", secretAccessKey: "" }, verifyTimeoutSeconds: 0, passwordRules: { length: 2, minSymbols: -1, specials: "a" } };
     for (const type of ROTATOR_TYPES) {
       const meta = ROTATOR_META[type];
       const parsed = meta.inputsSchema.safeParse(hostile);

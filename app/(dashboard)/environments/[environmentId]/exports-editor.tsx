@@ -8,6 +8,7 @@ import { useState, useTransition } from "react";
 import { setExportsAction } from "../actions";
 import type { ActionResult } from "@/lib/auth/action";
 import { ActionMessage } from "@/components/ui/action-message";
+import { callAction } from "@/components/ui/action-form";
 
 interface Row {
   /** Stable React key: rows can be removed from the middle. */
@@ -39,7 +40,7 @@ export function ExportsEditor({ environmentId, exports, references }: { environm
       onSubmit={(event) => {
         event.preventDefault();
         startTransition(async () => {
-          setState(await setExportsAction(null, { environmentId, rows: rows.map(({ name, template }) => ({ name, template })) }));
+          setState(await callAction(() => setExportsAction(null, { environmentId, rows: rows.map(({ name, template }) => ({ name, template })) })));
         });
       }}
     >

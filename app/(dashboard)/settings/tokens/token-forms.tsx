@@ -10,6 +10,7 @@ import type { ActionResult } from "@/lib/auth/action";
 import { ActionMessage } from "@/components/ui/action-message";
 import { ConfirmButton } from "@/components/ui/confirm-button";
 import { CopyBlock } from "@/components/ui/copy-block";
+import { callAction } from "@/components/ui/action-form";
 
 type Created = { token: string; view: { name: string; kind: string; scope: string | null; environments: string[] | "*" } };
 
@@ -46,7 +47,7 @@ export function CreateTokenForm({
           startTransition(async () => {
             setCreated(null);
             const input = service ? { kind, name, scope, environments: allEnvironments ? "*" : chosen, expiresAt } : { kind, name, expiresAt };
-            const result = await createTokenAction(null, input);
+            const result = await callAction(() => createTokenAction(null, input));
             setState(result);
             if (result.ok) {
               setCreated(result.data as Created);
@@ -150,7 +151,7 @@ export function RevokeTokenButton({ tokenId, name }: { tokenId: string; name: st
         disabled={pending}
         onConfirm={() =>
           startTransition(async () => {
-            const result = await revokeTokenAction(null, { tokenId });
+            const result = await callAction(() => revokeTokenAction(null, { tokenId }));
             setState(result);
             if (result.ok) router.refresh();
           })
