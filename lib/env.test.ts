@@ -1,8 +1,17 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { parseEnv, parseRoleMap } from "./env";
+
+const secretsDir = fs.mkdtempSync(path.join(os.tmpdir(), "rotor-env-files-"));
+afterAll(() => fs.rmSync(secretsDir, { recursive: true, force: true }));
+
+function secretFile(name: string, content: string): string {
+  const file = path.join(secretsDir, name);
+  fs.writeFileSync(file, content, { mode: 0o600 });
+  return file;
+}
 
 describe("configuration", () => {
   it("defaults to the embedded store in ./data on port 3000", () => {
@@ -40,10 +49,44 @@ describe("configuration", () => {
       expect(() => parseEnv({ ROTOR_ADMIN_EMAIL: "a@example.com" })).toThrow(/needs both ROTOR_ADMIN_EMAIL and ROTOR_ADMIN_PASSWORD/);
       expect(() => parseEnv({ ROTOR_ADMIN_PASSWORD: "long-enough-password" })).toThrow(/ROTOR_ADMIN_EMAIL: The first admin needs both/);
       expect(() => parseEnv({ ROTOR_ADMIN_EMAIL: "a@example.com", ROTOR_ADMIN_PASSWORD: "short" })).toThrow(/at least 12 characters/);
-      expect(() => parseEnv({ ROTOR_ADMIN_EMAIL: "a@example.com", ROTOR_ADMIN_PASSWORD_FILE: path.join(dir, "missing") })).toThrow(/ROTOR_ADMIN_PASSWORD_FILE .* cannot be read \(ENOENT\)/);
+      expect(() => parseEnv({ ROTOR_ADMIN_EMAIL: "a@example.com", ROTOR_ADMIN_PASSWORD_FILE: path.join(dir, "missing") })).toThrow(/ROTOR_ADMIN_PASSWORD_FILE: cannot read .* \(ENOENT\)/);
       expect(() => parseEnv({ ROTOR_ADMIN_EMAIL: "not-an-email", ROTOR_ADMIN_PASSWORD: "long-enough-password" })).toThrow(/ROTOR_ADMIN_EMAIL must be an email address/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("reads any setting from NAME_FILE, as Docker and Kubernetes secrets are mounted", () => {
+    const key = Buffer.alloc(32, 9).toString("base64");
+    const env = parseEnv({
+      DATABASE_URL_FILE: secretFile("database-url", "postgres://rotor:s3cret@db:5432/rotor\n"),
+      ROTOR_MASTER_KEY_FILE: secretFile("master-key", `${key}\n`),
+      ROTOR_METRICS_TOKEN_FILE: secretFile("metrics-token", "metrics-token-0123456789abcdef"),
+      ROTOR_LOG_FORMAT_FILE: secretFile("log-format", "json\n"),
+    });
+    expect(env.databaseUrl).toBe("postgres://rotor:s3cret@db:5432/rotor");
+    expect(env.masterKey).toBe(key);
+    expect(env.metricsToken).toBe("metrics-token-0123456789abcdef");
+    expect(env.logFormat).toBe("json");
+  });
+
+  it("validates a value read from a file like one set directly", () => {
+    expect(() => parseEnv({ ROTOR_METRICS_TOKEN_FILE: secretFile("short-token", "short\n") })).toThrow(/ROTOR_METRICS_TOKEN must be at least 16 characters/);
+  });
+
+  it("refuses NAME together with NAME_FILE, and names an unreadable file without its content", () => {
+    const file = secretFile("auth-secret", "file-secret-value");
+    expect(() => parseEnv({ AUTH_SECRET: "direct-value", AUTH_SECRET_FILE: file })).toThrow(/AUTH_SECRET: set either AUTH_SECRET or AUTH_SECRET_FILE, not both/);
+    const missing = path.join(secretsDir, "no-such-file");
+    const attempt = () => parseEnv({ ROTOR_MASTER_KEY_FILE: missing, ROTOR_OIDC_CLIENT_SECRET_FILE: file });
+    expect(attempt).toThrow(`ROTOR_MASTER_KEY_FILE: cannot read ${missing} (ENOENT)`);
+    // The other problem (SSO half configured) is still listed, and the secret read from the file is not.
+    expect(attempt).toThrow(/needs all three of ROTOR_OIDC_ISSUER/);
+    expect(attempt).not.toThrow(/file-secret-value/);
+  });
+
+  it("accepts text and json log formats only", () => {
+    expect(parseEnv({}).logFormat).toBe("text");
+    expect(() => parseEnv({ ROTOR_LOG_FORMAT: "xml" })).toThrow(/ROTOR_LOG_FORMAT must be text or json/);
   });
 });

@@ -2,6 +2,9 @@
  * All configuration, parsed once from the environment with zod. Every variable is documented in
  * `.env.example`. Nothing else in Rotor reads `process.env` for its own settings (the AWS SDK reads its
  * standard `AWS_*` variables itself).
+ *
+ * Every setting may instead be read from a file: `ROTOR_MASTER_KEY_FILE=/run/secrets/master-key` (Docker and
+ * Kubernetes secrets are mounted as files, so a secret never has to sit in the process environment).
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -15,87 +18,92 @@ const optionalString = z
   .optional()
   .transform((value) => (value && value.trim() !== "" ? value.trim() : undefined));
 
-const envSchema = z
-  .object({
-    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
-    PORT: z.coerce.number({ message: "PORT must be a port number (1-65535)" }).int().min(1, "PORT must be a port number (1-65535)").max(65535, "PORT must be a port number (1-65535)").default(3000),
-    ROTOR_PUBLIC_URL: optionalString.pipe(z.url({ message: "ROTOR_PUBLIC_URL must be an absolute URL such as https://rotor.example.com" }).optional()),
-    ROTOR_DATA_DIR: optionalString,
-    DATABASE_URL: optionalString.pipe(
-      z
-        .string()
-        .regex(/^postgres(ql)?:\/\//, "DATABASE_URL must start with postgres:// or postgresql://")
-        .optional(),
-    ),
-    ROTOR_MASTER_KEY: optionalString,
-    ROTOR_MASTER_KEY_PREVIOUS: optionalString,
-    AUTH_SECRET: optionalString,
-    ROTOR_ADMIN_EMAIL: optionalString.pipe(z.email({ message: "ROTOR_ADMIN_EMAIL must be an email address" }).optional()),
-    ROTOR_ADMIN_PASSWORD: z.string().optional(),
-    ROTOR_ADMIN_PASSWORD_FILE: optionalString,
-    ROTOR_SETUP_TOKEN_TTL_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(24 * 60),
-    ROTOR_OIDC_ISSUER: optionalString.pipe(z.url({ message: "ROTOR_OIDC_ISSUER must be the identity provider's issuer URL" }).optional()),
-    ROTOR_OIDC_CLIENT_ID: optionalString,
-    ROTOR_OIDC_CLIENT_SECRET: optionalString,
-    ROTOR_OIDC_NAME: z.string().default("Single sign-on"),
-    ROTOR_OIDC_SCOPES: z.string().trim().default("openid email profile"),
-    ROTOR_OIDC_DEFAULT_ROLE: z.enum(ROLES).default("viewer"),
-    ROTOR_OIDC_ROLE_CLAIM: optionalString,
-    ROTOR_OIDC_ROLE_MAP: optionalString,
-    ROTOR_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
-    // --- Rotor as an OIDC issuer for AWS logins (lib/aws-logins) ---
-    ROTOR_ISSUER_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60, "ROTOR_ISSUER_TOKEN_TTL_SECONDS must be 60-3600").max(3600, "ROTOR_ISSUER_TOKEN_TTL_SECONDS must be 60-3600").default(300),
-    ROTOR_ISSUER_KEY_ROTATION_DAYS: z.coerce.number().int().min(1, "ROTOR_ISSUER_KEY_ROTATION_DAYS must be 1-365").max(365, "ROTOR_ISSUER_KEY_ROTATION_DAYS must be 1-365").default(30),
-    // --- schedules, retries, notifications, metrics (lib/schedules, lib/webhooks) ---
-    ROTOR_SCHEDULER: z.enum(["on", "off"], { message: "ROTOR_SCHEDULER must be on or off" }).default("on"),
-    ROTOR_SCHEDULER_CONCURRENCY: z.coerce.number().int().min(1, "ROTOR_SCHEDULER_CONCURRENCY must be 1-64").max(64, "ROTOR_SCHEDULER_CONCURRENCY must be 1-64").default(4),
-    ROTOR_SCHEDULER_POLL_SECONDS: z.coerce.number().min(0.1, "ROTOR_SCHEDULER_POLL_SECONDS must be 0.1-300").max(300, "ROTOR_SCHEDULER_POLL_SECONDS must be 0.1-300").default(5),
-    ROTOR_SCHEDULE_MIN_INTERVAL_MINUTES: z.coerce.number().int().min(1, "ROTOR_SCHEDULE_MIN_INTERVAL_MINUTES must be at least 1").max(366 * 24 * 60).default(60),
-    ROTOR_RETRY_MAX: z.coerce.number().int().min(0, "ROTOR_RETRY_MAX must be 0-20").max(20, "ROTOR_RETRY_MAX must be 0-20").default(3),
-    ROTOR_RETRY_BASE_SECONDS: z.coerce.number().min(0.1).max(24 * 3600).default(60),
-    ROTOR_RETRY_MAX_DELAY_SECONDS: z.coerce.number().min(0.1).max(7 * 24 * 3600).default(3600),
-    ROTOR_OVERDUE_GRACE_MINUTES: z.coerce.number().min(0.1).max(7 * 24 * 60).default(15),
-    ROTOR_SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(3600).default(30),
-    ROTOR_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1, "ROTOR_WEBHOOK_MAX_ATTEMPTS must be 1-20").max(20, "ROTOR_WEBHOOK_MAX_ATTEMPTS must be 1-20").default(6),
-    ROTOR_WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().min(1).max(120).default(10),
-    ROTOR_WEBHOOK_SECRET_OVERLAP_HOURS: z.coerce.number({ message: "ROTOR_WEBHOOK_SECRET_OVERLAP_HOURS must be 0-720" }).min(0, "ROTOR_WEBHOOK_SECRET_OVERLAP_HOURS must be 0-720").max(720, "ROTOR_WEBHOOK_SECRET_OVERLAP_HOURS must be 0-720").default(24),
-    ROTOR_METRICS_TOKEN: optionalString.pipe(z.string().min(16, "ROTOR_METRICS_TOKEN must be at least 16 characters (e.g. openssl rand -hex 24)").optional()),
-  })
-  .superRefine((env, ctx) => {
-    const oidc = [env.ROTOR_OIDC_ISSUER, env.ROTOR_OIDC_CLIENT_ID, env.ROTOR_OIDC_CLIENT_SECRET];
-    if (oidc.some(Boolean) && !oidc.every(Boolean)) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["ROTOR_OIDC_ISSUER"],
-        message: "Single sign-on needs all three of ROTOR_OIDC_ISSUER, ROTOR_OIDC_CLIENT_ID and ROTOR_OIDC_CLIENT_SECRET",
-      });
+/** As for every local account (lib/validation/users.ts PASSWORD_MIN_LENGTH). */
+const ADMIN_PASSWORD_MIN_LENGTH = 12;
+
+const settingsSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  PORT: z.coerce.number({ message: "PORT must be a port number (1-65535)" }).int().min(1, "PORT must be a port number (1-65535)").max(65535, "PORT must be a port number (1-65535)").default(3000),
+  ROTOR_PUBLIC_URL: optionalString.pipe(z.url({ message: "ROTOR_PUBLIC_URL must be an absolute URL such as https://rotor.example.com" }).optional()),
+  ROTOR_DATA_DIR: optionalString,
+  DATABASE_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "DATABASE_URL must start with postgres:// or postgresql://")
+      .optional(),
+  ),
+  ROTOR_MASTER_KEY: optionalString,
+  ROTOR_MASTER_KEY_PREVIOUS: optionalString,
+  AUTH_SECRET: optionalString,
+  // The first admin for headless installs (compose, Kubernetes), created at start while there is no user.
+  // The password is best given as ROTOR_ADMIN_PASSWORD_FILE (every setting may come from a file).
+  ROTOR_ADMIN_EMAIL: optionalString.pipe(z.email({ message: "ROTOR_ADMIN_EMAIL must be an email address" }).optional()),
+  ROTOR_ADMIN_PASSWORD: z
+    .string()
+    .min(ADMIN_PASSWORD_MIN_LENGTH, `The first admin's password (ROTOR_ADMIN_PASSWORD) must have at least ${ADMIN_PASSWORD_MIN_LENGTH} characters`)
+    .optional(),
+  ROTOR_SETUP_TOKEN_TTL_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(24 * 60),
+  ROTOR_OIDC_ISSUER: optionalString.pipe(z.url({ message: "ROTOR_OIDC_ISSUER must be the identity provider's issuer URL" }).optional()),
+  ROTOR_OIDC_CLIENT_ID: optionalString,
+  ROTOR_OIDC_CLIENT_SECRET: optionalString,
+  ROTOR_OIDC_NAME: z.string().default("Single sign-on"),
+  ROTOR_OIDC_SCOPES: z.string().trim().default("openid email profile"),
+  ROTOR_OIDC_DEFAULT_ROLE: z.enum(ROLES).default("viewer"),
+  ROTOR_OIDC_ROLE_CLAIM: optionalString,
+  ROTOR_OIDC_ROLE_MAP: optionalString,
+  ROTOR_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"], { message: "ROTOR_LOG_LEVEL must be debug, info, warn or error" }).default("info"),
+  ROTOR_LOG_FORMAT: z.enum(["text", "json"], { message: "ROTOR_LOG_FORMAT must be text or json" }).default("text"),
+  // --- Rotor as an OIDC issuer for AWS logins (lib/aws-logins) ---
+  ROTOR_ISSUER_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60, "ROTOR_ISSUER_TOKEN_TTL_SECONDS must be 60-3600").max(3600, "ROTOR_ISSUER_TOKEN_TTL_SECONDS must be 60-3600").default(300),
+  ROTOR_ISSUER_KEY_ROTATION_DAYS: z.coerce.number().int().min(1, "ROTOR_ISSUER_KEY_ROTATION_DAYS must be 1-365").max(365, "ROTOR_ISSUER_KEY_ROTATION_DAYS must be 1-365").default(30),
+  // --- schedules, retries, notifications, metrics (lib/schedules, lib/webhooks) ---
+  ROTOR_SCHEDULER: z.enum(["on", "off"], { message: "ROTOR_SCHEDULER must be on or off" }).default("on"),
+  ROTOR_SCHEDULER_CONCURRENCY: z.coerce.number().int().min(1, "ROTOR_SCHEDULER_CONCURRENCY must be 1-64").max(64, "ROTOR_SCHEDULER_CONCURRENCY must be 1-64").default(4),
+  ROTOR_SCHEDULER_POLL_SECONDS: z.coerce.number().min(0.1, "ROTOR_SCHEDULER_POLL_SECONDS must be 0.1-300").max(300, "ROTOR_SCHEDULER_POLL_SECONDS must be 0.1-300").default(5),
+  ROTOR_SCHEDULE_MIN_INTERVAL_MINUTES: z.coerce.number().int().min(1, "ROTOR_SCHEDULE_MIN_INTERVAL_MINUTES must be at least 1").max(366 * 24 * 60).default(60),
+  ROTOR_RETRY_MAX: z.coerce.number().int().min(0, "ROTOR_RETRY_MAX must be 0-20").max(20, "ROTOR_RETRY_MAX must be 0-20").default(3),
+  ROTOR_RETRY_BASE_SECONDS: z.coerce.number().min(0.1).max(24 * 3600).default(60),
+  ROTOR_RETRY_MAX_DELAY_SECONDS: z.coerce.number().min(0.1).max(7 * 24 * 3600).default(3600),
+  ROTOR_OVERDUE_GRACE_MINUTES: z.coerce.number().min(0.1).max(7 * 24 * 60).default(15),
+  ROTOR_SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(3600).default(30),
+  ROTOR_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1, "ROTOR_WEBHOOK_MAX_ATTEMPTS must be 1-20").max(20, "ROTOR_WEBHOOK_MAX_ATTEMPTS must be 1-20").default(6),
+  ROTOR_WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().min(1).max(120).default(10),
+  ROTOR_WEBHOOK_SECRET_OVERLAP_HOURS: z.coerce.number({ message: "ROTOR_WEBHOOK_SECRET_OVERLAP_HOURS must be 0-720" }).min(0, "ROTOR_WEBHOOK_SECRET_OVERLAP_HOURS must be 0-720").max(720, "ROTOR_WEBHOOK_SECRET_OVERLAP_HOURS must be 0-720").default(24),
+  ROTOR_METRICS_TOKEN: optionalString.pipe(z.string().min(16, "ROTOR_METRICS_TOKEN must be at least 16 characters (e.g. openssl rand -hex 24)").optional()),
+});
+
+const envSchema = settingsSchema.superRefine((env, ctx) => {
+  const oidc = [env.ROTOR_OIDC_ISSUER, env.ROTOR_OIDC_CLIENT_ID, env.ROTOR_OIDC_CLIENT_SECRET];
+  if (oidc.some(Boolean) && !oidc.every(Boolean)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["ROTOR_OIDC_ISSUER"],
+      message: "Single sign-on needs all three of ROTOR_OIDC_ISSUER, ROTOR_OIDC_CLIENT_ID and ROTOR_OIDC_CLIENT_SECRET",
+    });
+  }
+  if (Boolean(env.ROTOR_ADMIN_EMAIL) !== Boolean(env.ROTOR_ADMIN_PASSWORD)) {
+    ctx.addIssue({
+      code: "custom",
+      path: [env.ROTOR_ADMIN_EMAIL ? "ROTOR_ADMIN_PASSWORD" : "ROTOR_ADMIN_EMAIL"],
+      message: "The first admin needs both ROTOR_ADMIN_EMAIL and ROTOR_ADMIN_PASSWORD (or ROTOR_ADMIN_PASSWORD_FILE)",
+    });
+  }
+  if (env.DATABASE_URL && !env.ROTOR_MASTER_KEY) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["ROTOR_MASTER_KEY"],
+      message:
+        "ROTOR_MASTER_KEY is required with DATABASE_URL (every Rotor instance sharing the database needs the same key). Generate one with: openssl rand -base64 32",
+    });
+  }
+  if (env.ROTOR_OIDC_ROLE_MAP) {
+    try {
+      parseRoleMap(env.ROTOR_OIDC_ROLE_MAP);
+    } catch (error) {
+      ctx.addIssue({ code: "custom", path: ["ROTOR_OIDC_ROLE_MAP"], message: (error as Error).message });
     }
-    if (env.ROTOR_ADMIN_PASSWORD && env.ROTOR_ADMIN_PASSWORD_FILE) {
-      ctx.addIssue({ code: "custom", path: ["ROTOR_ADMIN_PASSWORD_FILE"], message: "Set ROTOR_ADMIN_PASSWORD or ROTOR_ADMIN_PASSWORD_FILE, not both" });
-    }
-    if (Boolean(env.ROTOR_ADMIN_EMAIL) !== Boolean(env.ROTOR_ADMIN_PASSWORD || env.ROTOR_ADMIN_PASSWORD_FILE)) {
-      ctx.addIssue({
-        code: "custom",
-        path: [env.ROTOR_ADMIN_EMAIL ? "ROTOR_ADMIN_PASSWORD" : "ROTOR_ADMIN_EMAIL"],
-        message: "The first admin needs both ROTOR_ADMIN_EMAIL and ROTOR_ADMIN_PASSWORD (or ROTOR_ADMIN_PASSWORD_FILE)",
-      });
-    }
-    if (env.DATABASE_URL && !env.ROTOR_MASTER_KEY) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["ROTOR_MASTER_KEY"],
-        message:
-          "ROTOR_MASTER_KEY is required with DATABASE_URL (every Rotor instance sharing the database needs the same key). Generate one with: openssl rand -base64 32",
-      });
-    }
-    if (env.ROTOR_OIDC_ROLE_MAP) {
-      try {
-        parseRoleMap(env.ROTOR_OIDC_ROLE_MAP);
-      } catch (error) {
-        ctx.addIssue({ code: "custom", path: ["ROTOR_OIDC_ROLE_MAP"], message: (error as Error).message });
-      }
-    }
-  });
+  }
+});
 
 export interface OidcConfig {
   issuer: string;
@@ -118,11 +126,13 @@ export interface Env {
   masterKey?: string;
   previousMasterKeys: string[];
   authSecret?: string;
-  setupTokenTtlMinutes: number;
   /** The first admin to create at start when no user exists (headless installs); ignored once users exist. */
   bootstrapAdmin?: { email: string; password: string };
+  setupTokenTtlMinutes: number;
   oidc?: OidcConfig;
   logLevel: "debug" | "info" | "warn" | "error";
+  /** text: one readable line per message; json: one JSON object per line (for log collectors). */
+  logFormat: "text" | "json";
   /** Rotor as an OIDC issuer for AWS logins: lifetime of the tokens it signs, and of each signing key. */
   issuer: { tokenTtlSeconds: number; keyRotationDays: number };
   scheduler: SchedulerEnv;
@@ -163,10 +173,38 @@ export class ConfigError extends Error {
   }
 }
 
+const SETTING_NAMES = Object.keys(settingsSchema.shape);
+
+/**
+ * `NAME_FILE=/path` stands for `NAME=<the file's content>` (one trailing line break removed), for every
+ * setting. Setting both is refused rather than guessing which one was meant; an unreadable file is named with
+ * the reason, never its content.
+ */
+export function readSettingFiles(source: Record<string, string | undefined>): { values: Record<string, string | undefined>; problems: string[] } {
+  const values = { ...source };
+  const problems: string[] = [];
+  for (const name of SETTING_NAMES) {
+    const file = source[`${name}_FILE`]?.trim();
+    if (!file) continue;
+    if (source[name]?.trim()) {
+      problems.push(`  ${name}: set either ${name} or ${name}_FILE, not both`);
+      continue;
+    }
+    try {
+      values[name] = fs.readFileSync(/*turbopackIgnore: true*/ file, "utf8").replace(/\r?\n$/, "");
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? "error";
+      problems.push(`  ${name}_FILE: cannot read ${file} (${code}); mount the file or unset ${name}_FILE`);
+    }
+  }
+  return { values, problems };
+}
+
 export function parseEnv(source: Record<string, string | undefined>): Env {
-  const result = envSchema.safeParse(source);
-  if (!result.success) {
-    const lines = result.error.issues.map((issue) => `  ${issue.path.join(".") || "config"}: ${issue.message}`);
+  const files = readSettingFiles(source);
+  const result = envSchema.safeParse(files.values);
+  if (!result.success || files.problems.length > 0) {
+    const lines = [...files.problems, ...(result.error?.issues ?? []).map((issue) => `  ${issue.path.join(".") || "config"}: ${issue.message}`)];
     throw new ConfigError(`Rotor cannot start: invalid configuration\n${lines.join("\n")}`);
   }
   const env = result.data;
@@ -180,8 +218,8 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     masterKey: env.ROTOR_MASTER_KEY,
     previousMasterKeys: (env.ROTOR_MASTER_KEY_PREVIOUS ?? "").split(",").map((k) => k.trim()).filter(Boolean),
     authSecret: env.AUTH_SECRET,
+    bootstrapAdmin: env.ROTOR_ADMIN_EMAIL && env.ROTOR_ADMIN_PASSWORD ? { email: env.ROTOR_ADMIN_EMAIL.toLowerCase(), password: env.ROTOR_ADMIN_PASSWORD } : undefined,
     setupTokenTtlMinutes: env.ROTOR_SETUP_TOKEN_TTL_MINUTES,
-    bootstrapAdmin: env.ROTOR_ADMIN_EMAIL ? { email: env.ROTOR_ADMIN_EMAIL.toLowerCase(), password: adminPassword(env.ROTOR_ADMIN_PASSWORD, env.ROTOR_ADMIN_PASSWORD_FILE) } : undefined,
     oidc:
       env.ROTOR_OIDC_ISSUER && env.ROTOR_OIDC_CLIENT_ID && env.ROTOR_OIDC_CLIENT_SECRET
         ? {
@@ -196,6 +234,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
           }
         : undefined,
     logLevel: env.ROTOR_LOG_LEVEL,
+    logFormat: env.ROTOR_LOG_FORMAT,
     issuer: { tokenTtlSeconds: env.ROTOR_ISSUER_TOKEN_TTL_SECONDS, keyRotationDays: env.ROTOR_ISSUER_KEY_ROTATION_DAYS },
     scheduler: {
       enabled: env.ROTOR_SCHEDULER === "on",
@@ -218,25 +257,6 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     metricsToken: env.ROTOR_METRICS_TOKEN,
   };
 }
-
-/** The bootstrap admin's password, from the variable or the file (one trailing newline removed, as `echo` leaves it). */
-function adminPassword(value: string | undefined, file: string | undefined): string {
-  let password = value ?? "";
-  if (file) {
-    try {
-      password = fs.readFileSync(file, "utf8").replace(/\r?\n$/, "");
-    } catch (error) {
-      throw new ConfigError(`Rotor cannot start: ROTOR_ADMIN_PASSWORD_FILE ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"}).`);
-    }
-  }
-  if (password.length < ADMIN_PASSWORD_MIN_LENGTH) {
-    throw new ConfigError(`Rotor cannot start: the first admin's password (ROTOR_ADMIN_PASSWORD${file ? "_FILE" : ""}) must have at least ${ADMIN_PASSWORD_MIN_LENGTH} characters.`);
-  }
-  return password;
-}
-
-/** As for every local account (lib/validation/users.ts PASSWORD_MIN_LENGTH). */
-const ADMIN_PASSWORD_MIN_LENGTH = 12;
 
 let cached: Env | undefined;
 

@@ -10,7 +10,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { isRotatorError, redactSecrets, type RotatorErrorCode } from "./rotators/errors";
-import { errorMessageOf, logError } from "./log";
+import { errorMessageOf, logError, type LogFields } from "./log";
 
 export type AppErrorCode =
   | RotatorErrorCode
@@ -103,11 +103,12 @@ export function scrubMessage(message: string, secrets: readonly string[]): strin
  * - a RotatorError keeps its code, its actionable message and its `retryable`;
  * - anything else is unexpected: it is logged (redacted) under a reference, and the user reads only that
  *   reference. It counts as retryable, since nothing says that trying again cannot help.
- * `prefix` says what failed ("Connection test failed"), `context` names the operation in the log.
+ * `prefix` says what failed ("Connection test failed"), `context` names the operation in the log and
+ * `fields` the ids it is about (run, rotator: in JSON logs they are fields of their own).
  */
 export function toAppError(
   error: unknown,
-  options: { secrets?: readonly string[]; prefix?: string; context?: string } = {},
+  options: { secrets?: readonly string[]; prefix?: string; context?: string; fields?: LogFields } = {},
 ): AppError {
   const secrets = options.secrets ?? [];
   const say = (message: string) => scrubMessage(options.prefix ? `${options.prefix}: ${message}` : message, secrets);
@@ -119,7 +120,7 @@ export function toAppError(
   }
   const reference = randomUUID().slice(0, 8);
   const logged = error instanceof Error ? Object.assign(new Error(scrubMessage(errorMessageOf(error), secrets)), { name: error.name }) : undefined;
-  logError(`${options.context ?? "request"} failed unexpectedly (reference ${reference})`, logged);
+  logError(`${options.context ?? "request"} failed unexpectedly (reference ${reference})`, logged, { ...options.fields, reference });
   return new AppError("internal:unexpected", say(`Unexpected error; the server log has the details (reference ${reference}).`), {
     cause: error,
     retryable: true,

@@ -1,16 +1,71 @@
 /**
- * Server-side logging. Messages are single lines; error causes are included by message only (no request
- * bodies, no connection strings with passwords), and known secret shapes are masked as a last line of defence.
+ * Server-side logging, in one of two formats (ROTOR_LOG_FORMAT):
+ *   text  `[rotor] message — Cause: detail (runId=…)`, one line per message (the default)
+ *   json  one JSON object per line — level, time, message and the ids the message is about — via pino
+ *
+ * Both apply the same redaction: error causes are included by message only (no request bodies, no
+ * connection strings with passwords), and known secret shapes are masked as a last line of defence. The
+ * structured fields are ids only (LogFields), so no secret can travel in them.
  */
+import pino, { type Logger } from "pino";
+import { ConfigError, env } from "./env";
+
 const SECRET_PATTERNS: RegExp[] = [
   /(postgres(?:ql)?|mysql):\/\/([^:@/\s]+):([^@\s]+)@/gi, // credentials in connection URLs
   /(password|passwd|secret|token|secretAccessKey)(["'\s:=]+)([^"'\s,;}]+)/gi,
+  // Password hashes wherever they appear: Rotor's own (lib/crypto/password-hash.ts), PostgreSQL SCRAM
+  // verifiers, MySQL native hashes.
+  /\b(?:scrypt|SCRAM-SHA-256)\$[^\s"',;}]+|\*[0-9A-F]{40}\b/gi,
 ];
 
 export function redactLogText(text: string): string {
   return text
     .replace(SECRET_PATTERNS[0], "$1://$2:[redacted]@")
-    .replace(SECRET_PATTERNS[1], "$1$2[redacted]");
+    .replace(SECRET_PATTERNS[1], "$1$2[redacted]")
+    .replace(SECRET_PATTERNS[2], "[redacted]");
+}
+
+/** What a message is about: ids and names Rotor shows anyway, never values. */
+export interface LogFields {
+  runId?: string;
+  rotatorId?: string;
+  environmentId?: string;
+  scheduleId?: string;
+  batchId?: string;
+  deliveryId?: string;
+  /** The support reference shown to a user with a generic error. */
+  reference?: string;
+}
+
+type Level = "debug" | "info" | "warn" | "error";
+const LEVELS: Level[] = ["debug", "info", "warn", "error"];
+
+function settings(): { format: "text" | "json"; level: Level } {
+  try {
+    const config = env();
+    return { format: config.logFormat, level: config.logLevel };
+  } catch {
+    // Invalid configuration is being reported (through this module): log it with the defaults.
+    return { format: process.env.ROTOR_LOG_FORMAT === "json" ? "json" : "text", level: "info" };
+  }
+}
+
+let jsonLogger: Logger | undefined;
+
+function json(): Logger {
+  // Levels are filtered in write(); the logger itself takes everything it is given.
+  jsonLogger ??= pino(
+    {
+      level: "debug",
+      messageKey: "message",
+      base: null,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    // Synchronous writes: a line is out before a crash or process.exit, and lines never interleave.
+    pino.destination({ fd: 1, sync: true }),
+  );
+  return jsonLogger;
 }
 
 /**
@@ -39,10 +94,52 @@ function describe(error: unknown): string {
   return String(error);
 }
 
-export function logError(message: string, error?: unknown): void {
-  console.error(redactLogText(`[rotor] ${message}${error === undefined ? "" : ` — ${describe(error)}`}`));
+function redactFields(fields: LogFields): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(fields)) if (value !== undefined) out[key] = redactLogText(String(value));
+  return out;
 }
 
-export function logInfo(message: string): void {
-  console.log(redactLogText(`[rotor] ${message}`));
+function write(level: Level, message: string, fields: LogFields = {}, error?: unknown): void {
+  const { format, level: threshold } = settings();
+  if (LEVELS.indexOf(level) < LEVELS.indexOf(threshold)) return;
+  const ids = redactFields(fields);
+  if (format === "json") {
+    const record: Record<string, string> = { ...ids };
+    if (error !== undefined) record.error = redactLogText(describe(error));
+    json()[level](record, redactLogText(message));
+    return;
+  }
+  const suffix = Object.keys(ids).length ? ` (${Object.entries(ids).map(([k, v]) => `${k}=${v}`).join(" ")})` : "";
+  const line = redactLogText(`[rotor] ${message}${error === undefined ? "" : ` — ${describe(error)}`}${suffix}`);
+  if (level === "error" || level === "warn") console.error(line);
+  else console.log(line);
+}
+
+export function logError(message: string, error?: unknown, fields?: LogFields): void {
+  write("error", message, fields, error);
+}
+
+export function logWarn(message: string, fields?: LogFields): void {
+  write("warn", message, fields);
+}
+
+export function logInfo(message: string, fields?: LogFields): void {
+  write("info", message, fields);
+}
+
+/**
+ * The first-run setup link, printed on purpose and NOT redacted (it carries its one-time token): the log of
+ * the process is the trusted channel to the installer.
+ */
+export function logSetupUrl(url: string): void {
+  const message = "No users yet. Create the first admin at the setup link";
+  if (settings().format === "json") json().info({ setupUrl: url }, message);
+  else console.log(`\n[rotor] No users yet. Create the first admin at:\n\n    ${url}\n`);
+}
+
+/** A configuration problem that stops the process: what to fix, as the only thing in the log. */
+export function logConfigError(error: ConfigError): void {
+  if (settings().format === "json") json().fatal(redactLogText(error.message));
+  else console.error(`\n${redactLogText(error.message)}\n`);
 }

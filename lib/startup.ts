@@ -7,7 +7,7 @@ import "server-only";
 import { ConfigError, env } from "./env";
 import { getAppContext } from "./app-context";
 import { bootstrapAdminIfNeeded, issueSetupTokenIfNeeded } from "./users/setup";
-import { logError, logInfo } from "./log";
+import { logConfigError, logError, logInfo, logSetupUrl } from "./log";
 import { startServerScheduler } from "./schedules/server";
 
 export async function startRotor(): Promise<void> {
@@ -24,15 +24,12 @@ export async function startRotor(): Promise<void> {
       );
     }
     const setupUrl = await issueSetupTokenIfNeeded({ db });
-    if (setupUrl) {
-      // The token is printed on purpose: the log of the process is the trusted channel to the installer.
-      console.log(`\n[rotor] No users yet. Create the first admin at:\n\n    ${setupUrl}\n`);
-    }
+    if (setupUrl) logSetupUrl(setupUrl);
     // Schedules, retries and notifications: the in-process scheduler, unless ROTOR_SCHEDULER=off.
     await startServerScheduler();
   } catch (error) {
     if (error instanceof ConfigError) {
-      console.error(`\n${error.message}\n`);
+      logConfigError(error);
     } else {
       logError("Rotor cannot start", error);
     }

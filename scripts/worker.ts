@@ -15,20 +15,23 @@ import { getAppContext } from "../lib/app-context";
 import { getStore } from "../lib/db/client";
 import { Scheduler } from "../lib/schedules/scheduler";
 import { schedulerOptionsFromEnv } from "../lib/schedules/config";
-import { logError, logInfo } from "../lib/log";
+import { logConfigError, logError, logInfo } from "../lib/log";
 
 async function main() {
   let config;
   try {
     config = env();
   } catch (error) {
-    console.error(`\n${(error as Error).message}\n`);
+    if (error instanceof ConfigError) logConfigError(error);
+    else logError("worker cannot start", error);
     process.exit(1);
   }
   if (!config.databaseUrl) {
-    console.error(
-      "\n[rotor] The worker needs the PostgreSQL store: set DATABASE_URL (and ROTOR_MASTER_KEY) as for the Rotor server.\n" +
-        "        The embedded store (ROTOR_DATA_DIR) belongs to the one Rotor server process, which already runs the scheduler.\n",
+    logConfigError(
+      new ConfigError(
+        "The worker needs the PostgreSQL store: set DATABASE_URL (and ROTOR_MASTER_KEY) as for the Rotor server. " +
+          "The embedded store (ROTOR_DATA_DIR) belongs to the one Rotor server process, which already runs the scheduler.",
+      ),
     );
     process.exit(2);
   }
@@ -55,7 +58,7 @@ async function main() {
 }
 
 main().catch((error) => {
-  if (error instanceof ConfigError) console.error(`\n${error.message}\n`);
+  if (error instanceof ConfigError) logConfigError(error);
   else logError("worker cannot start", error);
   process.exit(1);
 });

@@ -35,7 +35,7 @@ async function buildConfig(): Promise<NextAuthConfig> {
       // Class names are minified in production builds; Auth.js's `type` ("CredentialsSignin") is stable.
       error: (error) => {
         const kind = (error as { type?: string }).type ?? error.name;
-        console.error(`[rotor] auth: ${kind}${error.message ? `: ${error.message.split("\n")[0]}` : ""}`);
+        logError(`auth: ${kind}${error.message ? `: ${error.message.split("\n")[0]}` : ""}`);
       },
       warn: () => undefined,
     },

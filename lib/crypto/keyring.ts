@@ -15,6 +15,7 @@ import { decrypt, encrypt, parseMasterKey, rewrap, type MasterKey } from "./enve
 import type { Db } from "../db/client";
 import { insertEncryptionKey, listEncryptionKeys } from "../db/queries/keys";
 import { rewrapAllCiphertexts } from "../db/queries/rekey";
+import { logInfo } from "../log";
 
 const CHECK_PLAINTEXT = "rotor-master-key-check";
 const CHECK_CONTEXT = "encryption_keys.check";
@@ -94,7 +95,7 @@ export async function loadKeyring(
   if (previous.length > 0) {
     // Master key rotation: move every stored secret under the new key, after which the old one may go.
     const count = await rewrapAllCiphertexts({ db, currentKeyId: current.id, rewrap: (ciphertext) => rewrap(available, current, ciphertext) });
-    if (count > 0) console.log(`[rotor] master key rotation: re-wrapped ${count} secrets under key ${current.id}; ROTOR_MASTER_KEY_PREVIOUS may now be removed`);
+    if (count > 0) logInfo(`master key rotation: re-wrapped ${count} secrets under key ${current.id}; ROTOR_MASTER_KEY_PREVIOUS may now be removed`);
   }
   return createKeyring(current, previous);
 }

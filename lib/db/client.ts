@@ -13,6 +13,7 @@ import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { sql } from "drizzle-orm";
 import * as schema from "./schema";
 import { ConfigError, env } from "../env";
+import { logError } from "../log";
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
@@ -116,7 +117,7 @@ async function openPostgres(databaseUrl: string): Promise<Store> {
   const { migrate } = await import("drizzle-orm/node-postgres/migrator");
   const pool = new Pool({ connectionString: databaseUrl, max: 10, connectionTimeoutMillis: 10_000 });
   // Errors on idle clients would otherwise crash the process.
-  pool.on("error", (error) => console.error(`[rotor] database connection error: ${error.message}`));
+  pool.on("error", (error) => logError("database connection error", error));
   try {
     await pool.query("select 1");
   } catch (error) {

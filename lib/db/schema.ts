@@ -5,12 +5,15 @@
  */
 import { sql } from "drizzle-orm";
 import {
+  bigint,
   bigserial,
   boolean,
+  doublePrecision,
   index,
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -276,6 +279,34 @@ export const rotationRuns = pgTable(
     index("rotation_runs_batch_idx").on(t.batchId),
   ],
 );
+
+/**
+ * Finished runs counted by rotator type and status, with their durations as cumulative histogram buckets:
+ * what /api/metrics exposes as rotor_rotations_total and rotor_rotation_duration_seconds, read in one small
+ * query however many runs there are. Kept by a trigger on rotation_runs (migration 0006), so every code
+ * path that finishes a run counts it exactly once, in the same transaction. Never decremented: deleting
+ * runs does not make a counter go down. The bucket bounds are `rotor_run_duration_bounds()`.
+ */
+export const rotationRunTotals = pgTable(
+  "rotation_run_totals",
+  {
+    rotatorType: text("rotator_type").notNull(),
+    status: text("status", { enum: ["succeeded", "failed"] }).notNull(),
+    runs: bigint("runs", { mode: "number" }).notNull().default(0),
+    durationSecondsSum: doublePrecision("duration_seconds_sum").notNull().default(0),
+    /** Cumulative counts, one per bound of rotor_run_duration_bounds(). */
+    durationBuckets: bigint("duration_buckets", { mode: "number" }).array().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.rotatorType, t.status] })],
+);
+
+/** Each scheduler process (server or worker) says here that it is alive, every poll; read by /api/metrics. */
+export const schedulerHeartbeats = pgTable("scheduler_heartbeats", {
+  owner: text("owner").primaryKey(),
+  beatAt: timestamp("beat_at", { withTimezone: true }).notNull().defaultNow(),
+  /** When the process counts as gone if it has not beaten again. */
+  expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+});
 
 export const rotationSteps = pgTable(
   "rotation_steps",

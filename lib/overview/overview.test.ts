@@ -12,6 +12,10 @@ import { saveSchedule, setSchedulePaused } from "../schedules/service";
 import { getOverview } from "./overview";
 import { renderMetrics } from "./metrics";
 import { updateScheduleById } from "../db/queries/schedules";
+import { beatSchedulerHeartbeat, deleteSchedulerHeartbeat } from "../db/queries/scheduler-heartbeats";
+import { rotationRuns } from "../db/schema";
+import { eq } from "drizzle-orm";
+import { promtoolCheckMetrics } from "@/test/support/promtool";
 
 const HOUR = 3_600_000;
 let app: TestApp;
@@ -71,21 +75,75 @@ describe("overview", () => {
 });
 
 describe("metrics", () => {
-  it("renders valid Prometheus text with rotations, durations, failing and overdue rotators and last successes", async () => {
+  it("renders exposition that promtool accepts, with finished rotations, durations, failing and overdue rotators and last successes", async () => {
     const text = await renderMetrics(app, { overdueGraceMs: 10 * 60_000 });
-    for (const line of text.trim().split("\n")) {
-      expect(line).toMatch(/^(# (HELP|TYPE) [a-z_]+ .+|[a-z_]+(\{([a-z_]+="([^"\\]|\\.)*",?)*\})? -?\d+(\.\d+)?(e[+-]?\d+)?)$/);
+    // prom-client's default process metrics name three gauges nodejs_active_*_total (its own long-standing
+    // naming); everything else, Rotor's metrics included, must pass promtool's lint, and all must parse.
+    const problems = promtoolCheckMetrics(text)
+      .split("\n")
+      .filter((line) => line && !/^nodejs_active_(handles|requests|resources)_total non-counter metrics should not have "_total" suffix$/.test(line));
+    expect(problems).toEqual([]);
+    // Every metric family has HELP and TYPE.
+    const families = new Set([...text.matchAll(/^([a-z_:][a-z0-9_:]*)(?:\{| )/gm)].map((m) => m[1].replace(/_(bucket|sum|count)$/, "")));
+    for (const family of families) {
+      expect(text, family).toMatch(new RegExp(`^# HELP ${family} `, "m"));
+      expect(text, family).toMatch(new RegExp(`^# TYPE ${family} `, "m"));
     }
     expect(text).toContain('rotor_rotations_total{type="password",status="succeeded"} 1');
     expect(text).toContain('rotor_rotations_total{type="postgres",status="failed"} 1');
+    // Finished runs only: a counter never counts a run that is still going (and so never goes down).
+    expect(text).not.toMatch(/rotor_rotations_total\{[^}]*status="(running|pending)"/);
+    expect(text).toContain('rotor_rotations_total{type="mysql",status="succeeded"} 0');
+    expect(text).toContain('rotor_rotations_in_progress{type="password"} 0');
     expect(text).toContain('rotor_rotation_duration_seconds_bucket{type="password",le="+Inf"} 1');
     expect(text).toContain('rotor_rotation_duration_seconds_count{type="postgres"} 1');
     expect(text).toContain("rotor_rotators_failing 1");
     expect(text).toContain("rotor_rotators_overdue 1");
+    expect(text).toContain('rotor_rotators{status="never_rotated"} 0');
+    expect(text).not.toMatch(/="[^"]* [^"]*"/); // no label value with a space
     expect(text).toContain('rotor_rotator_status{environment="prod",rotator="late",type="password",status="overdue"} 1');
     expect(text).toMatch(/rotor_rotator_last_success_timestamp_seconds\{environment="prod",rotator="rotated",type="password"\} \d{10}\n/);
+    expect(text).toContain('rotor_rotator_expected_interval_seconds{environment="prod",rotator="planned",type="password"} 7200');
+    expect(text).toContain('rotor_rotator_expected_interval_seconds{environment="prod",rotator="late",type="password"} 86400');
+    expect(text).not.toContain('rotor_rotator_expected_interval_seconds{environment="prod",rotator="resting"');
+    expect(text).toMatch(/rotor_rotator_next_run_timestamp_seconds\{environment="prod",rotator="planned",type="password"\} \d{10}\n/);
+    expect(text).toMatch(/rotor_build_info\{version="\d+\.\d+\.\d+[^"]*",commit="[^"]+"\} 1/);
+    expect(text).toContain("process_cpu_seconds_total");
     expect(text).not.toContain('rotator="broken",type="postgres"} ');
     expect(text).not.toContain(secret);
     expect(text).not.toContain("managing-secret-1");
+  });
+
+  it("counts a run when it finishes, not while it runs, and keeps counting after runs are deleted", async () => {
+    const before = await renderMetrics(app);
+    const count = (text: string) => Number(/rotor_rotations_total\{type="password",status="succeeded"\} (\d+)/.exec(text)?.[1]);
+    const environment = await createEnvironment(app, { actor: TEST_ACTOR, name: "counted", description: "" });
+    const rotator = await createRotator(app, { actor: TEST_ACTOR, environmentId: environment.id, name: "counted", type: "password", inputs: {} });
+    const [run] = await app.db
+      .insert(rotationRuns)
+      .values({ rotatorId: rotator.id, rotatorName: "counted", rotatorType: "password", environmentName: "counted", trigger: "user", actorLabel: "test", status: "running" })
+      .returning();
+    const during = await renderMetrics(app);
+    expect(count(during)).toBe(count(before));
+    expect(during).toContain('rotor_rotations_in_progress{type="password"} 1');
+    await app.db.update(rotationRuns).set({ status: "succeeded", finishedAt: new Date(run.startedAt.getTime() + 1500) }).where(eq(rotationRuns.id, run.id));
+    const after = await renderMetrics(app);
+    expect(count(after)).toBe(count(before) + 1);
+    expect(after).toContain('rotor_rotations_in_progress{type="password"} 0');
+    // Re-saving the finished run (same status) does not count it again; deleting it does not uncount it.
+    await app.db.update(rotationRuns).set({ notifiedAt: new Date(), status: "succeeded" }).where(eq(rotationRuns.id, run.id));
+    await app.db.delete(rotationRuns).where(eq(rotationRuns.id, run.id));
+    expect(count(await renderMetrics(app))).toBe(count(before) + 1);
+  });
+
+  it("counts the scheduler processes that are alive in any instance", async () => {
+    const scheduled = (text: string) => Number(/^rotor_scheduler_processes (\d+)$/m.exec(text)?.[1]);
+    expect(scheduled(await renderMetrics(app))).toBe(0);
+    await beatSchedulerHeartbeat({ db: app.db, owner: "host-a:1:scheduler", ttlMs: 30_000 });
+    await beatSchedulerHeartbeat({ db: app.db, owner: "host-b:2:scheduler", ttlMs: 30_000 });
+    expect(scheduled(await renderMetrics(app))).toBe(2);
+    await deleteSchedulerHeartbeat({ db: app.db, owner: "host-a:1:scheduler" });
+    await beatSchedulerHeartbeat({ db: app.db, owner: "host-b:2:scheduler", ttlMs: -1 }); // missed its beat
+    expect(scheduled(await renderMetrics(app))).toBe(0);
   });
 });

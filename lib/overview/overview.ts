@@ -9,7 +9,7 @@ import { env } from "../env";
 import { countEnvironments, countRunsPerDay, listRotatorsForMetrics } from "../db/queries/metrics";
 import { listSchedules, listUpcomingSchedules } from "../db/queries/schedules";
 import { listRuns } from "../db/queries/runs";
-import { describeSchedule, specFromStored } from "../schedules/schedule-spec";
+import { describeSchedule, longestGapMs, specFromStored } from "../schedules/schedule-spec";
 import { rotatorStatusDetail, type RotatorStatus, type RotatorStatusDetail } from "../rotation/status";
 import { coverageFrom } from "../schedules/service";
 
@@ -23,6 +23,8 @@ export interface RotatorWithStatus extends RotatorStatusDetail {
   environmentName: string;
   lastRotatedAt: Date | null;
   lastError: string | null;
+  /** The longest gap between upcoming runs of the schedules that cover it (none when unscheduled or paused). */
+  expectedIntervalMs?: number;
 }
 
 /** Every rotator with its status (schedules taken into account). */
@@ -30,6 +32,12 @@ export async function listRotatorStatuses(app: AppContext, options: { now?: Date
   const now = options.now ?? new Date();
   const [rotators, schedules] = await Promise.all([listRotatorsForMetrics({ db: app.db }), listSchedules({ db: app.db })]);
   const coverage = coverageFrom(rotators, schedules, options.overdueGraceMs ?? env().scheduler.overdueGraceMs);
+  const gaps = new Map(schedules.filter((s) => !s.paused).map((s) => [s.id, longestGapMs(specFromStored(s), { now })]));
+  // Several schedules covering one rotator (its own, its environment's): the most frequent one sets the pace.
+  const expectedInterval = (id: string) => {
+    const covering = (coverage.get(id)?.schedules ?? []).map((s) => gaps.get(s.id)).filter((gap): gap is number => typeof gap === "number");
+    return covering.length ? Math.min(...covering) : undefined;
+  };
   return rotators.map((r) => ({
     id: r.id,
     name: r.name,
@@ -38,6 +46,7 @@ export async function listRotatorStatuses(app: AppContext, options: { now?: Date
     environmentName: r.environmentName,
     lastRotatedAt: r.lastRotatedAt,
     lastError: r.lastError,
+    expectedIntervalMs: expectedInterval(r.id),
     ...rotatorStatusDetail(r, now, coverage.get(r.id)),
   }));
 }

@@ -311,7 +311,7 @@ async function executeRun(app: AppContext, job: RunJob): Promise<RunOutcome> {
     clearInterval(heartbeat);
     // A (simulated) dead process releases nothing: its lease runs out and the next attempt resumes the run.
     if (!crashed) {
-      await releaseRotatorLease({ db, id: rotator.id, owner }).catch((e) => logError("could not release a rotator lease", e));
+      await releaseRotatorLease({ db, id: rotator.id, owner }).catch((e) => logError("could not release a rotator lease", e, { rotatorId: rotator.id }));
     }
   }
 }
@@ -356,7 +356,7 @@ async function recordFailure(
 ): Promise<RunOutcome> {
   const { db } = app;
   const { rotator, run } = job;
-  const failure = toAppError(error, { secrets, context: `rotation ${run.id}` });
+  const failure = toAppError(error, { secrets, context: `rotation ${run.id}`, fields: { runId: run.id, rotatorId: rotator.id } });
   const { code, message } = failure;
   try {
     if (stepId) await finishStep({ db, id: stepId, status: "failed", message });
@@ -380,7 +380,7 @@ async function recordFailure(
       });
     });
   } catch (recordError) {
-    logError(`could not record the failure of run ${run.id}`, recordError);
+    logError(`could not record the failure of run ${run.id}`, recordError, { runId: run.id, rotatorId: rotator.id });
   }
   return { runId: run.id, rotatorId: rotator.id, status: "failed", errorCode: code, errorMessage: message, retryable: failure.retryable };
 }

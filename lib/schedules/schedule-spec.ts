@@ -166,6 +166,18 @@ export function previewRuns(spec: ScheduleSpec, { now, count = 5, first }: { now
   return runs;
 }
 
+/**
+ * The longest gap between the next `samples` runs (null for a single run): how long a rotator may
+ * reasonably go without a rotation ("every weekday" is three days over a weekend, not one).
+ */
+export function longestGapMs(spec: ScheduleSpec, { now, samples = 8 }: { now: Date; samples?: number }): number | null {
+  if (spec.kind === "once") return null;
+  const runs = previewRuns(spec, { now, count: samples });
+  let longest: number | null = null;
+  for (let i = 1; i < runs.length; i++) longest = Math.max(longest ?? 0, runs[i].getTime() - runs[i - 1].getTime());
+  return longest;
+}
+
 /** The smallest gap between upcoming runs, with the two runs that have it (null for a single run). */
 export function smallestGap(spec: ScheduleSpec, { now, samples = 120 }: { now: Date; samples?: number }): { gapMs: number; between: [Date, Date] } | null {
   if (spec.kind === "once") return null;

@@ -24,6 +24,7 @@ import os from "node:os";
 import { randomUUID } from "node:crypto";
 import type { AppContext, Actor } from "../app-context";
 import type { Schedule } from "../db/schema";
+import { beatSchedulerHeartbeat, deleteSchedulerHeartbeat } from "../db/queries/scheduler-heartbeats";
 import { claimDueSchedules, lockLeasedSchedule, releaseScheduleLease, renewScheduleLease, updateScheduleById } from "../db/queries/schedules";
 import { getRotatorById, listRotatorsByEnvironment } from "../db/queries/rotators";
 import { rotateNow, type EngineOptions } from "../rotation/engine";
@@ -115,6 +116,7 @@ export class Scheduler {
     this.stopping = true;
     this.wake();
     await this.loop;
+    await deleteSchedulerHeartbeat({ db: this.app.db, owner: this.owner }).catch((error) => logError("scheduler heartbeat could not be removed", error));
     const settled = Promise.allSettled([...this.inFlight, ...(this.delivering ? [this.delivering] : [])]).then(() => true);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<boolean>((resolve) => {
@@ -132,6 +134,10 @@ export class Scheduler {
   /** One pass: claim and start due schedules, then notifications. Exposed for tests. */
   async tick(): Promise<void> {
     if (!this.stopping) {
+      // Seen by /api/metrics (rotor_scheduler_processes): "no scheduler runs anywhere" is an alert.
+      await beatSchedulerHeartbeat({ db: this.app.db, owner: this.owner, ttlMs: Math.max(3 * this.options.pollMs, 30_000) }).catch((error) =>
+        logError("scheduler heartbeat failed", error),
+      );
       const free = this.options.concurrency - this.inFlight.size;
       if (free > 0) {
         const claimed = await claimDueSchedules({ db: this.app.db, owner: this.owner, ttlMs: this.leaseTtlMs, limit: free });
@@ -165,7 +171,7 @@ export class Scheduler {
   private launch(schedule: Schedule) {
     this.stats.claimed++;
     const run: Promise<void> = this.runSchedule(schedule)
-      .catch((error) => logError(`scheduled run of schedule ${schedule.id} failed`, error))
+      .catch((error) => logError(`scheduled run of schedule ${schedule.id} failed`, error, { scheduleId: schedule.id }))
       .finally(() => {
         this.inFlight.delete(run);
         // A slot is free and the outcome may be worth notifying: look again now, not at the next poll.
@@ -196,7 +202,7 @@ export class Scheduler {
     const heartbeat = setInterval(() => {
       renewScheduleLease({ db, id: schedule.id, owner: this.owner, ttlMs: this.leaseTtlMs })
         .then((held) => {
-          if (!held) logError(`scheduler lost the lease of schedule ${schedule.id}`);
+          if (!held) logError(`scheduler lost the lease of schedule ${schedule.id}`, undefined, { scheduleId: schedule.id });
         })
         .catch(() => undefined);
     }, Math.max(1000, Math.floor(this.leaseTtlMs / 3)));
@@ -236,7 +242,7 @@ export class Scheduler {
         await updateScheduleById({ db: tx, id: schedule.id, patch: { ...patch, leaseOwner: null, leaseExpiresAt: null } });
       });
     } catch (error) {
-      logError(`could not record the outcome of schedule ${schedule.id}; it will be taken up again when its lease expires`, error);
+      logError(`could not record the outcome of schedule ${schedule.id}; it will be taken up again when its lease expires`, error, { scheduleId: schedule.id });
       await releaseScheduleLease({ db, id: schedule.id, owner: this.owner }).catch(() => undefined);
     }
   }
@@ -277,7 +283,7 @@ export class Scheduler {
       if (isAppError(error) && error.code === "rotation:busy") return { rotatorId, status: "busy" };
       if (isAppError(error) && error.code === "not-found") return { rotatorId, status: "gone" };
       this.stats.failed++;
-      logError(`scheduled rotation of rotator ${rotatorId} could not run`, error);
+      logError(`scheduled rotation of rotator ${rotatorId} could not run`, error, { rotatorId });
       return { rotatorId, status: "failed" };
     }
   }

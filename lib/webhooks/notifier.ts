@@ -278,7 +278,7 @@ export async function deliverDueWebhooks(app: AppContext, options: NotifierOptio
           };
         }
       } catch (error) {
-        logError(`webhook delivery ${delivery.id} could not be attempted`, error);
+        logError(`webhook delivery ${delivery.id} could not be attempted`, error, { deliveryId: delivery.id });
         patch = { attempts, lastAttemptAt: new Date(), lastError: "Internal error; see the server log.", status: "pending", nextAttemptAt: new Date(Date.now() + backoffDelayMs(attempts, backoff)) };
       }
       const row = await finishDeliveryAttempt({ db, id: delivery.id, owner: options.owner, patch });

@@ -3,6 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
+import packageJson from "@/package.json";
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "rotor-health-"));
 const saved = { ...process.env };
@@ -31,13 +32,13 @@ describe("/api/health", () => {
     const ready = await GET(probe("?probe=ready"));
     expect(ready.status).toBe(503);
     const body = await ready.text();
-    expect(JSON.parse(body)).toEqual({ status: "not ready", checks: { store: "unavailable", scheduler: "off" } });
+    expect(JSON.parse(body)).toEqual({ status: "not ready", checks: { store: "unavailable", scheduler: "off" }, version: packageJson.version, commit: expect.any(String) });
     expect(body).not.toMatch(/hunter2|127\.0\.0\.1|rotor:/);
   });
 
   it("is ready when the store answers", async () => {
     const { GET } = await loadRoute({});
-    expect(await (await GET(probe())).json()).toEqual({ status: "alive", checks: { store: "ok", scheduler: "off" } });
+    expect(await (await GET(probe())).json()).toEqual({ status: "alive", checks: { store: "ok", scheduler: "off" }, version: packageJson.version, commit: expect.any(String) });
     const ready = await GET(probe("?probe=ready"));
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ status: "ready" });

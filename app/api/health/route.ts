@@ -2,12 +2,13 @@
  * Health probes, no sign-in needed and nothing secret in the answer:
  *   GET /api/health               liveness: 200 while the process serves requests
  *   GET /api/health?probe=ready   readiness: 200 when the store answers (and migrations ran), else 503
- * Both report the store and the in-process scheduler; errors are named, never detailed (no connection
- * strings, no driver messages).
+ * Both report the store, the in-process scheduler and which Rotor this is (version, commit); errors are
+ * named, never detailed (no connection strings, no driver messages).
  */
 import { NextResponse } from "next/server";
 import { getStore, pingDb } from "@/lib/db/client";
 import { getProcessScheduler } from "@/lib/schedules/server";
+import { buildInfo } from "@/lib/build-info";
 
 export const dynamic = "force-dynamic";
 
@@ -31,6 +32,7 @@ export async function GET(request: Request) {
   const body = {
     status: ready ? (store === "ok" ? "ready" : "not ready") : "alive",
     checks: { store, scheduler: scheduler ? (scheduler.started ? "running" : "stopping") : "off" },
+    ...buildInfo(),
   };
   return NextResponse.json(body, { status: ready && store !== "ok" ? 503 : 200, headers: { "cache-control": "no-store" } });
 }

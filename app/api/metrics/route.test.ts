@@ -49,6 +49,7 @@ describe("/api/metrics", () => {
     const body = await ok.text();
     expect(body).toContain("rotor_up 1");
     expect(body).toContain('rotor_rotators{status="failing"} 0');
+    expect(body).toMatch(/^# TYPE rotor_rotations_total counter$/m);
   });
 
   it("refuses a token shorter than 16 characters at configuration time", async () => {

@@ -6,7 +6,7 @@
 import { timingSafeEqual, createHash } from "node:crypto";
 import { env } from "@/lib/env";
 import { getAppContext } from "@/lib/app-context";
-import { renderMetrics } from "@/lib/overview/metrics";
+import { METRICS_CONTENT_TYPE, renderMetrics } from "@/lib/overview/metrics";
 import { getProcessScheduler } from "@/lib/schedules/server";
 import { logError } from "@/lib/log";
 
@@ -32,9 +32,13 @@ export async function GET(request: Request) {
   }
   try {
     const body = await renderMetrics(await getAppContext(), { runningHere: getProcessScheduler()?.running });
-    return new Response(body, { headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8", "cache-control": "no-store" } });
+    return new Response(body, { headers: { "content-type": METRICS_CONTENT_TYPE, "cache-control": "no-store" } });
   } catch (error) {
     logError("metrics failed", error);
-    return text(503, "rotor_up 0");
+    // Prometheus records the failed scrape (up == 0); the body says why to someone reading it by hand.
+    return new Response("# HELP rotor_up 1 while this Rotor instance can read its store.\n# TYPE rotor_up gauge\nrotor_up 0\n", {
+      status: 503,
+      headers: { "content-type": METRICS_CONTENT_TYPE, "cache-control": "no-store" },
+    });
   }
 }

@@ -1,45 +1,41 @@
 import "server-only";
-import { asc, eq, gte, sql } from "drizzle-orm";
-import { environments, rotationRuns, rotators, webhookDeliveries } from "../schema";
+import { asc, eq, gte, inArray, sql } from "drizzle-orm";
+import { environments, rotationRunTotals, rotationRuns, rotators, webhookDeliveries } from "../schema";
 import type { DbOrTx } from "../client";
 import { rowsOf } from "./audit";
 
-/** Finished and unfinished runs by rotator type and status (all time). */
-export async function countRunsByTypeAndStatus({ db }: { db: DbOrTx }) {
-  const rows = await db
-    .select({ type: rotationRuns.rotatorType, status: rotationRuns.status, count: sql<number>`count(*)::int` })
-    .from(rotationRuns)
-    .groupBy(rotationRuns.rotatorType, rotationRuns.status);
-  return rows.map((r) => ({ ...r, count: Number(r.count) }));
-}
-
-export interface DurationHistogram {
+export interface RunTotals {
   type: string;
-  count: number;
-  sumSeconds: number;
-  /** Cumulative counts, one per bucket bound (same order as the bounds). */
-  buckets: number[];
+  status: "succeeded" | "failed";
+  runs: number;
+  durationSecondsSum: number;
+  /** Cumulative counts, one per bound (same order as the bounds). */
+  durationBuckets: number[];
 }
 
-/** Durations of finished runs per rotator type, as cumulative histogram buckets (Prometheus style). */
-export async function runDurationHistogram({ db, bounds }: { db: DbOrTx; bounds: number[] }): Promise<DurationHistogram[]> {
-  const seconds = sql`extract(epoch from (${rotationRuns.finishedAt} - ${rotationRuns.startedAt}))`;
-  const bucketColumns = sql.join(
-    bounds.map((b, i) => sql`count(*) filter (where ${seconds} <= ${b})::int as ${sql.raw(`b${i}`)}`),
-    sql`, `,
-  );
-  const result = await db.execute(sql`
-    select ${rotationRuns.rotatorType} as type, count(*)::int as count, coalesce(sum(${seconds}), 0)::float8 as sum, ${bucketColumns}
-    from ${rotationRuns}
-    where ${rotationRuns.finishedAt} is not null and ${rotationRuns.status} in ('succeeded', 'failed')
-    group by ${rotationRuns.rotatorType}
-    order by ${rotationRuns.rotatorType}`);
-  return rowsOf<Record<string, unknown>>(result).map((row) => ({
-    type: String(row.type),
-    count: Number(row.count),
-    sumSeconds: Number(row.sum),
-    buckets: bounds.map((_, i) => Number(row[`b${i}`])),
-  }));
+/**
+ * Finished runs by rotator type and status, with their duration buckets: kept by a trigger as runs finish
+ * (rotation_run_totals), so this reads a handful of rows however long the history is.
+ */
+export async function getRunTotals({ db }: { db: DbOrTx }): Promise<{ bounds: number[]; totals: RunTotals[] }> {
+  const [totals, bounds] = await Promise.all([
+    db.select().from(rotationRunTotals).orderBy(asc(rotationRunTotals.rotatorType), asc(rotationRunTotals.status)),
+    db.execute(sql`select rotor_run_duration_bounds() as bounds`),
+  ]);
+  return {
+    bounds: (rowsOf<{ bounds: number[] }>(bounds)[0]?.bounds ?? []).map(Number),
+    totals: totals.map((t) => ({ type: t.rotatorType, status: t.status, runs: t.runs, durationSecondsSum: t.durationSecondsSum, durationBuckets: t.durationBuckets.map(Number) })),
+  };
+}
+
+/** Runs started and not finished, by rotator type (served by the status index: few rows match). */
+export async function countUnfinishedRunsByType({ db }: { db: DbOrTx }) {
+  const rows = await db
+    .select({ type: rotationRuns.rotatorType, count: sql<number>`count(*)::int` })
+    .from(rotationRuns)
+    .where(inArray(rotationRuns.status, ["pending", "running"]))
+    .groupBy(rotationRuns.rotatorType);
+  return rows.map((r) => ({ type: r.type, count: Number(r.count) }));
 }
 
 /** Every rotator with what its gauges need. */
