@@ -173,7 +173,8 @@ export class ConfigError extends Error {
   }
 }
 
-const SETTING_NAMES = Object.keys(settingsSchema.shape);
+/** Every setting Rotor reads (each may also be given as NAME_FILE). */
+export const SETTING_NAMES = Object.keys(settingsSchema.shape);
 
 /**
  * `NAME_FILE=/path` stands for `NAME=<the file's content>` (one trailing line break removed), for every

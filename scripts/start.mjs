@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * `npm start`: build when there is no build of the current sources, then run `next start`.
+ * `npm start`: build when there is no build of the current sources (`npm run build`, scripts/build.mjs),
+ * then run the standalone server it writes to .next/standalone — the same server the container image runs.
  * Migrations are applied by the server itself at start (instrumentation.ts), so one command is enough.
  */
 import { createHash } from "node:crypto";
@@ -9,8 +10,11 @@ import fs from "node:fs";
 import path from "node:path";
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
+const standalone = path.join(root, ".next", "standalone");
 const stampFile = path.join(root, ".next", "rotor-source-hash");
-const SOURCES = ["app", "components", "lib", "drizzle", "public", "instrumentation.ts", "proxy.ts", "next.config.js", "package.json", "tsconfig.json"];
+const SOURCES = ["app", "components", "lib", "drizzle", "public", "connector", "instrumentation.ts", "proxy.ts", "next.config.js", "package.json", "tsconfig.json", "scripts"];
+// Next.js reads these at start from the server's own directory; keep the standalone copies current.
+const ENV_FILES = [".env", ".env.production", ".env.local", ".env.production.local"];
 
 function hashSources() {
   const hash = createHash("sha256");
@@ -30,18 +34,42 @@ function hashSources() {
   return hash.digest("hex");
 }
 
-// Run Next's own entry with this Node, so signals reach the server directly.
-const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next");
+function syncEnvFiles() {
+  for (const name of ENV_FILES) {
+    const source = path.join(root, name);
+    const target = path.join(standalone, name);
+    if (fs.existsSync(source)) fs.copyFileSync(source, target);
+    else fs.rmSync(target, { force: true });
+  }
+}
+
 const current = hashSources();
-const built = fs.existsSync(path.join(root, ".next", "BUILD_ID")) && fs.existsSync(stampFile) && fs.readFileSync(stampFile, "utf8") === current;
+const built =
+  fs.existsSync(path.join(root, ".next", "BUILD_ID")) &&
+  fs.existsSync(path.join(standalone, "server.js")) &&
+  fs.existsSync(path.join(standalone, "worker.js")) &&
+  fs.existsSync(stampFile) &&
+  fs.readFileSync(stampFile, "utf8") === current;
 if (!built) {
   console.log("[rotor] building (no build of the current sources yet) ...");
-  const result = spawnSync(process.execPath, [nextBin, "build"], { cwd: root, stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+  const result = spawnSync(process.execPath, [path.join(root, "scripts", "build.mjs")], { cwd: root, stdio: "inherit" });
   if (result.status !== 0) process.exit(result.status ?? 1);
   fs.writeFileSync(stampFile, current);
 }
+syncEnvFiles();
 
-const port = process.env.PORT || "3000";
-const child = spawn(process.execPath, [nextBin, "start", "-p", port], { cwd: root, stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+// The standalone server changes into its own directory: paths given relative to where `npm start` runs
+// (the data directory, NAME_FILE settings) are made absolute first, so they mean what they meant.
+const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", PORT: process.env.PORT || "3000" };
+env.ROTOR_DATA_DIR = path.resolve(process.env.ROTOR_DATA_DIR?.trim() || "./data");
+for (const [key, value] of Object.entries(process.env)) {
+  if (key.endsWith("_FILE") && value?.trim()) env[key] = path.resolve(value.trim());
+}
+// `next start` listens on every interface; the standalone server listens on $HOSTNAME, which shells and
+// container runtimes set to the machine's own name. Listen on every (IPv4) interface, as the image does.
+env.HOSTNAME = "0.0.0.0";
+
+// Run the server with this Node, so signals reach it directly.
+const child = spawn(process.execPath, [path.join(standalone, "server.js")], { cwd: standalone, stdio: "inherit", env });
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
 child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -1,5 +1,5 @@
 /**
- * Rotor's aws-lambda connector: runs inside the customer's VPC as an AWS Lambda (Node.js 20) and performs,
+ * Rotor's aws-lambda connector: runs inside the customer's VPC as an AWS Lambda (Node.js 22, connector/runtime.json) and performs,
  * for PostgreSQL and MySQL/MariaDB, what Rotor cannot reach from outside: `ping` (log in as the managing user
  * and inspect the two users), `rotate` (set the new password) and `verify` (log in with it) — with the same
  * `directConnector` Rotor uses for direct connections (lib/rotators/sql), bundled by `npm run build:connector`.

@@ -1,7 +1,8 @@
 /**
  * Starts Rotor the way an installer does (`npm start` = scripts/start.mjs: build when the sources changed,
- * then `next start`), on a given port with its own data directory, and reads the first-run setup URL from
- * its stdout. The process runs in its own process group so that stopping it also stops `next start`.
+ * then the standalone server), or runs a standalone server.js directly as the container image does, on a
+ * given port with its own data directory, and reads the first-run setup URL from its stdout. The process
+ * runs in its own process group so that stopping it also stops the server under `npm start`.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
@@ -12,6 +13,8 @@ export interface RotorServerHandle {
   /** The `/setup?token=…` URL printed at first start (null when the data directory already had users). */
   setupUrl: string | null;
   pid: number;
+  /** Everything the server printed so far (stdout and stderr, the last 20,000 characters). */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -21,11 +24,13 @@ export interface RotorServerOptions {
   /** Variables added to a scrubbed copy of this process's environment. */
   env: Record<string, string>;
   logFile: string;
+  /** A standalone build's server.js to run with `node` alone (in its own directory), instead of `npm start`. */
+  standaloneServer?: string;
   /** Building on two cores takes a few minutes; starting a built app takes seconds. */
   timeoutMs?: number;
 }
 
-const SETUP_URL = /(https?:\/\/\S+\/setup\?token=[\w-]+)/;
+const SETUP_URL = /(https?:\/\/[^\s"]+\/setup\?token=[\w-]+)/;
 const READY = /Ready in|started server on|Local:\s+http/i;
 
 /** Rotor's own settings must come only from the test, never from the developer's shell or .env. */
@@ -57,8 +62,9 @@ export async function startRotorServer(options: RotorServerOptions): Promise<Rot
   const baseURL = `http://localhost:${port}`;
   const log = fs.createWriteStream(logFile, { flags: "a" });
   const childEnv: Record<string, string | undefined> = { ...scrubbedEnv(), ...options.env, PORT: String(port), ROTOR_PUBLIC_URL: baseURL };
-  const child = spawn(process.execPath, [path.join(repoRoot, "scripts", "start.mjs")], {
-    cwd: repoRoot,
+  const script = options.standaloneServer ?? path.join(repoRoot, "scripts", "start.mjs");
+  const child = spawn(process.execPath, [script], {
+    cwd: options.standaloneServer ? path.dirname(options.standaloneServer) : repoRoot,
     env: childEnv as NodeJS.ProcessEnv,
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
@@ -112,5 +118,5 @@ export async function startRotorServer(options: RotorServerOptions): Promise<Rot
     await stop();
     throw new Error(`${(error as Error).message}. Last output (full log: ${logFile}):\n${output.slice(-4000)}`);
   }
-  return { baseURL, setupUrl, pid, stop };
+  return { baseURL, setupUrl, pid, stop, output: () => output };
 }

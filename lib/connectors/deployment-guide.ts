@@ -4,6 +4,7 @@
  * Pure text generation.
  */
 import { parseFunctionArn, type ConnectorMode } from "./validation";
+import connectorRuntime from "../../connector/runtime.json";
 
 export interface GuideInput {
   name: string;
@@ -26,6 +27,8 @@ export interface DeploymentGuide {
   /** A CloudFormation template for Rotor's handler (mode "rotor"); null for ESC connectors. */
   cloudFormation: string | null;
   buildCommand: string;
+  /** The Lambda runtime the bundle is built for (connector/runtime.json). */
+  runtime: string;
 }
 
 export function deploymentGuide(input: GuideInput): DeploymentGuide {
@@ -71,7 +74,8 @@ export function deploymentGuide(input: GuideInput): DeploymentGuide {
     securityGroupRules,
     environment,
     cloudFormation: input.mode === "rotor" ? cloudFormationTemplate(functionName) : null,
-    buildCommand: "npm run build:connector   # writes dist/connector.zip (Node.js 20, handler index.handler)",
+    buildCommand: `npm run build:connector   # writes dist/connector.zip (${connectorRuntime.lambdaRuntime}, handler index.handler)`,
+    runtime: connectorRuntime.lambdaRuntime,
   };
 }
 
@@ -146,7 +150,7 @@ Resources:
     DependsOn: LogGroup
     Properties:
       FunctionName: !Ref FunctionName
-      Runtime: nodejs20.x
+      Runtime: ${connectorRuntime.lambdaRuntime}
       Handler: index.handler
       Architectures: [arm64]
       MemorySize: 256

@@ -1,6 +1,7 @@
 /**
- * Exactly once across processes: two `npm run worker` processes (real OS processes, each with its own store
- * connection and lease owner) share one PostgreSQL store with 200 rotators of real PostgreSQL users plus an
+ * Exactly once across processes: two worker processes — `npm run worker` (tsx) and the bundled worker the
+ * container image runs (dist/worker.js, copied out of the repository and run with `node` alone) — real OS
+ * processes, each with its own store connection and lease owner, share one PostgreSQL store with 200 rotators of real PostgreSQL users plus an
  * environment schedule, all due after a (simulated) downtime of five missed hourly slots. Afterwards:
  *
  * - the run records show every rotator rotated exactly once, by a scheduled run that succeeded;
@@ -9,7 +10,9 @@
  * - both processes did part of the work, and never more than 2 × concurrency rotations ran at once;
  * - every schedule plans its next run in the future, and the audit chain both processes appended to holds.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -36,6 +39,7 @@ const ROOT = path.resolve(__dirname, "../..");
 const TSX = path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
 
 let cluster: PgCluster;
+let bundle: string;
 let store: TestStore;
 let app: AppContext;
 const masterKey = randomBytes(32).toString("base64");
@@ -46,13 +50,21 @@ interface Worker {
   exited: Promise<number | null>;
 }
 
-function startWorker(env: Record<string, string>): Worker {
+/** The image's worker: `node worker.js` from a directory with no node_modules anywhere above it. */
+function bundleWorker(): string {
+  execFileSync(process.execPath, [path.join(ROOT, "scripts", "build-worker.mjs")], { cwd: ROOT, stdio: "pipe" });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rotor-worker-bundle-"));
+  fs.copyFileSync(path.join(ROOT, "dist", "worker.js"), path.join(dir, "worker.js"));
+  return path.join(dir, "worker.js");
+}
+
+function startWorker(env: Record<string, string>, bundle?: string): Worker {
   const clean: Record<string, string | undefined> = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (!/^(ROTOR_|AUTH_|DATABASE_URL$|NODE_OPTIONS$|VITEST)/.test(key)) clean[key] = value;
   }
-  const child = spawn(process.execPath, [TSX, "--conditions", "react-server", "scripts/worker.ts"], {
-    cwd: ROOT,
+  const child = spawn(process.execPath, bundle ? [bundle] : [TSX, "--conditions", "react-server", "scripts/worker.ts"], {
+    cwd: bundle ? path.dirname(bundle) : ROOT,
     env: { ...clean, ...env } as NodeJS.ProcessEnv,
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -85,6 +97,7 @@ const users = (i: number) => [`mp_${i}_a`, `mp_${i}_b`] as const;
 
 beforeAll(async () => {
   [cluster, store] = await Promise.all([startPgCluster({ settings: { max_connections: 100 } }), openTestStore("postgres")]);
+  bundle = bundleWorker();
   const keyring = await loadKeyring(store.db, { masterKey, previousMasterKeys: [], dataDir: store.dataDir });
   app = { db: store.db, keyring };
   await cluster.withSuperuser(async (c) => {
@@ -95,6 +108,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  if (bundle) fs.rmSync(path.dirname(bundle), { recursive: true, force: true });
   await store?.destroy();
   await cluster?.stop();
 });
@@ -139,7 +153,7 @@ describe("two scheduler processes on one PostgreSQL", () => {
       ROTOR_SCHEDULER_POLL_SECONDS: "0.2",
       ROTOR_LOG_LEVEL: "info",
     };
-    const workers = [startWorker(env), startWorker(env)];
+    const workers = [startWorker(env), startWorker(env, bundle)];
     try {
       await waitFor("both workers to be ready", () => workers.every((w) => /worker .* ready/.test(w.output())), 60_000);
       // Statistics as autovacuum leaves them in a real deployment, taken while every schedule was still in

@@ -4,7 +4,7 @@
  */
 import { spawnSync } from "node:child_process";
 
-function promtool(args: string[], input?: string): { status: number | null; output: string } {
+export function promtool(args: string[], input?: string): { status: number | null; output: string } {
   const result = spawnSync("promtool", args, { input, encoding: "utf8" });
   if (result.error) throw new Error(`promtool is needed for this test (apt-get install prometheus): ${result.error.message}`);
   return { status: result.status, output: `${result.stdout}${result.stderr}`.trim() };

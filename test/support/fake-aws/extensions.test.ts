@@ -196,6 +196,6 @@ describe("fake Lambda", () => {
     const updated = await lambdaClient(fake.adminCredentials).send(new UpdateFunctionConfigurationCommand({ FunctionName: "configured", Environment: { Variables: { GREETING: "hello" } } }));
     expect(updated.Environment?.Variables).toEqual({ GREETING: "hello" });
     expect(await call()).toEqual({ greeting: "hello" });
-    expect((await lambdaClient(fake.adminCredentials).send(new GetFunctionConfigurationCommand({ FunctionName: "configured" }))).Runtime).toBe("nodejs20.x");
+    expect((await lambdaClient(fake.adminCredentials).send(new GetFunctionConfigurationCommand({ FunctionName: "configured" }))).Runtime).toBe("nodejs22.x");
   });
 });

@@ -21,6 +21,7 @@
  *   replaces the old one and, as on AWS, takes effect in fresh instances: a function registered with
  *   `createHandler(environment)` gets a new handler built from it (e.g. the connector's secret).
  */
+import connectorRuntime from "../../../connector/runtime.json";
 import { FakeAwsError } from "./errors";
 import type { FakeAws } from "./api";
 import { parseAuthorization } from "./sigv4";
@@ -134,7 +135,7 @@ export function installLambda(fake: FakeAws): LambdaAdmin {
     JSON.stringify({
       FunctionName: fn.name,
       FunctionArn: fn.arn,
-      Runtime: "nodejs20.x",
+      Runtime: connectorRuntime.lambdaRuntime,
       Handler: "index.handler",
       Timeout: fn.timeoutSeconds,
       MemorySize: 256,

@@ -60,7 +60,7 @@ export default async function ConnectorPage({ params }: { params: Promise<{ conn
         <ol className="stack">
           {!esc && (
             <li>
-              Build the handler: <code>{guide.buildCommand}</code>. Upload <code>dist/connector.zip</code> to S3 (or directly to the function); runtime Node.js 20,
+              Build the handler: <code>{guide.buildCommand}</code>. Upload <code>dist/connector.zip</code> to S3 (or directly to the function); runtime <code>{guide.runtime}</code>,
               handler <code>index.handler</code>.
             </li>
           )}
