@@ -8,12 +8,14 @@ import { createHash } from "node:crypto";
 import { spawnSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import nextEnv from "@next/env";
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const standalone = path.join(root, ".next", "standalone");
 const stampFile = path.join(root, ".next", "rotor-source-hash");
 const SOURCES = ["app", "components", "lib", "drizzle", "public", "connector", "instrumentation.ts", "proxy.ts", "next.config.js", "package.json", "tsconfig.json", "scripts"];
-// Next.js reads these at start from the server's own directory; keep the standalone copies current.
+// `next build` copies .env files into .next/standalone, where the server would read them at start: this
+// script reads the work tree's own (as `next start` did) and removes the copies, which go stale.
 const ENV_FILES = [".env", ".env.production", ".env.local", ".env.production.local"];
 
 function hashSources() {
@@ -34,13 +36,8 @@ function hashSources() {
   return hash.digest("hex");
 }
 
-function syncEnvFiles() {
-  for (const name of ENV_FILES) {
-    const source = path.join(root, name);
-    const target = path.join(standalone, name);
-    if (fs.existsSync(source)) fs.copyFileSync(source, target);
-    else fs.rmSync(target, { force: true });
-  }
+function removeStandaloneEnvFiles() {
+  for (const name of ENV_FILES) fs.rmSync(path.join(standalone, name), { force: true });
 }
 
 const current = hashSources();
@@ -56,7 +53,8 @@ if (!built) {
   if (result.status !== 0) process.exit(result.status ?? 1);
   fs.writeFileSync(stampFile, current);
 }
-syncEnvFiles();
+removeStandaloneEnvFiles();
+nextEnv.loadEnvConfig(root, false, { info: () => undefined, error: console.error });
 
 // The standalone server changes into its own directory: paths given relative to where `npm start` runs
 // (the data directory, NAME_FILE settings) are made absolute first, so they mean what they meant.

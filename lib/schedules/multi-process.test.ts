@@ -50,11 +50,15 @@ interface Worker {
   exited: Promise<number | null>;
 }
 
-/** The image's worker: `node worker.js` from a directory with no node_modules anywhere above it. */
+/**
+ * The image's worker: `node worker.js` from a directory with no node_modules anywhere above it, beside the
+ * migrations (drizzle/ in the working directory, as in the image's /app).
+ */
 function bundleWorker(): string {
   execFileSync(process.execPath, [path.join(ROOT, "scripts", "build-worker.mjs")], { cwd: ROOT, stdio: "pipe" });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rotor-worker-bundle-"));
   fs.copyFileSync(path.join(ROOT, "dist", "worker.js"), path.join(dir, "worker.js"));
+  fs.cpSync(path.join(ROOT, "drizzle"), path.join(dir, "drizzle"), { recursive: true });
   return path.join(dir, "worker.js");
 }
 
