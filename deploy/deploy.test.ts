@@ -122,10 +122,14 @@ interface K8sObject {
   spec?: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
+const rendered = new Map<string, K8sObject[]>();
+
 function render(overlay: string): K8sObject[] {
+  if (rendered.has(overlay)) return rendered.get(overlay)!;
   // Newer kustomize notes the v2-compatible fields on stderr (deploy/kubernetes/base/kustomization.yaml).
   const out = execFileSync("kubectl", ["kustomize", path.join(root, "deploy/kubernetes/overlays", overlay)], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-  return parseAllDocuments(out).map((d) => d.toJSON() as K8sObject);
+  rendered.set(overlay, parseAllDocuments(out).map((d) => d.toJSON() as K8sObject));
+  return rendered.get(overlay)!;
 }
 
 const deployment = (objects: K8sObject[], name: string) => objects.find((o) => o.kind === "Deployment" && o.metadata.name === name)!;
