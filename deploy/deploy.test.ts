@@ -188,13 +188,9 @@ describe("Kubernetes manifests", () => {
 
 // --- compose and Dockerfile ---------------------------------------------------------------------------------
 
-// The headless first admin (ROTOR_ADMIN_EMAIL, ROTOR_ADMIN_PASSWORD) is being added to lib/env.ts in parallel;
-// compose.yaml already passes it. Drop this list once lib/env.ts parses them.
-const SETTINGS_IN_PROGRESS = ["ROTOR_ADMIN_EMAIL", "ROTOR_ADMIN_PASSWORD"];
-
 function isSetting(name: string): boolean {
   const base = name.replace(/_FILE$/, "");
-  return SETTING_NAMES.includes(base) || SETTINGS_IN_PROGRESS.includes(base);
+  return SETTING_NAMES.includes(base);
 }
 
 describe("compose.yaml", () => {
