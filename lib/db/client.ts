@@ -189,7 +189,7 @@ function postgresListener(databaseUrl: string) {
       for (const set of channels.values()) for (const handlers of set) handlers.onReconnect?.();
     } catch (error) {
       retryMs = Math.min(retryMs * 2, 30_000);
-      console.error(`[rotor] LISTEN connection failed (${(error as Error).message}); retrying in ${retryMs} ms`);
+      logError(`LISTEN connection failed; retrying in ${retryMs} ms`, error);
       setTimeout(() => void reconnect(), retryMs).unref?.();
     } finally {
       connecting = null;
