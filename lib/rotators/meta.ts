@@ -10,6 +10,7 @@ import { mysqlMeta } from "./mysql/meta";
 import { passphraseMeta } from "./passphrase/meta";
 import { passwordMeta } from "./password/meta";
 import { postgresMeta } from "./postgres/meta";
+import { redisMeta } from "./redis/meta";
 
 export const ROTATOR_META: Record<RotatorType, RotatorMeta> = {
   postgres: postgresMeta as RotatorMeta,
@@ -17,6 +18,7 @@ export const ROTATOR_META: Record<RotatorType, RotatorMeta> = {
   "aws-iam": awsIamMeta as RotatorMeta,
   password: passwordMeta as RotatorMeta,
   passphrase: passphraseMeta as RotatorMeta,
+  redis: redisMeta as RotatorMeta,
 };
 
 export function rotatorMeta(type: RotatorType): RotatorMeta {

@@ -9,6 +9,7 @@ import { mysqlRotator } from "./mysql";
 import { awsIamRotator } from "./aws-iam";
 import { passwordRotator } from "./password";
 import { passphraseRotator } from "./passphrase";
+import { redisRotator } from "./redis";
 
 // Inputs differ per type; callers validate with `inputsSchema` before use, so `unknown` inputs are safe here.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -18,6 +19,7 @@ export const ROTATORS: Record<RotatorType, RotatorDefinition<any>> = {
   "aws-iam": awsIamRotator,
   password: passwordRotator,
   passphrase: passphraseRotator,
+  redis: redisRotator,
 };
 
 export function getRotatorDefinition(type: RotatorType): RotatorDefinition<unknown> {

@@ -18,7 +18,7 @@ import type { z } from "zod";
  * and so is every other per-type map, so a new type fails the build until it has an entry everywhere; the
  * database column (lib/db/schema.ts) takes its values from here too.
  */
-export const ROTATOR_TYPES = ["postgres", "mysql", "aws-iam", "password", "passphrase"] as const;
+export const ROTATOR_TYPES = ["postgres", "mysql", "aws-iam", "password", "passphrase", "redis"] as const;
 export type RotatorType = (typeof ROTATOR_TYPES)[number];
 
 /** A credential as consumers read it. Every value is a string; which keys are secret is listed by the rotator. */

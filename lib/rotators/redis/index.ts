@@ -1,0 +1,236 @@
+/**
+ * `redis`: passwords of Redis 6+ / Valkey ACL users (./inputs.ts explains the two modes).
+ *
+ * One rotation, in order:
+ *   1. add the new password to the user (`ACL SETUSER u #<sha256>`), beside the ones it has;
+ *   2. sign in with it on a fresh connection: nothing is retired until the new password is proven;
+ *   3. record in the write-ahead record that the retiring password is about to go (checkpoint), then remove it
+ *      (`!<sha256>`): single-user mode retires the password two generations old (today's previous), two-user
+ *      mode the spare user's previous password;
+ *   4. ACL SAVE when the server keeps its users in an aclfile.
+ * Every step reads the user first (ACL GETUSER), so a resumed run skips what is already done. A password Rotor
+ * was not given is never removed, and `resetpass`/`nopass` are never sent.
+ */
+import { RotatorError } from "../errors";
+import { generatePassword } from "../password/generate";
+import type { Credential, Pending, RotatorContext, RotatorDefinition, RotatorState } from "../types";
+import { aclPasswordHash, clientsOfUser, parseAclUser, passwordRules, type AclUser } from "./acl";
+import { withRedis, type RedisPhase, type RedisSession } from "./client";
+import { redisCredentialSchema, rotatedUsers, type RedisInputs } from "./inputs";
+import { redisMeta } from "./meta";
+
+/** A password set on one Redis is at once usable there; one more try covers a proxy that reconnects slowly. */
+const VERIFY_DELAYS_MS = [500];
+
+function parseCredential(credential: Credential | null | undefined, what: string): { username: string; password: string } {
+  const parsed = redisCredentialSchema.safeParse(credential ?? undefined);
+  if (!parsed.success) throw new RotatorError("input:invalid", `${what} must be exactly { username, password } with both non-empty.`);
+  return parsed.data;
+}
+
+function checkUsername(inputs: RedisInputs, username: string, what: string): void {
+  const users = rotatedUsers(inputs);
+  if (!users.includes(username)) {
+    throw new RotatorError("input:invalid", `${what} is for ACL user "${username}", which is not ${users.map((u) => `"${u}"`).join(" or ")}.`);
+  }
+}
+
+/** Secrets any message of this rotation could echo: the managing password and every password in play. */
+function secretsOf(inputs: RedisInputs, ...credentials: (Credential | null | undefined)[]): string[] {
+  return [inputs.managing.password, ...credentials.map((c) => c?.password)].filter((s): s is string => Boolean(s));
+}
+
+function asManaging<T>(inputs: RedisInputs, phase: RedisPhase, secrets: string[], body: (session: RedisSession) => Promise<T>) {
+  return withRedis(inputs, inputs.managing, { phase, secrets, managing: inputs.managing.username }, body);
+}
+
+async function readUser(session: RedisSession, inputs: RedisInputs, username: string): Promise<AclUser> {
+  const user = parseAclUser(await session.command(["ACL", "GETUSER", username]));
+  if (!user) {
+    throw new RotatorError(
+      "target:user-not-found",
+      `ACL user "${username}" does not exist at Redis ${inputs.host}:${inputs.port}. Create it with the permissions your application needs ` +
+        `(ACL SETUSER ${username} on >… ~… +…) before rotating, or fix the user name.`,
+    );
+  }
+  return user;
+}
+
+async function signIn(inputs: RedisInputs, credential: { username: string; password: string }): Promise<void> {
+  await withRedis(inputs, credential, { phase: "verify-login", secrets: secretsOf(inputs, credential) }, async () => undefined);
+}
+
+async function sleepFor(ms: number, context: RotatorContext): Promise<void> {
+  if (context.sleep) return context.sleep(ms);
+  await new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Single-user: the one user. Two-user: the user that is not current (without a current, avoid previous). */
+function nextUser(inputs: RedisInputs, state: RotatorState): string {
+  if (inputs.mode === "single-user") return inputs.username!;
+  const busy = state.current?.username ?? state.previous?.username;
+  return busy === inputs.username1 ? inputs.username2! : inputs.username1!;
+}
+
+/** The password this rotation retires on `username`: the previous credential when it is that user's. */
+function retiringPassword(state: RotatorState, username: string): string | null {
+  return state.previous?.username === username ? state.previous.password ?? null : null;
+}
+
+export const redisRotator: RotatorDefinition<RedisInputs> = {
+  ...redisMeta,
+
+  async testConnection({ inputs }) {
+    const secrets = secretsOf(inputs);
+    return asManaging(inputs, "inspect", secrets, async (session) => {
+      const hello = helloFields(await session.command(["HELLO"]));
+      const server = [hello.server ?? "Redis", hello.version].filter(Boolean).join(" ");
+      const details = [`Signed in to ${server} at ${inputs.host}:${inputs.port} as "${inputs.managing.username}" ${inputs.tls.mode === "disable" ? "without TLS" : "over TLS"}.`];
+      if (hello.role && hello.role !== "master") {
+        throw new RotatorError("target:rejected", `Redis at ${inputs.host}:${inputs.port} is a ${hello.role}: point Rotor at the primary, where ACL changes are made.`);
+      }
+      for (const username of rotatedUsers(inputs)) {
+        const user = await readUser(session, inputs, username);
+        if (user.nopass) {
+          throw new RotatorError("target:rejected", `ACL user "${username}" has nopass: any password signs in, so a rotation would prove nothing. Remove nopass from it first (Rotor never sends resetpass).`);
+        }
+        if (!user.enabled) throw new RotatorError("target:rejected", `ACL user "${username}" is off: nobody can sign in as it. Turn it on (ACL SETUSER ${username} on).`);
+        // SETUSER with no rules changes nothing on an existing user: it proves the permission to change it.
+        await session.command(["ACL", "SETUSER", username]);
+        details.push(`ACL user "${username}" exists with ${user.passwords.length} password${user.passwords.length === 1 ? "" : "s"}, and the managing user may change its passwords.`);
+      }
+      try {
+        await session.command(["CLIENT", "LIST"]);
+        details.push("The managing user can list connections (CLIENT LIST), so Rotor can see who still signs in as a rotated user.");
+      } catch {
+        details.push(`Warning: the managing user may not run CLIENT LIST, so Rotor cannot see who is still connected as a rotated user. Grant it: ACL SETUSER ${inputs.managing.username} +client|list`);
+      }
+      if (inputs.aclSave) details.push(`ACL SAVE runs after every change: the managing user needs +acl|save and the server an aclfile.`);
+      else details.push("Changes are made in memory: if this server loads its users from an aclfile, turn on ACL SAVE, or a restart brings back the file's passwords.");
+      return { ok: true, details };
+    });
+  },
+
+  async verifyCredential({ inputs, credential }) {
+    const parsed = parseCredential(credential, "The credential");
+    checkUsername(inputs, parsed.username, "The credential");
+    await signIn(inputs, parsed);
+    return { ok: true };
+  },
+
+  async prepare({ inputs, state }) {
+    const username = nextUser(inputs, state);
+    // Fresh on every call: a password a half-finished run installed is never reused.
+    const password = generatePassword(inputs.passwordRules);
+    return { pending: { credential: { username, password }, data: { mode: inputs.mode, username } } };
+  },
+
+  async apply({ inputs, state, pending, context }) {
+    const credential = parseCredential(pending.credential, "The pending credential");
+    checkUsername(inputs, credential.username, "The pending rotation");
+    if (inputs.mode === "two-user" && state.current?.username === credential.username) {
+      throw new RotatorError("internal:unexpected", `Refusing to rotate "${credential.username}": it is the current user. Prepare the rotation again.`);
+    }
+    const secrets = secretsOf(inputs, credential, state.current, state.previous);
+    const keep = state.current?.username === credential.username ? state.current.password : null;
+    const retiring = retiringPassword(state, credential.username);
+
+    await asManaging(inputs, "set-password", secrets, async (session) => {
+      const user = await readUser(session, inputs, credential.username);
+      const add = passwordRules(user, { add: credential.password });
+      if (add.length) {
+        await session.command(["ACL", "SETUSER", credential.username, ...add]);
+        context.log?.("redis password added", { username: credential.username });
+      } else {
+        context.log?.("redis password already present; not added again", { username: credential.username });
+      }
+    });
+
+    // Nothing is retired before the new password is proven to sign in.
+    await signIn(inputs, credential);
+
+    let next: Pending & { credential: Credential } = { ...pending, credential: { ...credential } };
+    if (retiring) {
+      // Recorded first, so that an abandoned run knows the retired password was Rotor's doing (and restores it).
+      next = { ...next, data: { ...next.data, retiring: aclPasswordHash(retiring) } };
+      await context.checkpoint(next);
+    }
+    await asManaging(inputs, "set-password", secrets, async (session) => {
+      const user = await readUser(session, inputs, credential.username);
+      const remove = passwordRules(user, { remove: retiring, keep, add: credential.password });
+      if (remove.length) {
+        await session.command(["ACL", "SETUSER", credential.username, ...remove]);
+        context.log?.("redis password two generations old removed", { username: credential.username });
+      }
+      if (inputs.aclSave) await saveAcl(session);
+    });
+    return { pending: next };
+  },
+
+  async verify({ inputs, credential, context }) {
+    const parsed = parseCredential(credential, "The new credential");
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await signIn(inputs, parsed);
+        return { ok: true };
+      } catch (error) {
+        if (attempt >= VERIFY_DELAYS_MS.length || context.signal?.aborted) {
+          if (error instanceof RotatorError && error.code === "auth:verify-failed") {
+            throw new RotatorError("auth:verify-failed", `The new password of ACL user "${parsed.username}" does not sign in at Redis ${inputs.host}:${inputs.port}.`, { cause: error });
+          }
+          throw error;
+        }
+        await sleepFor(VERIFY_DELAYS_MS[attempt]!, context);
+      }
+    }
+  },
+
+  /**
+   * A failed run: remove the password it added (when it is neither current nor previous), and put back the
+   * previous password if this run had already retired it, so the state describes the target again.
+   */
+  async abandon({ inputs, state, pending }) {
+    const credential = redisCredentialSchema.safeParse(pending.credential ?? undefined);
+    if (!credential.success) return;
+    const { username, password } = credential.data;
+    if (!rotatedUsers(inputs).includes(username)) return;
+    const secrets = secretsOf(inputs, credential.data, state.current, state.previous);
+    const inState = [state.current, state.previous].some((c) => c?.username === username && c.password === password);
+    const retired = typeof pending.data.retiring === "string" ? pending.data.retiring : null;
+    const previous = retiringPassword(state, username);
+    await asManaging(inputs, "set-password", secrets, async (session) => {
+      const user = parseAclUser(await session.command(["ACL", "GETUSER", username]));
+      if (!user) return;
+      const rules: string[] = [];
+      if (!inState && user.passwords.includes(aclPasswordHash(password))) rules.push(`!${aclPasswordHash(password)}`);
+      if (retired && previous && aclPasswordHash(previous) === retired && !user.passwords.includes(retired)) rules.push(`#${retired}`);
+      if (rules.length) {
+        await session.command(["ACL", "SETUSER", username, ...rules]);
+        if (inputs.aclSave) await saveAcl(session);
+      }
+    });
+  },
+
+  commit({ state, pending }) {
+    return { state: { current: pending.credential, previous: state.current } };
+  },
+};
+
+async function saveAcl(session: RedisSession): Promise<void> {
+  await session.command(["ACL", "SAVE"]);
+}
+
+/** HELLO without arguments: the server's name, version and role, without changing the protocol. */
+function helloFields(reply: unknown): { server?: string; version?: string; role?: string } {
+  let fields: Record<string, unknown> = {};
+  if (Array.isArray(reply)) for (let i = 0; i + 1 < reply.length; i += 2) fields[String(reply[i])] = reply[i + 1];
+  else if (reply instanceof Map) fields = Object.fromEntries(reply);
+  else if (reply && typeof reply === "object") fields = reply as Record<string, unknown>;
+  const text = (v: unknown) => (typeof v === "string" ? v : undefined);
+  return { server: text(fields.server), version: text(fields.version), role: text(fields.role) };
+}
+
+/** The connections signed in as `username` right now (for the lockout guard's in-use check). */
+export async function redisConnectionsOf(inputs: RedisInputs, username: string) {
+  return asManaging(inputs, "inspect", secretsOf(inputs), async (session) => clientsOfUser(String(await session.command(["CLIENT", "LIST"])), username));
+}
