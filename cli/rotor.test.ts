@@ -91,6 +91,8 @@ describe("rotor (built bundle) without a server", () => {
       env: { PATH: process.env.PATH, HOME: cli.home, XDG_CONFIG_HOME: `${cli.home}/config`, TERM: "dumb" } as unknown as NodeJS.ProcessEnv,
       stdio: ["pipe", "pipe", "pipe"],
     });
+    // Listen for the end now: the CLI may exit before waitFor's next look at the screen.
+    const closed = new Promise((resolve) => child.on("close", resolve));
     let screen = "";
     child.stdout.on("data", (c) => (screen += c));
     const waitFor = async (text: string) => {
@@ -106,7 +108,7 @@ describe("rotor (built bundle) without a server", () => {
     child.stdin.write("hunter2-not-echoed\r");
     await waitFor("Cannot reach Rotor");
     child.stdin.end();
-    await new Promise((r) => child.on("close", r));
+    await closed;
     expect(screen).toContain("me@example.com"); // typed text is echoed…
     expect(screen).not.toContain("hunter2"); // …except the password
     expect(fs.existsSync(cli.credentialsFile)).toBe(false);
