@@ -134,7 +134,8 @@ test("env create, ls, set (plain and secret from stdin), export, open in every f
 test("rotator create (inputs validated by the server, errors by field) and ls; env rotate --wait and history", async () => {
   const bad = await rotor(["rotator", "create", envName, "db", "--type", "postgres", "--input", "port=5432"]);
   expect(bad.code).toBe(2);
-  expect(bad.stderr).toMatch(/\n  inputs\.host: host is required/);
+  expect(bad.stderr).toMatch(/\n  inputs\.host: Host is required\n/);
+  expect(bad.stderr).toMatch(/\n  inputs\.managing: Managing user and Managing password are required\n/);
 
   const created = await rotor(["rotator", "create", envName, "signing", "--type", "password", "--input", "passwordRules.length=40", "--input", "passwordRules.symbols=false"]);
   expect(created.code, created.stderr).toBe(0);

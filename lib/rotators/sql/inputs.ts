@@ -72,7 +72,7 @@ export function sqlInputsShape(usernameRule: UsernameRule, defaultPort: number) 
     managing: z.object({
       username: usernameSchema(usernameRule, "managing.username"),
       password: givenPasswordSchema("managing.password"),
-    }),
+    }, { error: "managing.username and managing.password are required" }),
     /** The two pre-created users that take turns; the first rotation without state rotates username1. */
     username1: usernameSchema(usernameRule, "username1"),
     username2: usernameSchema(usernameRule, "username2"),
