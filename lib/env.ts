@@ -7,6 +7,7 @@
  * Kubernetes secrets are mounted as files, so a secret never has to sit in the process environment).
  */
 import fs from "node:fs";
+import net from "node:net";
 import path from "node:path";
 import { z } from "zod";
 
@@ -42,6 +43,8 @@ const settingsSchema = z.object({
     .string()
     .min(ADMIN_PASSWORD_MIN_LENGTH, `The first admin's password (ROTOR_ADMIN_PASSWORD) must have at least ${ADMIN_PASSWORD_MIN_LENGTH} characters`)
     .optional(),
+  // Proxies whose X-Forwarded-For is believed (addresses or CIDR ranges, comma-separated); none by default.
+  ROTOR_TRUSTED_PROXIES: optionalString,
   ROTOR_SETUP_TOKEN_TTL_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(24 * 60),
   ROTOR_OIDC_ISSUER: optionalString.pipe(z.url({ message: "ROTOR_OIDC_ISSUER must be the identity provider's issuer URL" }).optional()),
   ROTOR_OIDC_CLIENT_ID: optionalString,
@@ -96,6 +99,13 @@ const envSchema = settingsSchema.superRefine((env, ctx) => {
         "ROTOR_MASTER_KEY is required with DATABASE_URL (every Rotor instance sharing the database needs the same key). Generate one with: openssl rand -base64 32",
     });
   }
+  if (env.ROTOR_TRUSTED_PROXIES) {
+    try {
+      parseTrustedProxies(env.ROTOR_TRUSTED_PROXIES);
+    } catch (error) {
+      ctx.addIssue({ code: "custom", path: ["ROTOR_TRUSTED_PROXIES"], message: (error as Error).message });
+    }
+  }
   if (env.ROTOR_OIDC_ROLE_MAP) {
     try {
       parseRoleMap(env.ROTOR_OIDC_ROLE_MAP);
@@ -129,6 +139,8 @@ export interface Env {
   /** The first admin to create at start when no user exists (headless installs); ignored once users exist. */
   bootstrapAdmin?: { email: string; password: string };
   setupTokenTtlMinutes: number;
+  /** Addresses and CIDR ranges of reverse proxies whose X-Forwarded-For is believed (lib/auth/request-ip.ts). */
+  trustedProxies: string[];
   oidc?: OidcConfig;
   logLevel: "debug" | "info" | "warn" | "error";
   /** text: one readable line per message; json: one JSON object per line (for log collectors). */
@@ -151,6 +163,24 @@ export interface SchedulerEnv {
   retry: { maxRetries: number; baseDelayMs: number; maxDelayMs: number };
   overdueGraceMs: number;
   shutdownGraceMs: number;
+}
+
+/**
+ * `10.0.0.1, 10.1.0.0/16, ::1` — IP addresses or CIDR ranges. Refused when an entry is neither, so a typo
+ * cannot silently leave every proxy untrusted (or trust what was not meant).
+ */
+export function parseTrustedProxies(text: string): string[] {
+  const entries = text.split(",").map((p) => p.trim()).filter(Boolean);
+  for (const entry of entries) {
+    const [address, bits, extra] = entry.split("/");
+    const family = net.isIP(address);
+    const maxBits = family === 6 ? 128 : 32;
+    const okBits = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= maxBits);
+    if (!family || !okBits || extra !== undefined) {
+      throw new Error(`ROTOR_TRUSTED_PROXIES entry "${entry}" must be an IP address or a CIDR range such as 10.0.0.0/8`);
+    }
+  }
+  return entries;
 }
 
 /** `group=role` pairs separated by commas, e.g. `rotor-admins=admin,sre=operator`. */
@@ -221,6 +251,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     authSecret: env.AUTH_SECRET,
     bootstrapAdmin: env.ROTOR_ADMIN_EMAIL && env.ROTOR_ADMIN_PASSWORD ? { email: env.ROTOR_ADMIN_EMAIL.toLowerCase(), password: env.ROTOR_ADMIN_PASSWORD } : undefined,
     setupTokenTtlMinutes: env.ROTOR_SETUP_TOKEN_TTL_MINUTES,
+    trustedProxies: env.ROTOR_TRUSTED_PROXIES ? parseTrustedProxies(env.ROTOR_TRUSTED_PROXIES) : [],
     oidc:
       env.ROTOR_OIDC_ISSUER && env.ROTOR_OIDC_CLIENT_ID && env.ROTOR_OIDC_CLIENT_SECRET
         ? {

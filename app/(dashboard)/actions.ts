@@ -1,15 +1,15 @@
 "use server";
 import { signOut } from "@/lib/auth/auth";
-import { getCurrentUser } from "@/lib/auth/session";
+import { actorFor, getCurrentUser } from "@/lib/auth/session";
 import { getAppContext } from "@/lib/app-context";
-import { recordAuditEvent } from "@/lib/db/queries/audit";
-import { requestIp } from "@/lib/auth/request-ip";
+import { endSession } from "@/lib/auth/sessions";
 
+/** Ends this session on the server first (the cookie stops working even if a copy survives), then the cookie. */
 export async function signOutAction(): Promise<void> {
   const user = await getCurrentUser();
   if (user) {
     const { db } = await getAppContext();
-    await recordAuditEvent({ db, event: { actorId: user.id, actorLabel: user.email, ip: await requestIp(), action: "auth.sign_out" } });
+    await endSession({ db, actor: await actorFor(user), userId: user.id, sessionId: user.sessionId });
   }
   await signOut({ redirectTo: "/login" });
 }

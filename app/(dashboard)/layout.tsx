@@ -14,7 +14,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
         <Link href="/" className="brand">Rotor</Link>
         <NavLinks />
         <div className="who">
-          <span data-testid="current-user">{user.email} · {user.role}</span>
+          <Link href="/account" data-testid="current-user" title="Your account: password, sessions">{user.email} · {user.role}</Link>
           <form action={signOutAction}>
             <button className="btn btn-small" type="submit">Sign out</button>
           </form>

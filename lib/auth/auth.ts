@@ -1,7 +1,7 @@
 import "server-only";
 /**
  * next-auth (Auth.js v5) setup. Sessions are signed+encrypted JWT cookies; the cookie carries only the user
- * id and the sign-in time. Who the user is and what they may do is read from the database on every request
+ * id, the server-side session id (lib/auth/sessions.ts) and the sign-in time. Who the user is and what they may do is read from the database on every request
  * (lib/auth/session.ts), so disabling a user or changing a role takes effect immediately.
  */
 import NextAuth, { CredentialsSignin, type NextAuthConfig } from "next-auth";
@@ -12,7 +12,8 @@ import { getAppContext } from "../app-context";
 import { signInWithPassword } from "./password-sign-in";
 import { signInOidcUser } from "./oidc-users";
 import { getUserByOidcSubject } from "../db/queries/users";
-import { requestIp } from "./request-ip";
+import { requestIp, requestUserAgent } from "./request-ip";
+import { SESSION_MAX_AGE_SECONDS, startSession } from "./sessions";
 import { completeOidcProfile } from "./oidc-userinfo";
 import { logError } from "../log";
 
@@ -28,7 +29,7 @@ async function buildConfig(): Promise<NextAuthConfig> {
     // Derived from the master key unless AUTH_SECRET is set, so a fresh install needs no extra secret.
     secret: config.authSecret ?? keyring.derive("auth-session-secret"),
     trustHost: true,
-    session: { strategy: "jwt", maxAge: 12 * 60 * 60 },
+    session: { strategy: "jwt", maxAge: SESSION_MAX_AGE_SECONDS },
     pages: { signIn: "/login", error: "/login" },
     logger: {
       // Auth.js logs whole error objects (with stack); keep logs to a line without request data.
@@ -92,18 +93,30 @@ async function buildConfig(): Promise<NextAuthConfig> {
         return result.ok ? true : "/login?error=AccessDenied";
       },
       async jwt({ token, user, account }) {
+        // At sign-in only (user/account are set then): the cookie names a new server-side session.
+        let uid: string | undefined;
+        let method: "password" | "oidc" = "password";
         if (account?.provider === OIDC_PROVIDER_ID && oidc) {
-          const row = await getUserByOidcSubject({ db, issuer: oidc.issuer, subject: account.providerAccountId });
-          token.uid = row?.id;
-          token.signedInAt = Date.now();
+          uid = (await getUserByOidcSubject({ db, issuer: oidc.issuer, subject: account.providerAccountId }))?.id;
+          method = "oidc";
         } else if (user) {
-          token.uid = user.id;
+          uid = user.id;
+        }
+        if (uid) {
+          const session = await startSession({ db, userId: uid, method, ip: await requestIp(), userAgent: await requestUserAgent() });
+          token.uid = uid;
+          token.sid = session.id;
           token.signedInAt = Date.now();
         }
         return token;
       },
       session({ session, token }) {
-        return { ...session, userId: token.uid as string | undefined, signedInAt: token.signedInAt as number | undefined };
+        return {
+          ...session,
+          userId: token.uid as string | undefined,
+          sessionId: token.sid as string | undefined,
+          signedInAt: token.signedInAt as number | undefined,
+        };
       },
     },
   };

@@ -1,7 +1,7 @@
 import "server-only";
 /**
- * The current user, checked against the database on every request: a session stops working the moment its
- * user is disabled or their role changes (sessionsValidAfter), whatever the cookie says.
+ * The current user, checked against the database on every request: a session stops working the moment it is
+ * revoked (sign out), or its user is disabled or their role changes (sessionsValidAfter), whatever the cookie says.
  */
 import { cache } from "react";
 import { redirect } from "next/navigation";
@@ -13,22 +13,27 @@ import { recordAuditEvent } from "../db/queries/audit";
 import type { Role } from "../env";
 import { hasRole } from "./roles";
 import { requestIp } from "./request-ip";
+import { isSessionActive } from "./sessions";
 
 export interface SessionUser {
   id: string;
   email: string;
   name: string;
   role: Role;
+  /** The server-side session this request belongs to (lib/auth/sessions.ts). */
+  sessionId: string;
 }
 
 export const getCurrentUser = cache(async (): Promise<SessionUser | null> => {
-  const session = (await auth()) as { userId?: string; signedInAt?: number } | null;
-  if (!session?.userId || !session.signedInAt) return null;
+  const session = (await auth()) as { userId?: string; sessionId?: string; signedInAt?: number } | null;
+  // A cookie without a session id predates server-side sessions: it is refused like a revoked one.
+  if (!session?.userId || !session.sessionId || !session.signedInAt) return null;
   const { db } = await getAppContext();
   const user = await getUserById({ db, id: session.userId });
   if (!user || user.disabledAt) return null;
   if (session.signedInAt < user.sessionsValidAfter.getTime()) return null;
-  return { id: user.id, email: user.email, name: user.name, role: user.role };
+  if (!(await isSessionActive({ db, sessionId: session.sessionId, userId: user.id }))) return null;
+  return { id: user.id, email: user.email, name: user.name, role: user.role, sessionId: session.sessionId };
 });
 
 export async function actorFor(user: SessionUser): Promise<Actor> {

@@ -50,6 +50,30 @@ export const users = pgTable(
   ],
 );
 
+/**
+ * Signed-in sessions. The cookie carries the session id; a session works only while its row exists, is not
+ * revoked and has not expired, so signing out ends it on the server at once (the cookie alone is not enough).
+ */
+export const userSessions = pgTable(
+  "user_sessions",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** "password" | "oidc" */
+    method: text("method").notNull(),
+    ip: text("ip"),
+    userAgent: text("user_agent"),
+    createdAt: createdAt(),
+    /** Updated at most once a minute (lib/auth/sessions.ts), for the account page's list. */
+    lastSeenAt: timestamp("last_seen_at", { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+  },
+  (t) => [index("user_sessions_user_idx").on(t.userId, t.expiresAt)],
+);
+
 /** Small key/value settings: the one-time setup token hash, OIDC issuer keys, etc. */
 export const settings = pgTable("settings", {
   key: text("key").primaryKey(),
@@ -467,6 +491,7 @@ export const environmentConsumers = pgTable(
 );
 
 export type User = typeof users.$inferSelect;
+export type UserSession = typeof userSessions.$inferSelect;
 export type ApiToken = typeof apiTokens.$inferSelect;
 export type EnvironmentConsumer = typeof environmentConsumers.$inferSelect;
 export type Environment = typeof environments.$inferSelect;
