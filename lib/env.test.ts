@@ -33,6 +33,13 @@ describe("configuration", () => {
     expect(() => parseEnv({ DATABASE_URL: "postgres://u@h/db" })).toThrow(/ROTOR_MASTER_KEY is required with DATABASE_URL/);
   });
 
+  it("reads the lease length and the instance id, refusing what cannot work", () => {
+    expect(parseEnv({})).toMatchObject({ scheduler: { leaseMs: 120_000 }, instanceId: undefined });
+    expect(parseEnv({ ROTOR_LEASE_SECONDS: "30", ROTOR_INSTANCE_ID: "web-1" })).toMatchObject({ scheduler: { leaseMs: 30_000 }, instanceId: "web-1" });
+    expect(() => parseEnv({ ROTOR_LEASE_SECONDS: "1" })).toThrow(/ROTOR_LEASE_SECONDS must be 3-3600/);
+    expect(() => parseEnv({ ROTOR_INSTANCE_ID: "a/b" })).toThrow(/ROTOR_INSTANCE_ID may contain only/);
+  });
+
   it("parses the SSO role map and rejects unknown roles", () => {
     expect(parseRoleMap("rotor-admins=admin, sre=operator")).toEqual({ "rotor-admins": "admin", sre: "operator" });
     expect(() => parseEnv({ ROTOR_OIDC_ROLE_MAP: "x=root" })).toThrow(/x=root/);

@@ -69,6 +69,15 @@ const settingsSchema = z.object({
   ROTOR_RETRY_MAX_DELAY_SECONDS: z.coerce.number().min(0.1).max(7 * 24 * 3600).default(3600),
   ROTOR_OVERDUE_GRACE_MINUTES: z.coerce.number().min(0.1).max(7 * 24 * 60).default(15),
   ROTOR_SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(3600).default(30),
+  // How long a rotator's or schedule's lease outlives the process holding it (renewed every third of it).
+  ROTOR_LEASE_SECONDS: z.coerce.number({ message: "ROTOR_LEASE_SECONDS must be 3-3600" }).min(3, "ROTOR_LEASE_SECONDS must be 3-3600").max(3600, "ROTOR_LEASE_SECONDS must be 3-3600").default(120),
+  // Names this Rotor process in the leases it takes, so that its next start recognises what it left.
+  ROTOR_INSTANCE_ID: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9._:-]{1,100}$/, "ROTOR_INSTANCE_ID may contain only letters, digits, '.', '_', ':' and '-' (at most 100)")
+      .optional(),
+  ),
   ROTOR_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1, "ROTOR_WEBHOOK_MAX_ATTEMPTS must be 1-20").max(20, "ROTOR_WEBHOOK_MAX_ATTEMPTS must be 1-20").default(6),
   ROTOR_WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().min(1).max(120).default(10),
   ROTOR_WEBHOOK_SECRET_OVERLAP_HOURS: z.coerce.number({ message: "ROTOR_WEBHOOK_SECRET_OVERLAP_HOURS must be 0-720" }).min(0, "ROTOR_WEBHOOK_SECRET_OVERLAP_HOURS must be 0-720").max(720, "ROTOR_WEBHOOK_SECRET_OVERLAP_HOURS must be 0-720").default(24),
@@ -148,6 +157,8 @@ export interface Env {
   /** Rotor as an OIDC issuer for AWS logins: lifetime of the tokens it signs, and of each signing key. */
   issuer: { tokenTtlSeconds: number; keyRotationDays: number };
   scheduler: SchedulerEnv;
+  /** This process's owner id in leases (ROTOR_INSTANCE_ID, default the host name): lib/rotation/lease-owner.ts. */
+  instanceId?: string;
   /** secretOverlapHours: how long a renewed webhook secret's predecessor keeps signing beside it. */
   webhooks: { maxAttempts: number; timeoutMs: number; secretOverlapHours: number };
   /** Bearer token for /api/metrics; the endpoint refuses every request while unset. */
@@ -163,6 +174,8 @@ export interface SchedulerEnv {
   retry: { maxRetries: number; baseDelayMs: number; maxDelayMs: number };
   overdueGraceMs: number;
   shutdownGraceMs: number;
+  /** Rotator and schedule leases (ROTOR_LEASE_SECONDS). */
+  leaseMs: number;
 }
 
 /**
@@ -280,7 +293,9 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
       },
       overdueGraceMs: Math.round(env.ROTOR_OVERDUE_GRACE_MINUTES * 60_000),
       shutdownGraceMs: Math.round(env.ROTOR_SHUTDOWN_GRACE_SECONDS * 1000),
+      leaseMs: Math.round(env.ROTOR_LEASE_SECONDS * 1000),
     },
+    instanceId: env.ROTOR_INSTANCE_ID,
     webhooks: {
       maxAttempts: env.ROTOR_WEBHOOK_MAX_ATTEMPTS,
       timeoutMs: Math.round(env.ROTOR_WEBHOOK_TIMEOUT_SECONDS * 1000),

@@ -8,12 +8,14 @@ import { ConfigError, env } from "./env";
 import { getAppContext } from "./app-context";
 import { bootstrapAdminIfNeeded, issueSetupTokenIfNeeded } from "./users/setup";
 import { logConfigError, logError, logInfo, logSetupUrl } from "./log";
-import { startServerScheduler } from "./schedules/server";
+import { getProcessScheduler, startServerScheduler } from "./schedules/server";
+import { recoverInterruptedRuns } from "./rotation/recovery";
 
 export async function startRotor(): Promise<void> {
   try {
     const config = env();
-    const { db } = await getAppContext();
+    const app = await getAppContext();
+    const { db } = app;
     logInfo(`store: ${config.databaseUrl ? "PostgreSQL (DATABASE_URL)" : `embedded PGlite in ${config.dataDir}`}`);
     if (config.bootstrapAdmin) {
       const outcome = await bootstrapAdminIfNeeded({ db, admin: config.bootstrapAdmin });
@@ -25,8 +27,15 @@ export async function startRotor(): Promise<void> {
     }
     const setupUrl = await issueSetupTokenIfNeeded({ db });
     if (setupUrl) logSetupUrl(setupUrl);
+    // What this instance's previous process left running: resumed here, or handed back to the schedulers.
+    const recovery = await recoverInterruptedRuns(app);
     // Schedules, retries and notifications: the in-process scheduler, unless ROTOR_SCHEDULER=off.
     await startServerScheduler();
+    for (const run of recovery.resumed) {
+      const scheduler = getProcessScheduler();
+      if (scheduler) scheduler.adopt(run.completion);
+      else run.completion.catch((error) => logError(`resumed run ${run.runId} ended unexpectedly`, error, { runId: run.runId }));
+    }
   } catch (error) {
     if (error instanceof ConfigError) {
       logConfigError(error);

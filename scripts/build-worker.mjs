@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Bundles the scheduler worker (scripts/worker.ts, what `npm run worker` runs through tsx) into one file,
+ * Bundles the scheduler worker (scripts/worker.ts, what `npm run worker` runs with tsx as its loader) into one file,
  * dist/worker.js, that runs with `node` alone: the container image has no TypeScript sources and no tsx.
  * `react-server` resolves the `server-only` guard of Rotor's server modules to its empty server build, as
  * the tsx command line does. The worker needs PostgreSQL; PGlite (embedded store only) is left out.

@@ -4,11 +4,18 @@
  * server (DATABASE_URL, ROTOR_MASTER_KEY, ROTOR_SCHEDULER_*, ...). PostgreSQL only: the embedded store
  * belongs to one process. Any number of workers may run; each due rotation runs exactly once (row leases).
  *
- * Runs under tsx with the `react-server` condition, which resolves the `server-only` guard of Rotor's server
- * modules to its empty server build (package.json: "worker").
+ * Runs as ONE Node process right under npm (package.json "worker": `exec node --import tsx …`): `exec`, so
+ * that the shell npm starts does not sit between them (npm forwards SIGTERM to the shell, which dies of it and
+ * leaves the worker running, orphaned); tsx as a loader, not the tsx CLI, whose extra parent process relays
+ * signals and SIGKILLs a child that does not confirm one within 30 ms. The `react-server` condition resolves
+ * the `server-only` guard of Rotor's server modules to its empty server build.
  *
- * SIGTERM/SIGINT: stop claiming, let running rotations finish (ROTOR_SHUTDOWN_GRACE_SECONDS), exit. A second
- * signal exits at once; what was running is resumed later by another scheduler.
+ * At start it resumes the runs its own previous process left (lib/rotation/recovery.ts).
+ *
+ * SIGTERM/SIGINT: stop claiming, let running rotations finish (ROTOR_SHUTDOWN_GRACE_SECONDS), exit. Ctrl-C or
+ * systemd signal npm and the worker alike, and npm forwards its copy: that second copy is the same request
+ * (lib/shutdown-signals.ts). A signal seconds later exits at once, and what was running is resumed by this
+ * worker's next start or by another scheduler.
  */
 import { ConfigError, env } from "../lib/env";
 import { getAppContext } from "../lib/app-context";
@@ -16,6 +23,8 @@ import { getStore } from "../lib/db/client";
 import { Scheduler } from "../lib/schedules/scheduler";
 import { schedulerOptionsFromEnv } from "../lib/schedules/config";
 import { logConfigError, logError, logInfo } from "../lib/log";
+import { recoverInterruptedRuns } from "../lib/rotation/recovery";
+import { onShutdownSignals } from "../lib/shutdown-signals";
 
 async function main() {
   let config;
@@ -37,24 +46,26 @@ async function main() {
   }
   const app = await getAppContext();
   const scheduler = new Scheduler(app, schedulerOptionsFromEnv(config));
+  const recovery = await recoverInterruptedRuns(app);
   scheduler.start();
+  for (const run of recovery.resumed) scheduler.adopt(run.completion);
   logInfo(`worker ${scheduler.owner} ready (concurrency ${config.scheduler.concurrency}, poll ${config.scheduler.pollMs} ms)`);
 
-  let stopping = false;
   const shutdown = async (signal: NodeJS.Signals) => {
-    if (stopping) {
-      logInfo(`${signal} again: exiting now; running rotations will be resumed by another scheduler`);
-      process.exit(130);
-    }
-    stopping = true;
     logInfo(`${signal}: stopping (running rotations get up to ${config.scheduler.shutdownGraceMs / 1000} s)`);
     const { stillRunning } = await scheduler.stop();
     logInfo(`worker stopped ${JSON.stringify({ ...scheduler.stats, stillRunning })}`);
     await (await getStore()).close().catch(() => undefined);
     process.exit(0);
   };
-  process.on("SIGTERM", (s) => void shutdown(s));
-  process.on("SIGINT", (s) => void shutdown(s));
+  onShutdownSignals({
+    onFirst: (signal) => void shutdown(signal),
+    onRepeat: (signal) => logInfo(`${signal} again (the same request, forwarded): still stopping gracefully`),
+    onForce: (signal) => {
+      logInfo(`${signal} again: exiting now; running rotations will be resumed at the next start or by another scheduler`);
+      process.exit(130);
+    },
+  });
 }
 
 main().catch((error) => {

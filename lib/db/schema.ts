@@ -340,7 +340,8 @@ export const rotationSteps = pgTable(
       .notNull()
       .references(() => rotationRuns.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
-    status: text("status", { enum: ["running", "succeeded", "failed", "skipped"] }).notNull(),
+    /** interrupted: the process running it died; the run was resumed (or is still waiting to be). */
+    status: text("status", { enum: ["running", "succeeded", "failed", "skipped", "interrupted"] }).notNull(),
     message: text("message"),
     startedAt: timestamp("started_at", { withTimezone: true }).notNull().defaultNow(),
     finishedAt: timestamp("finished_at", { withTimezone: true }),

@@ -18,12 +18,10 @@ import "server-only";
  * while the run is alive, so it holds across several Rotor processes sharing PostgreSQL, and a crashed
  * process's lease simply runs out.
  */
-import os from "node:os";
-import { randomUUID } from "node:crypto";
 import { byActor, type AppContext, type Actor } from "../app-context";
 import type { RotationRun, RotatorRow } from "../db/schema";
 import { acquireRotatorLease, getRotatorById, releaseRotatorLease, renewRotatorLease, updateRotatorById } from "../db/queries/rotators";
-import { finishStep, getLastFinishedRunByRotator, getUnfinishedRunByRotator, insertRun, insertStep, updateRunById } from "../db/queries/runs";
+import { finishStep, getLastFinishedRunByRotator, getUnfinishedRunByRotator, insertRun, insertStep, interruptRunningSteps, updateRunById } from "../db/queries/runs";
 import { getEnvironmentById } from "../db/queries/environments";
 import { insertAuditEvent } from "../db/queries/audit";
 import { getRotatorDefinition } from "../rotators/registry";
@@ -34,6 +32,8 @@ import { secretStrings } from "./secret-fields";
 import { AppError, toAppError } from "../errors";
 import { logError } from "../log";
 import { resolveRotatorContext } from "./rotator-context";
+import { leaseOwner } from "./lease-owner";
+import { env } from "../env";
 
 export type RunTrigger = RotationRun["trigger"];
 export type StepName = "resume" | "abandon previous attempt" | "plan" | "persist pending" | "apply" | "verify" | "commit";
@@ -65,16 +65,16 @@ export class SimulatedCrash extends Error {
 }
 
 export interface EngineOptions {
+  /** ROTOR_LEASE_SECONDS by default. */
   leaseTtlMs?: number;
-  /** Identifies this process in leases (host:pid:random by default). */
+  /** Identifies this process in leases (lib/rotation/lease-owner.ts by default). */
   owner?: string;
   hooks?: EngineHooks;
   /** Extra rotator context (connectors, AWS credentials, a fast clock in tests). */
   rotatorContext?: Partial<RotatorContext>;
 }
 
-const DEFAULT_LEASE_TTL_MS = 5 * 60_000;
-const processOwner = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+export const INTERRUPTED_STEP_MESSAGE = "The process running this step stopped (crash, or shut down before it finished).";
 
 export interface StartRotation {
   rotatorId: string;
@@ -94,14 +94,10 @@ export async function startRotation(
   options: EngineOptions = {},
 ): Promise<{ runId: string; completion: Promise<RunOutcome> }> {
   const { db } = app;
-  const ttlMs = options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
-  const owner = options.owner ?? processOwner;
+  const ttlMs = options.leaseTtlMs ?? env().scheduler.leaseMs;
+  const owner = options.owner ?? leaseOwner("engine");
   const rotator = await acquireRotatorLease({ db, id: request.rotatorId, owner, ttlMs });
-  if (!rotator) {
-    const exists = await getRotatorById({ db, id: request.rotatorId });
-    if (!exists) throw new AppError("not-found", "That rotator no longer exists.");
-    throw new AppError("rotation:busy", `A rotation of ${exists.name} is already running. Wait for it to finish.`);
-  }
+  if (!rotator) throw await busyError(app, request.rotatorId);
   try {
     const environment = await getEnvironmentById({ db, id: rotator.environmentId });
     const unfinished = await getUnfinishedRunByRotator({ db, rotatorId: rotator.id });
@@ -110,6 +106,7 @@ export async function startRotation(
     if (unfinished) {
       // We hold the lease, so the process that ran this is gone: continue where it stopped.
       resumed = true;
+      await interruptRunningSteps({ db, runId: unfinished.id, message: INTERRUPTED_STEP_MESSAGE });
       run = (await updateRunById({ db, id: unfinished.id, patch: { status: "running", attempt: unfinished.attempt + 1 } }))!;
     } else {
       run = await insertRun({
@@ -136,6 +133,24 @@ export async function startRotation(
     await releaseRotatorLease({ db, id: rotator.id, owner });
     throw error;
   }
+}
+
+/**
+ * "Already running", with since when and until when: the run's start, and when its lease runs out (the
+ * moment another process may resume it if the one running it died without anybody noticing).
+ */
+async function busyError(app: AppContext, rotatorId: string): Promise<AppError> {
+  const rotator = await getRotatorById({ db: app.db, id: rotatorId });
+  if (!rotator) return new AppError("not-found", "That rotator no longer exists.");
+  const run = await getUnfinishedRunByRotator({ db: app.db, rotatorId });
+  const since = run ? ` since ${utcTime(run.startedAt)}` : "";
+  const until = rotator.leaseExpiresAt ? ` Its lease runs until ${utcTime(rotator.leaseExpiresAt)} (renewed while it runs); if the process running it stopped, it can be resumed then.` : "";
+  return new AppError("rotation:busy", `A rotation of ${rotator.name} is already running${since}.${until} Wait for it to finish.`);
+}
+
+/** 2026-12-02 07:12:03 UTC: a message is read by people in any zone (pages show times in the viewer's zone). */
+function utcTime(date: Date): string {
+  return `${date.toISOString().slice(0, 19).replace("T", " ")} UTC`;
 }
 
 /** Runs a rotation to the end and returns its outcome (for schedules, tests and the environment rotate). */

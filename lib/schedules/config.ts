@@ -12,6 +12,7 @@ export function schedulerOptionsFromEnv(config: Env): SchedulerOptions {
     retry: s.retry,
     overdueGraceMs: s.overdueGraceMs,
     shutdownGraceMs: s.shutdownGraceMs,
+    leaseTtlMs: s.leaseMs,
     notifications: {
       publicUrl: config.publicUrl,
       maxAttempts: config.webhooks.maxAttempts,

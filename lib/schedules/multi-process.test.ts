@@ -1,5 +1,5 @@
 /**
- * Exactly once across processes: two worker processes — `npm run worker` (tsx) and the bundled worker the
+ * Exactly once across processes: two worker processes — `npm run worker` (node with the tsx loader) and the bundled worker the
  * container image runs (dist/worker.js, copied out of the repository and run with `node` alone) — real OS
  * processes, each with its own store connection and lease owner, share one PostgreSQL store with 200 rotators of real PostgreSQL users plus an
  * environment schedule, all due after a (simulated) downtime of five missed hourly slots. Afterwards:
@@ -36,7 +36,6 @@ const CONCURRENCY = 4;
 const HOUR = 3_600_000;
 const MANAGER = { username: "rotor_manager", password: "manager-password-2" };
 const ROOT = path.resolve(__dirname, "../..");
-const TSX = path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
 
 let cluster: PgCluster;
 let bundle: string;
@@ -67,7 +66,7 @@ function startWorker(env: Record<string, string>, bundle?: string): Worker {
   for (const [key, value] of Object.entries(process.env)) {
     if (!/^(ROTOR_|AUTH_|DATABASE_URL$|NODE_OPTIONS$|VITEST)/.test(key)) clean[key] = value;
   }
-  const child = spawn(process.execPath, bundle ? [bundle] : [TSX, "--conditions", "react-server", "scripts/worker.ts"], {
+  const child = spawn(process.execPath, bundle ? [bundle] : ["--conditions", "react-server", "--import", "tsx", "scripts/worker.ts"], {
     cwd: bundle ? path.dirname(bundle) : ROOT,
     env: { ...clean, ...env } as NodeJS.ProcessEnv,
     stdio: ["ignore", "pipe", "pipe"],

@@ -20,7 +20,6 @@ import "server-only";
  * Shutdown (`stop`): no new claims; running rotations get `shutdownGraceMs` to finish; what is still running
  * then stays leased and is resumed by the next scheduler once the leases expire (nothing is lost or doubled).
  */
-import os from "node:os";
 import { randomUUID } from "node:crypto";
 import type { AppContext, Actor } from "../app-context";
 import type { Schedule } from "../db/schema";
@@ -33,11 +32,12 @@ import { collectNotifications, deliverDueWebhooks, pruneDeliveryLog, type Notifi
 import type { RetryPolicy } from "./backoff";
 import { finishPatch, runKindOf, type TargetResult } from "./outcome";
 import { logError, logInfo } from "../log";
+import { leaseOwner } from "../rotation/lease-owner";
 
 export const SCHEDULER_ACTOR: Actor = { id: null, label: "scheduler" };
 
 export interface SchedulerOptions {
-  /** Lease owner name; host:pid:random by default. */
+  /** Lease owner name; lib/rotation/lease-owner.ts by default. */
   owner?: string;
   /** Rotations this process runs at the same time. */
   concurrency: number;
@@ -46,7 +46,7 @@ export interface SchedulerOptions {
   retry: RetryPolicy;
   overdueGraceMs: number;
   shutdownGraceMs: number;
-  /** Schedule lease; renewed every third of it while a run lasts. */
+  /** Schedule lease (ROTOR_LEASE_SECONDS); renewed every third of it while a run lasts. */
   leaseTtlMs?: number;
   /** How long to put off a run whose rotator is being rotated by someone else. */
   busyDelayMs?: number;
@@ -84,7 +84,7 @@ export class Scheduler {
     private readonly app: AppContext,
     private readonly options: SchedulerOptions,
   ) {
-    this.owner = options.owner ?? `${os.hostname()}:${process.pid}:scheduler-${randomUUID().slice(0, 8)}`;
+    this.owner = options.owner ?? leaseOwner("scheduler");
     this.notifier = options.notifications ? { ...options.notifications, owner: this.owner, overdueGraceMs: options.overdueGraceMs } : null;
   }
 
@@ -129,6 +129,17 @@ export class Scheduler {
       logInfo(`scheduler stopping with ${stillRunning} rotation(s) still running; their leases will expire and they will be resumed`);
     }
     return { stillRunning };
+  }
+
+  /**
+   * A rotation this process runs outside a schedule (a run resumed at start, lib/rotation/recovery.ts):
+   * `stop` gives it the same grace period as the scheduled ones.
+   */
+  adopt(run: Promise<unknown>): void {
+    const tracked: Promise<void> = run
+      .then(() => undefined, (error) => logError("a resumed rotation ended unexpectedly", error))
+      .finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
   }
 
   /** One pass: claim and start due schedules, then notifications. Exposed for tests. */

@@ -8,6 +8,7 @@ import { getAppContext } from "../app-context";
 import { Scheduler } from "./scheduler";
 import { schedulerOptionsFromEnv } from "./config";
 import { logError, logInfo } from "../log";
+import { onShutdownSignals, type ShutdownSignal } from "../shutdown-signals";
 
 const globalScheduler = globalThis as unknown as { __rotorScheduler?: Scheduler };
 
@@ -33,19 +34,23 @@ export async function startServerScheduler(): Promise<void> {
  * Next.js exits on SIGTERM/SIGINT as soon as its HTTP server has closed. To give running rotations their
  * grace period first, the listeners already installed (Next's) are deferred until the scheduler has
  * stopped, then called as they would have been. Without any prior listener, the process exits itself.
+ * The copy of the signal that `npm start` forwards is the same request (lib/shutdown-signals.ts).
  */
 function stopBeforeExit(stop: () => Promise<unknown>) {
-  for (const signal of ["SIGTERM", "SIGINT"] as const) {
-    const previous = process.listeners(signal);
-    process.removeAllListeners(signal);
-    process.once(signal, () => {
+  const previous = { SIGTERM: process.listeners("SIGTERM"), SIGINT: process.listeners("SIGINT") };
+  process.removeAllListeners("SIGTERM");
+  process.removeAllListeners("SIGINT");
+  const exitCode = (signal: ShutdownSignal) => (signal === "SIGTERM" ? 143 : 130);
+  onShutdownSignals({
+    onFirst: (signal) => {
       logInfo(`${signal}: stopping the scheduler`);
       stop()
         .catch((error) => logError("scheduler did not stop cleanly", error))
         .finally(() => {
-          if (previous.length === 0) process.exit(signal === "SIGTERM" ? 143 : 130);
-          for (const listener of previous) (listener as (s: NodeJS.Signals) => void)(signal);
+          if (previous[signal].length === 0) process.exit(exitCode(signal));
+          for (const listener of previous[signal]) (listener as (s: NodeJS.Signals) => void)(signal);
         });
-    });
-  }
+    },
+    onForce: (signal) => process.exit(exitCode(signal)),
+  });
 }

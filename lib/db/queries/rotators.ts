@@ -64,6 +64,14 @@ export async function releaseRotatorLease({ db, id, owner }: { db: DbOrTx; id: s
     .where(and(eq(rotators.id, id), eq(rotators.leaseOwner, owner)));
 }
 
+/** Rotators whose lease was taken by an owner starting with `prefix` (lib/rotation/lease-owner.ts). */
+export function listRotatorLeasesByOwnerPrefix({ db, prefix }: { db: DbOrTx; prefix: string }) {
+  return db
+    .select({ id: rotators.id, name: rotators.name, environmentId: rotators.environmentId, leaseOwner: rotators.leaseOwner })
+    .from(rotators)
+    .where(sql`starts_with(${rotators.leaseOwner}, ${prefix})`);
+}
+
 export async function deleteRotatorsByEnvironment({ db, environmentId }: { db: DbOrTx; environmentId: string }) {
   await db.delete(rotators).where(eq(rotators.environmentId, environmentId));
 }

@@ -48,6 +48,14 @@ export async function finishStep({ db, id, status, message }: { db: DbOrTx; id: 
   await db.update(rotationSteps).set({ status, message: message ?? null, finishedAt: new Date() }).where(eq(rotationSteps.id, id));
 }
 
+/** Steps a dead process left "running": they never finished, and are shown as interrupted. */
+export async function interruptRunningSteps({ db, runId, message }: { db: DbOrTx; runId: string; message: string }) {
+  await db
+    .update(rotationSteps)
+    .set({ status: "interrupted", message, finishedAt: new Date() })
+    .where(and(eq(rotationSteps.runId, runId), eq(rotationSteps.status, "running")));
+}
+
 export function listStepsByRun({ db, runId }: { db: DbOrTx; runId: string }) {
   return db.select().from(rotationSteps).where(eq(rotationSteps.runId, runId)).orderBy(asc(rotationSteps.id));
 }

@@ -125,6 +125,14 @@ export async function lockLeasedSchedule({ tx, id, owner }: { tx: Tx; id: string
   return row;
 }
 
+/** Schedules whose lease was taken by an owner starting with `prefix` (lib/rotation/lease-owner.ts). */
+export function listScheduleLeasesByOwnerPrefix({ db, prefix }: { db: DbOrTx; prefix: string }) {
+  return db
+    .select({ id: schedules.id, rotatorId: schedules.rotatorId, environmentId: schedules.environmentId, leaseOwner: schedules.leaseOwner })
+    .from(schedules)
+    .where(sql`starts_with(${schedules.leaseOwner}, ${prefix})`);
+}
+
 export async function releaseScheduleLease({ db, id, owner }: { db: DbOrTx; id: string; owner: string }) {
   await db.update(schedules).set({ leaseOwner: null, leaseExpiresAt: null }).where(and(eq(schedules.id, id), eq(schedules.leaseOwner, owner)));
 }
