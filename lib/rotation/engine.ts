@@ -251,7 +251,10 @@ async function executeRun(app: AppContext, job: RunJob): Promise<RunOutcome> {
     }
 
     if (!pending) {
-      pending = await step("plan", async () => (await definition.prepare({ inputs, state, context })).pending, (p) => describePending(p, definition.secretCredentialKeys));
+      const prepared = await step("plan", () => definition.prepare({ inputs, state, context }), (p) =>
+        [describePending(p.pending, definition.secretCredentialKeys), ...(p.warnings ?? []).map((w) => `Warning: ${w}`)].filter(Boolean).join(" ") || undefined,
+      );
+      pending = prepared.pending;
       const planned = pending;
       await step("persist pending", () => persistPending(planned), () => "Pending credential recorded (encrypted) before touching the target.");
     }

@@ -83,7 +83,12 @@ export interface VerifyCredentialResponse {
 }
 
 export interface PrepareRequest<I> { inputs: I; state: RotatorState; context: RotatorContext }
-export interface PrepareResponse { pending: Pending }
+export interface PrepareResponse {
+  pending: Pending;
+  /** Findings that do not stop this rotation but matter soon (e.g. the next one will be refused); the engine
+   *  records them on the run's plan step. */
+  warnings?: string[];
+}
 
 export interface ApplyRequest<I> { inputs: I; state: RotatorState; pending: Pending; context: RotatorContext }
 export interface ApplyResponse { pending: Pending & { credential: Credential } }

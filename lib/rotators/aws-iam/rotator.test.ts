@@ -146,7 +146,7 @@ describe("aws-iam rotation", () => {
     const error = await rejection(rotate(EMPTY));
     expect(error.code).toBe("target:limit-exceeded");
     expect(error.message).toContain(`IAM user app already has 2 access keys that Rotor does not manage: ${a.accessKeyId}, ${b.accessKeyId} (inactive)`);
-    expect(error.message).toContain("Delete or import one");
+    expect(error.message).toContain("Delete one of them in IAM");
     expect(error.message).not.toContain(a.secretAccessKey);
     expect(keyIds()).toEqual([a.accessKeyId, b.accessKeyId].sort());
     expect([...calls("UpdateAccessKey"), ...calls("DeleteAccessKey"), ...calls("CreateAccessKey")]).toEqual([]);
@@ -208,25 +208,26 @@ describe("aws-iam rotation", () => {
     expect(timeline[lastCreate + 1]).toMatch(/^checkpoint:AKIA/);
   });
 
-  it("resumes after a crash between CreateAccessKey and the checkpoint: deletes the orphan, ends with current + new", async () => {
+  it("after a lost CreateAccessKey answer, the key it may have made is never deleted but named in the refusal", async () => {
     const first = await rotate(EMPTY);
     fake.admin.injectFault({ action: "CreateAccessKey", kind: "drop-after" });
     const error = await rejection(rotate(first));
     expect(error.code).toBe("target:unreachable");
     expect(error.retryable).toBe(true);
     expect(calls("CreateAccessKey")).toHaveLength(2); // the SDK did not retry the create blindly
-    const orphan = keyIds().find((id) => id !== first.current!.accessKeyId)!;
-    expect(orphan).toBeDefined();
+    const lost = keyIds().find((id) => id !== first.current!.accessKeyId)!;
+    expect(lost).toBeDefined();
     const pending = checkpoints.at(-1)!;
     expect(pending.credential).toBeNull(); // the secret never arrived
 
     t += 30_000;
-    const state = await resume(first, pending);
-    expect(fake.admin.getAccessKey(orphan)).toBeUndefined();
-    expect(keyIds()).toEqual([first.current!.accessKeyId, state.current!.accessKeyId].sort());
-    expect(state.previous).toEqual(first.current);
+    // Rotor cannot prove the key is its own (an operator may have made one at that moment): it stays.
+    const refused = await rejection(resume(first, pending));
+    expect(refused.code).toBe("target:limit-exceeded");
+    expect(refused.message).toContain(`${lost} (possibly created by an interrupted Rotor attempt whose answer was lost)`);
+    expect(fake.admin.getAccessKey(lost)).toBeDefined();
+    expect(calls("DeleteAccessKey")).toEqual([]);
     expect(await whoAmI(first.current!)).toMatch(/:user\/app$/);
-    expect(logs.join("\n")).toContain("interrupted attempt");
   });
 
   it("resumes after a crash after the checkpoint by reusing the recorded key", async () => {
@@ -324,7 +325,7 @@ describe("aws-iam rotation", () => {
     expect(next.previous).toEqual(first.current);
   });
 
-  it("abandon removes the failed run's key and its orphans, never current or previous", async () => {
+  it("abandon removes the failed run's recorded key, never current, previous or an unproven key", async () => {
     const first = await rotate(EMPTY);
     const second = await rotate(first);
     fake.admin.setPropagationDelay(120_000);
@@ -337,13 +338,14 @@ describe("aws-iam rotation", () => {
     expect(keyIds()).toEqual([second.current!.accessKeyId]);
     await awsIamRotator.abandon!({ inputs: inputs(), state: second, pending, context: context() }); // idempotent
 
-    // A crash-lost key is found from the write-ahead record.
+    // A key whose create answer was lost is not provably Rotor's: abandon leaves it.
     fake.admin.setPropagationDelay(0);
     fake.admin.injectFault({ action: "CreateAccessKey", kind: "drop-after" });
     await rejection(rotate(second));
     expect(keyIds()).toHaveLength(2);
     await awsIamRotator.abandon!({ inputs: inputs(), state: second, pending: checkpoints.at(-1)!, context: context() });
-    expect(keyIds()).toEqual([second.current!.accessKeyId]);
+    expect(keyIds()).toHaveLength(2);
+    fake.admin.deleteAccessKey(keyIds().find((id) => id !== second.current!.accessKeyId)!);
 
     // A hostile record naming current changes nothing.
     await awsIamRotator.abandon!({ inputs: inputs(), state: second, pending: { credential: second.current, data: {} }, context: context() });
@@ -380,6 +382,7 @@ describe("aws-iam managing login and checks", () => {
       "Managing identity: arn:aws:iam::123456789012:user/rotor-admin",
       "IAM user: arn:aws:iam::123456789012:user/app",
       `Access keys (1 of 2): ${seeded.accessKeyId} (Active)`,
+      expect.stringContaining(`Warning: key ${seeded.accessKeyId} is not marked as issued by this rotator`),
     ]);
     expect([...calls("CreateAccessKey"), ...calls("TagUser")]).toEqual([]);
   });
@@ -460,5 +463,50 @@ describe("aws-iam managing login and checks", () => {
   it("rejects malformed credentials as input:invalid", async () => {
     const error = await rejection(awsIamRotator.verifyCredential({ inputs: inputs(), credential: { password: "x" }, context: context() }));
     expect(error.code).toBe("input:invalid");
+  });
+});
+
+describe("issue 10 defects: ownership is proven, never guessed from time", () => {
+  it("defect 1: after a create lost before it reached IAM, abandon and the next run never touch an operator's new key", async () => {
+    const first = await rotate(EMPTY);
+    const second = await rotate(first);
+    fake.admin.injectFault({ action: "CreateAccessKey", kind: "drop-before" });
+    const failed = await rejection(rotate(second));
+    expect(failed.code).toBe("target:unreachable");
+    const pending = checkpoints.at(-1)!;
+    expect(pending.data.createAttempts).toHaveLength(1); // outcome unknown to Rotor
+
+    t += 60_000;
+    const operatorKey = fake.admin.seedAccessKey("app", { createDate: new Date(t) });
+    // The engine's "abandon previous attempt" step, then the next rotation.
+    await awsIamRotator.abandon!({ inputs: inputs(), state: second, pending, context: context() });
+    expect(fake.admin.getAccessKey(operatorKey.accessKeyId)).toBeDefined();
+    const refused = await rejection(rotate(second));
+    expect(refused.code).toBe("target:limit-exceeded");
+    expect(refused.message).toContain(operatorKey.accessKeyId);
+    // A resume of the failed run (apply with its record) does not take it for an orphan either.
+    await rejection(resume(second, pending));
+    expect(fake.admin.getAccessKey(operatorKey.accessKeyId)?.status).toBe("Active");
+    expect(calls("DeleteAccessKey").length).toBe(1); // only the previous key of the failed run, long before
+  });
+});
+
+describe("issue 10 defect 5: messages say what happens", () => {
+  it("a verify timeout says the next attempt replaces the key (the engine abandons failed runs)", async () => {
+    fake.admin.setPropagationDelay(120_000);
+    const error = await rejection(rotate(EMPTY, inputs({ verifyTimeoutSeconds: 5 })));
+    expect(error.message).not.toContain("resumes with it");
+    expect(error.message).toContain("the next attempt deletes this new key and creates a fresh one");
+  });
+
+  it("one unknown key on the user is a warning at plan time: the second rotation would be refused", async () => {
+    const unknown = fake.admin.seedAccessKey("app");
+    const { warnings } = await awsIamRotator.prepare({ inputs: inputs(), state: EMPTY, context: context() });
+    expect(warnings?.join(" ")).toContain(`also has access key ${unknown.accessKeyId}, which Rotor does not manage: this rotation fits, but the next one will be refused`);
+    const test = await awsIamRotator.testConnection({ inputs: inputs(), context: context() });
+    expect(test.details.join("\n")).toContain(`Warning: key ${unknown.accessKeyId} is not marked as issued by this rotator`);
+    // Imported as current, it is managed: no warning.
+    const managed = await awsIamRotator.prepare({ inputs: inputs(), state: { current: pair(unknown), previous: null }, context: context() });
+    expect(managed.warnings).toEqual([]);
   });
 });

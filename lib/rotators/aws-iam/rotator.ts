@@ -13,10 +13,10 @@
  * - The only unrecoverable moment is between CreateAccessKey answering and the secret being persisted: AWS
  *   shows a secret exactly once. So the checkpoint with the secret is the very next thing after the create,
  *   before any other AWS call; and a create is never retried blindly (the SDK retry is off for it).
- * - Before creating, apply checkpoints the attempt time and the key ids that exist. If a run dies before
- *   its secret is saved, the key it created is recognisable on resume (new since that snapshot, created near
- *   that time, not in state): nobody can use it, so the resume deletes it and creates a fresh one. (Not
- *   prepare's snapshot and time: a key an operator adds between prepare and apply must not look like ours.)
+ * - Before creating, apply checkpoints the attempt time and the key ids that exist. If the answer is lost
+ *   (dropped connection) the key it may have created cannot be proven Rotor's — an operator may have created
+ *   one at the same moment — so it is never deleted: it is named (key-plan.ts `possiblyLost`) in the refusal
+ *   the next rotation meets, for a person to delete. Only a recorded id or this rotator's mark proves a key.
  * - If the pending record already holds a key that still exists, resuming just reuses it (idempotent).
  * - state.current is never removed by any path (key-plan.ts rule 1), so an interrupted or failed rotation
  *   cannot break consumers; a timed-out verify leaves the new key in pending, for a resume to reuse or for
@@ -37,8 +37,8 @@ import {
   MAX_CREATE_ATTEMPTS,
   MAX_KEYS_PER_USER,
   parsePendingData,
-  pendingDataSchema,
   planKeyChanges,
+  possiblyLost,
   type IamKey,
   type PendingData,
 } from "./key-plan";
@@ -119,6 +119,20 @@ async function markOwnership(
   }
 }
 
+/**
+ * One key Rotor does not manage fits beside current, so this rotation works, but the next one can only free
+ * the then-previous key and will be refused: say so now rather than at the next (perhaps scheduled) run.
+ */
+function unknownKeyWarning(userName: string, remaining: readonly IamKey[], state: RotatorState): string[] {
+  const unknown = remaining.filter((k) => k.accessKeyId !== state.current?.accessKeyId);
+  if (unknown.length !== 1) return [];
+  const id = unknown[0]!.accessKeyId;
+  return [
+    `IAM user ${userName} also has access key ${id}, which Rotor does not manage: this rotation fits, but the next one will be refused while ${id} exists ` +
+      "(AWS allows two keys per user). Delete it once nothing uses it, or import it as this rotator's previous credential (POST /api/v1/rotators/{id}/import).",
+  ];
+}
+
 function describeKeys(keys: readonly IamKey[], tagged: ReadonlyMap<string, KeyMark>): string {
   if (keys.length === 0) return "no access keys";
   return keys
@@ -156,9 +170,14 @@ export const awsIamRotator: RotatorDefinition<AwsIamInputs> = {
         details.push(`Could not read the user's tags (${(error as RotatorError).code ?? "error"}): grant iam:ListUserTags, iam:TagUser and iam:UntagUser so Rotor can mark the keys it issues.`);
       }
       details.push(`Access keys (${keys.length} of ${MAX_KEYS_PER_USER}): ${describeKeys(keys, tagged)}`);
+      const unmarked = keys.filter((k) => !keysMarkedBy(tagged, context.rotatorId).has(k.accessKeyId));
       if (keys.length >= MAX_KEYS_PER_USER) {
         details.push(
-          "Both key slots are in use: a rotation can only free the key recorded as this rotator's previous credential; import one of the keys or delete one first.",
+          "Both key slots are in use: a rotation can only free the key recorded as this rotator's previous credential; import the keys in use as current and previous, or delete one first.",
+        );
+      } else if (unmarked.length === 1) {
+        details.push(
+          `Warning: key ${unmarked[0]!.accessKeyId} is not marked as issued by this rotator. Unless it is imported as this rotator's current credential, the first rotation works but the second is refused while the key exists (AWS allows two keys per user).`,
         );
       }
       return { ok: true, details };
@@ -183,13 +202,14 @@ export const awsIamRotator: RotatorDefinition<AwsIamInputs> = {
       const user = await target.resolveUser(ref);
       const keys = await target.listKeys();
       const marks = await readMarks(target, log);
-      const plan = planKeyChanges({ keys, state, data: null, markedByThisRotator: keysMarkedBy(marks, context.rotatorId) });
+      const plan = planKeyChanges({ keys, state, markedByThisRotator: keysMarkedBy(marks, context.rotatorId) });
       if (plan.remaining.length >= MAX_KEYS_PER_USER) {
         throw limitExceededError({ userName: user.userName, remaining: plan.remaining, state, rotorTagged: marks });
       }
       if (state.current && !keys.some((k) => k.accessKeyId === state.current!.accessKeyId)) {
         log("aws-iam: the current key in state no longer exists in IAM", { accessKeyId: state.current.accessKeyId });
       }
+      const warnings = unknownKeyWarning(user.userName, plan.remaining, state);
       const data: PendingData = {
         v: 1,
         userName: user.userName,
@@ -197,7 +217,7 @@ export const awsIamRotator: RotatorDefinition<AwsIamInputs> = {
         keysBefore: keys.map((k) => k.accessKeyId),
         deleteKeyId: plan.deletePrevious?.accessKeyId ?? null,
       };
-      return { pending: { credential: null, data } };
+      return { pending: { credential: null, data }, warnings };
     });
   },
 
@@ -236,13 +256,9 @@ export const awsIamRotator: RotatorDefinition<AwsIamInputs> = {
 
       // Decide everything before changing anything: if no slot can be freed, stop with nothing deleted.
       const marks = await readMarks(target, log);
-      const plan = planKeyChanges({ keys, state, data, pendingKeyId: null, markedByThisRotator: keysMarkedBy(marks, context.rotatorId) });
+      const plan = planKeyChanges({ keys, state, pendingKeyId: null, markedByThisRotator: keysMarkedBy(marks, context.rotatorId) });
       if (plan.remaining.length >= MAX_KEYS_PER_USER) {
-        throw limitExceededError({ userName: data.userName, remaining: plan.remaining, state, rotorTagged: marks });
-      }
-      for (const orphan of plan.orphans) {
-        log("aws-iam: deleting a key an interrupted attempt created but could not record", { accessKeyId: orphan.accessKeyId });
-        await target.removeKey(orphan.accessKeyId);
+        throw limitExceededError({ userName: data.userName, remaining: plan.remaining, state, rotorTagged: marks, possiblyLost: possiblyLost(keys, data, state) });
       }
       for (const leftover of plan.leftovers) {
         log("aws-iam: deleting this rotator's key from a run that never committed", { accessKeyId: leftover.accessKeyId });
@@ -260,8 +276,8 @@ export const awsIamRotator: RotatorDefinition<AwsIamInputs> = {
       await context.checkpoint({ credential: null, data: attempt });
 
       const created = await createKey(target, async () => {
-        // AWS answered with a refusal, so this attempt certainly created nothing: forget it, so that a key an
-        // operator adds later is never mistaken for its orphan. Best effort — keeping the entry is the safe side.
+        // AWS answered with a refusal, so this attempt certainly created nothing: forget it, so that messages
+        // never call a key an operator adds later a possibly lost one. Best effort.
         await context.checkpoint({ credential: null, data: { ...data, createAttempts: earlier } }).catch(() => {});
       });
       // The secret exists only in this response: persist it before anything else can fail.
@@ -295,25 +311,18 @@ export const awsIamRotator: RotatorDefinition<AwsIamInputs> = {
 
   /**
    * The engine gives up a failed run (it is not resumed, so its key would otherwise linger in the second
-   * slot): remove the key it recorded and any key it created but could not record. Never current or previous.
+   * slot): remove the key it recorded — the only key it can prove it made. Never current or previous, and
+   * never a key merely created around the time of its attempt (key-plan.ts rule 3).
    */
   async abandon({ inputs, state, pending, context }) {
     const { log } = clock(context);
-    const parsed = pendingDataSchema.safeParse(pending.data);
-    const data = parsed.success ? parsed.data : null;
+    const recordedId = typeof pending.credential?.accessKeyId === "string" ? pending.credential.accessKeyId : null;
+    if (!recordedId || recordedId === state.current?.accessKeyId || recordedId === state.previous?.accessKeyId) return;
     return withTarget(inputs, context, async ({ target }) => {
       const keys = await target.listKeys();
-      const protectedIds = new Set([state.current?.accessKeyId, state.previous?.accessKeyId].filter(Boolean));
-      const recordedId = typeof pending.credential?.accessKeyId === "string" ? pending.credential.accessKeyId : null;
-      // The recorded key is this run's own; orphans are recognised from the write-ahead record as in apply.
-      const orphans = planKeyChanges({ keys, state, data, pendingKeyId: null }).orphans;
-      const remove = new Set(orphans.map((k) => k.accessKeyId));
-      if (recordedId && keys.some((k) => k.accessKeyId === recordedId)) remove.add(recordedId);
-      for (const id of remove) {
-        if (protectedIds.has(id)) continue;
-        log("aws-iam: deleting the key of an abandoned rotation", { accessKeyId: id });
-        await target.removeKey(id);
-      }
+      if (!keys.some((k) => k.accessKeyId === recordedId)) return;
+      log("aws-iam: deleting the key of an abandoned rotation", { accessKeyId: recordedId });
+      await target.removeKey(recordedId);
     });
   },
 

@@ -63,8 +63,8 @@ function checkOwner(callerArn: string, accessKeyId: string, user: UserRef): void
 
 /**
  * Wait (with backoff, up to `timeoutMs`) until AWS accepts a new key. On timeout: auth:verify-failed,
- * retryable — the key is not deleted and stays in the engine's pending record, so the next attempt resumes
- * with it instead of creating yet another key.
+ * retryable — the key is not deleted here; it stays in the failed run's pending record, and the engine's next
+ * attempt abandons it (deletes it: a failed run is never resumed) and creates a fresh one.
  */
 export async function waitUntilAccepted(args: {
   key: KeyToVerify;
@@ -101,7 +101,7 @@ export async function waitUntilAccepted(args: {
     throw new RotatorError(
       "auth:verify-failed",
       `AWS did not accept the new access key ${args.key.accessKeyId} of IAM user ${args.user.userName} within ${Math.round(args.timeoutMs / 1000)} s ` +
-        `(${result.attempts} attempts, last answer: ${result.lastReason}). IAM is eventually consistent; the key is kept as pending and the next attempt resumes with it.`,
+        `(${result.attempts} attempts, last answer: ${result.lastReason}). IAM is eventually consistent. The current key is unchanged; the next attempt deletes this new key and creates a fresh one.`,
       { retryable: true },
     );
   }
