@@ -8,6 +8,7 @@
  */
 import fs from "node:fs";
 import net from "node:net";
+import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
 
@@ -45,6 +46,9 @@ const settingsSchema = z.object({
     .optional(),
   // Proxies whose X-Forwarded-For is believed (addresses or CIDR ranges, comma-separated); none by default.
   ROTOR_TRUSTED_PROXIES: optionalString,
+  // Sign-in throttling (lib/auth/sign-in-throttle.ts) and the bound on concurrent password hashing.
+  ROTOR_SIGNIN_LOCK_MINUTES: z.coerce.number({ message: "ROTOR_SIGNIN_LOCK_MINUTES must be 1-1440" }).int().min(1, "ROTOR_SIGNIN_LOCK_MINUTES must be 1-1440").max(1440, "ROTOR_SIGNIN_LOCK_MINUTES must be 1-1440").default(15),
+  ROTOR_SIGNIN_HASH_CONCURRENCY: z.coerce.number({ message: "ROTOR_SIGNIN_HASH_CONCURRENCY must be 1-64" }).int().min(1, "ROTOR_SIGNIN_HASH_CONCURRENCY must be 1-64").max(64, "ROTOR_SIGNIN_HASH_CONCURRENCY must be 1-64").optional(),
   ROTOR_SETUP_TOKEN_TTL_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(24 * 60),
   ROTOR_OIDC_ISSUER: optionalString.pipe(z.url({ message: "ROTOR_OIDC_ISSUER must be the identity provider's issuer URL" }).optional()),
   ROTOR_OIDC_CLIENT_ID: optionalString,
@@ -150,6 +154,9 @@ export interface Env {
   setupTokenTtlMinutes: number;
   /** Addresses and CIDR ranges of reverse proxies whose X-Forwarded-For is believed (lib/auth/request-ip.ts). */
   trustedProxies: string[];
+  /** lockMinutes: how long too many failed sign-ins lock an account or address; hashConcurrency: password
+   *  hashes computed at once by this process (default: half the CPUs, at least one). */
+  signIn: { lockMinutes: number; hashConcurrency: number };
   oidc?: OidcConfig;
   logLevel: "debug" | "info" | "warn" | "error";
   /** text: one readable line per message; json: one JSON object per line (for log collectors). */
@@ -265,6 +272,10 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     bootstrapAdmin: env.ROTOR_ADMIN_EMAIL && env.ROTOR_ADMIN_PASSWORD ? { email: env.ROTOR_ADMIN_EMAIL.toLowerCase(), password: env.ROTOR_ADMIN_PASSWORD } : undefined,
     setupTokenTtlMinutes: env.ROTOR_SETUP_TOKEN_TTL_MINUTES,
     trustedProxies: env.ROTOR_TRUSTED_PROXIES ? parseTrustedProxies(env.ROTOR_TRUSTED_PROXIES) : [],
+    signIn: {
+      lockMinutes: env.ROTOR_SIGNIN_LOCK_MINUTES,
+      hashConcurrency: env.ROTOR_SIGNIN_HASH_CONCURRENCY ?? Math.max(1, Math.floor(os.availableParallelism() / 2)),
+    },
     oidc:
       env.ROTOR_OIDC_ISSUER && env.ROTOR_OIDC_CLIENT_ID && env.ROTOR_OIDC_CLIENT_SECRET
         ? {

@@ -36,6 +36,19 @@ export class LoginPage {
     await this.submit.click();
   }
 
+  /** Submits and waits until the answer is on the form (the previous error stays visible until then). */
+  async signInAndWaitForAnswer(email: string, password: string): Promise<string> {
+    await this.email.fill(email);
+    await this.password.fill(password);
+    await Promise.all([
+      this.page.waitForResponse((r) => r.request().method() === "POST" && new URL(r.url()).pathname === "/login"),
+      this.submit.click(),
+    ]);
+    await expect(this.submit).toHaveText("Sign in");
+    await expect(this.error).toBeVisible();
+    return (await this.error.textContent()) ?? "";
+  }
+
   async expectOnPage() {
     await expect(this.page).toHaveURL(/\/login(\?|$)/);
     await expect(this.page.getByRole("heading", { name: "Sign in to Rotor" })).toBeVisible();

@@ -48,6 +48,15 @@ export class SettingsPage {
     await expect(row.getByRole("button", { name: `Enable ${email}` })).toBeVisible();
   }
 
+  /** Lifts a sign-in lock ("account bob@…" or "address 203.0.113.9") from the Sign-in locks table. */
+  async liftLock(label: string) {
+    const table = this.page.getByRole("table", { name: "Sign-in locks" });
+    const row = table.getByRole("row").filter({ hasText: label });
+    await row.getByRole("button", { name: `Lift lock on ${label}` }).click();
+    await expect(row.getByRole("status")).toHaveText("Lock lifted.").catch(() => undefined);
+    await expect(table.getByRole("row").filter({ hasText: label })).toHaveCount(0);
+  }
+
   /** Cells of a user's row: role and sign-in method as the table shows them. */
   async expectUser(email: string, expected: { role?: string; signIn?: "password" | "single sign-on"; status?: "active" | "disabled" }) {
     const cells = this.row(email).getByRole("cell");

@@ -9,7 +9,7 @@ import Credentials from "next-auth/providers/credentials";
 import { z } from "zod";
 import { env } from "../env";
 import { getAppContext } from "../app-context";
-import { signInWithPassword } from "./password-sign-in";
+import { signInFailureMessage, signInWithPassword } from "./password-sign-in";
 import { signInOidcUser } from "./oidc-users";
 import { getUserByOidcSubject } from "../db/queries/users";
 import { requestIp, requestUserAgent } from "./request-ip";
@@ -20,6 +20,17 @@ import { logError } from "../log";
 const credentialsSchema = z.object({ email: z.string().trim().min(1).max(320), password: z.string().min(1).max(1024) });
 
 export const OIDC_PROVIDER_ID = "oidc";
+
+/**
+ * A refused password sign-in, carrying what the person reads (the same text for every wrong-credentials
+ * cause; throttling and a busy server say so). Auth.js hands this very error to the sign-in action.
+ */
+export class SignInRefused extends CredentialsSignin {
+  constructor(readonly userMessage: string) {
+    super();
+    this.code = "refused";
+  }
+}
 
 async function buildConfig(): Promise<NextAuthConfig> {
   const config = env();
@@ -48,9 +59,9 @@ async function buildConfig(): Promise<NextAuthConfig> {
         async authorize(raw) {
           const parsed = credentialsSchema.safeParse(raw);
           if (!parsed.success) throw new CredentialsSignin();
-          const user = await signInWithPassword({ db, ...parsed.data, ip: await requestIp() });
-          if (!user) throw new CredentialsSignin();
-          return { id: user.id, email: user.email, name: user.name };
+          const result = await signInWithPassword({ db, ...parsed.data, ip: await requestIp() });
+          if (!result.ok) throw new SignInRefused(signInFailureMessage(result));
+          return { id: result.user.id, email: result.user.email, name: result.user.name };
         },
       }),
       ...(oidc

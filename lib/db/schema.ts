@@ -74,6 +74,25 @@ export const userSessions = pgTable(
   (t) => [index("user_sessions_user_idx").on(t.userId, t.expiresAt)],
 );
 
+/**
+ * Failed sign-ins per account (`account:<lower-case email>`, whether or not the account exists, so a lock says
+ * nothing about which emails are real) and per client address (`address:<ip>`). In the store, not in memory,
+ * so every Rotor instance on one PostgreSQL counts the same failures (lib/auth/sign-in-throttle.ts).
+ */
+export const signInThrottles = pgTable(
+  "sign_in_throttles",
+  {
+    key: text("key").primaryKey(),
+    failures: integer("failures").notNull().default(0),
+    lastFailureAt: timestamp("last_failure_at", { withTimezone: true }).notNull().defaultNow(),
+    /** No attempt is checked before this moment (backoff, or a lock). */
+    blockedUntil: timestamp("blocked_until", { withTimezone: true }),
+    /** Set when the failures reached the lock threshold: the lock an admin can lift. */
+    lockedAt: timestamp("locked_at", { withTimezone: true }),
+  },
+  (t) => [index("sign_in_throttles_blocked_idx").on(t.blockedUntil)],
+);
+
 /** Small key/value settings: the one-time setup token hash, OIDC issuer keys, etc. */
 export const settings = pgTable("settings", {
   key: text("key").primaryKey(),
@@ -493,6 +512,7 @@ export const environmentConsumers = pgTable(
 
 export type User = typeof users.$inferSelect;
 export type UserSession = typeof userSessions.$inferSelect;
+export type SignInThrottle = typeof signInThrottles.$inferSelect;
 export type ApiToken = typeof apiTokens.$inferSelect;
 export type EnvironmentConsumer = typeof environmentConsumers.$inferSelect;
 export type Environment = typeof environments.$inferSelect;

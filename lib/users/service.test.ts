@@ -45,9 +45,9 @@ describe("first-run setup", () => {
 describe("users", () => {
   it("signs in with the right password only, and audits both", async () => {
     const db = store.db;
-    expect(await signInWithPassword({ db, email: "ADMIN@example.com", password: "correct horse battery", ip: "127.0.0.1" })).toMatchObject({ email: "admin@example.com" });
-    expect(await signInWithPassword({ db, email: "admin@example.com", password: "wrong", ip: null })).toBeNull();
-    expect(await signInWithPassword({ db, email: "nobody@example.com", password: "wrong", ip: null })).toBeNull();
+    expect(await signInWithPassword({ db, email: "ADMIN@example.com", password: "correct horse battery", ip: "127.0.0.1" })).toMatchObject({ ok: true, user: { email: "admin@example.com" } });
+    expect(await signInWithPassword({ db, email: "admin@example.com", password: "wrong", ip: null })).toEqual({ ok: false, reason: "invalid" });
+    expect(await signInWithPassword({ db, email: "nobody@example.com", password: "wrong", ip: null })).toEqual({ ok: false, reason: "invalid" });
     const events = (await listAuditEvents({ db, filter: { action: "auth.sign_in" }, limit: 10 })).events;
     expect(events.map((e) => e.outcome)).toEqual(["failure", "failure", "success"]);
     expect(JSON.stringify(events)).not.toContain("correct horse battery");
@@ -55,7 +55,9 @@ describe("users", () => {
 
   it("keeps one active admin, invalidates sessions on disable and role change, and audits each change", async () => {
     const db = store.db;
-    const admin = (await signInWithPassword({ db, email: "admin@example.com", password: "correct horse battery", ip: null }))!;
+    const signedIn = await signInWithPassword({ db, email: "admin@example.com", password: "correct horse battery", ip: null });
+    if (!signedIn.ok) throw new Error("the admin could not sign in");
+    const admin = signedIn.user;
     const actor = { id: admin.id, label: admin.email };
     await expect(changeUserRole({ db, actor, userId: admin.id, role: "viewer" })).rejects.toThrow(/at least one active admin/);
     await expect(setUserDisabled({ db, actor, userId: admin.id, disabled: true })).rejects.toThrow(/your own account/);
@@ -68,7 +70,7 @@ describe("users", () => {
     const disabled = (await getUserById({ db, id: viewer.id }))!;
     expect(disabled.disabledAt).not.toBeNull();
     expect(disabled.sessionsValidAfter.getTime()).toBeGreaterThan(signedInAt);
-    expect(await signInWithPassword({ db, email: "viewer@example.com", password: "another long password", ip: null })).toBeNull();
+    expect(await signInWithPassword({ db, email: "viewer@example.com", password: "another long password", ip: null })).toEqual({ ok: false, reason: "invalid" });
     await setUserDisabled({ db, actor, userId: viewer.id, disabled: false });
     await changeUserRole({ db, actor, userId: viewer.id, role: "operator" });
     const actions = (await listAuditEvents({ db, filter: { target: "viewer@example.com" }, limit: 10 })).events.map((e) => e.action);

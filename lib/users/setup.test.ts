@@ -20,8 +20,8 @@ describe.each(["pglite", "postgres"] as const)("bootstrap admin (%s)", (kind) =>
     expect(link).toMatch(/\/setup\?token=/);
     const outcome = await bootstrapAdminIfNeeded({ db: app.db, admin: { email: "root@example.com", password: "a-long-admin-password" } });
     expect(outcome).toBe("created");
-    const user = await signInWithPassword({ db: app.db, email: "root@example.com", password: "a-long-admin-password", ip: null });
-    expect(user?.role).toBe("admin");
+    const result = await signInWithPassword({ db: app.db, email: "root@example.com", password: "a-long-admin-password", ip: null });
+    expect(result).toMatchObject({ ok: true, user: { role: "admin" } });
     expect(await checkSetupToken({ db: app.db, token: new URL(link!).searchParams.get("token")! })).toBe("done");
     const { rows } = (await app.db.execute(sql`select action, details from audit_events where action = 'setup.completed'`)) as unknown as { rows: { details: { via: string } }[] };
     expect(rows[0].details.via).toBe("ROTOR_ADMIN_EMAIL");

@@ -1,7 +1,7 @@
 "use server";
 import { AuthError } from "next-auth";
 import { z } from "zod";
-import { signIn, OIDC_PROVIDER_ID } from "@/lib/auth/auth";
+import { signIn, OIDC_PROVIDER_ID, SignInRefused } from "@/lib/auth/auth";
 
 export type LoginState = { error?: string } | null;
 
@@ -15,6 +15,7 @@ export async function passwordSignInAction(_prev: LoginState, formData: FormData
     await signIn("credentials", { ...parsed.data, redirectTo: "/" });
     return null;
   } catch (error) {
+    if (error instanceof SignInRefused) return { error: error.userMessage };
     if (error instanceof AuthError) return { error: "Wrong email or password, or the account is disabled." };
     throw error; // includes Next's redirect on success
   }

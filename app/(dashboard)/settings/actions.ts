@@ -3,6 +3,8 @@ import { revalidatePath } from "next/cache";
 import { authorizedAction } from "@/lib/auth/action";
 import { changeRoleSchema, createUserSchema, setDisabledSchema } from "@/lib/users/validation";
 import { changeUserRole, createLocalUser, setUserDisabled } from "@/lib/users/service";
+import { liftSignInLock } from "@/lib/auth/sign-in-throttle";
+import { z } from "zod";
 
 export const createUserAction = authorizedAction({ name: "user.create", role: "admin", schema: createUserSchema }, async (input, ctx) => {
   const user = await createLocalUser({ db: ctx.db, actor: ctx.actor, ...input });
@@ -21,3 +23,12 @@ export const setDisabledAction = authorizedAction({ name: "user.set_disabled", r
   revalidatePath("/settings");
   return { ok: true as const, data: undefined, message: input.disabled ? "User disabled." : "User enabled." };
 });
+
+export const liftSignInLockAction = authorizedAction(
+  { name: "sign_in.lift_lock", role: "admin", schema: z.object({ key: z.string().min(1, "Choose a lock").max(400) }) },
+  async (input, ctx) => {
+    await liftSignInLock({ db: ctx.db, actor: ctx.actor, key: input.key });
+    revalidatePath("/settings");
+    return { ok: true as const, data: undefined, message: "Lock lifted." };
+  },
+);

@@ -4,7 +4,9 @@ import { requirePageUser } from "@/lib/auth/session";
 import { getAppContext } from "@/lib/app-context";
 import { listUsers } from "@/lib/users/service";
 import { ROLE_DESCRIPTIONS } from "@/lib/auth/roles";
-import { AddUserForm, UserRowActions } from "./user-forms";
+import { AddUserForm, LiftLockButton, UserRowActions } from "./user-forms";
+import { labelOfKey, listLocks } from "@/lib/auth/sign-in-throttle";
+import { Time } from "@/components/ui/time";
 
 export const metadata = { title: "Settings" };
 
@@ -13,6 +15,7 @@ export default async function SettingsPage() {
   const me = await requirePageUser("admin", "settings page");
   const { db } = await getAppContext();
   const users = await listUsers({ db });
+  const locks = await listLocks({ db });
   return (
     <>
       <h1>Settings</h1>
@@ -37,6 +40,27 @@ export default async function SettingsPage() {
           ))}
         </tbody>
       </table>
+      <h2>Sign-in locks</h2>
+      {locks.length === 0 ? (
+        <p className="muted">No account or address is locked. Too many failed sign-ins lock one for a while.</p>
+      ) : (
+        <table aria-label="Sign-in locks">
+          <thead>
+            <tr><th>Locked</th><th>Failures</th><th>Since</th><th>Until</th><th>Actions</th></tr>
+          </thead>
+          <tbody>
+            {locks.map((l) => (
+              <tr key={l.key}>
+                <td>{labelOfKey(l.key)}</td>
+                <td>{l.failures}</td>
+                <td><Time value={l.lockedAt} /></td>
+                <td><Time value={l.blockedUntil} /></td>
+                <td><LiftLockButton lockKey={l.key} label={labelOfKey(l.key)} /></td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
       <h2>Add a user</h2>
       <div className="card" style={{ maxWidth: 480 }}>
         <AddUserForm />

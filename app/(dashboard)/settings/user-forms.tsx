@@ -1,6 +1,6 @@
 "use client";
 import { useActionForm } from "@/components/ui/action-form";
-import { changeRoleAction, createUserAction, setDisabledAction } from "./actions";
+import { changeRoleAction, createUserAction, liftSignInLockAction, setDisabledAction } from "./actions";
 import type { ActionResult } from "@/lib/auth/action";
 import { Field } from "@/components/ui/field";
 import { ActionMessage } from "@/components/ui/action-message";
@@ -53,5 +53,16 @@ export function UserRowActions({ userId, email, role, disabled }: { userId: stri
       <ActionMessage state={roleState} />
       <ActionMessage state={disableState} />
     </div>
+  );
+}
+
+export function LiftLockButton({ lockKey, label }: { lockKey: string; label: string }) {
+  const { state, formAction, pending } = useActionForm<State>(liftSignInLockAction, null);
+  return (
+    <form action={formAction} className="row">
+      <input type="hidden" name="key" value={lockKey} />
+      <button className="btn btn-small" type="submit" disabled={pending}>{`Lift lock on ${label}`}</button>
+      <ActionMessage state={state} />
+    </form>
   );
 }

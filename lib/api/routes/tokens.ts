@@ -5,7 +5,7 @@ import { defineApiRoute, type ApiContext } from "../route";
 import { createdTokenSchema, listOf, tokenSchema, userSchema } from "../schemas";
 import { createPersonalToken, createToken, listTokens, revokeToken, tokenViews, type TokenManager } from "../../tokens/tokens";
 import { createTokenBodySchema, expiresAtSchema, tokenNameSchema } from "../../tokens/validation";
-import { signInWithPassword } from "../../auth/password-sign-in";
+import { signInFailureMessage, signInWithPassword } from "../../auth/password-sign-in";
 import { AppError } from "../../errors";
 import { getUserById } from "../../db/queries/users";
 
@@ -117,8 +117,12 @@ export const exchangePasswordRoute = defineApiRoute({
   }),
   responses: { 201: { description: "Signed in", schema: createdTokenSchema.extend({ user: userSchema }) } },
   async handler({ body }, ctx) {
-    const user = await signInWithPassword({ db: ctx.db, email: body.email, password: body.password, ip: ctx.ip });
-    if (!user) throw new AppError("auth:invalid-credentials", "Wrong email or password (or the account is disabled).");
+    const result = await signInWithPassword({ db: ctx.db, email: body.email, password: body.password, ip: ctx.ip });
+    if (!result.ok) {
+      if (result.reason === "invalid") throw new AppError("auth:invalid-credentials", "Wrong email or password (or the account is disabled).");
+      throw new AppError("auth:throttled", signInFailureMessage(result), { retryable: true });
+    }
+    const user = result.user;
     const actor = { id: user.id, label: user.email, ip: ctx.ip };
     const created = await createPersonalToken(ctx, { actor, user, name: body.name, expiresAt: body.expiresAt });
     const owner = await getUserById({ db: ctx.db, id: user.id });
