@@ -33,6 +33,13 @@ test("sign-ins, user changes and refusals are in the audit log, the chain is int
   const audit = new AuditPage(adminPage);
   await audit.goto();
 
+  // The actor filter is exact; typing part of a name offers the whole one.
+  const actorInput = audit.filters.getByLabel("Actor", { exact: true });
+  await actorInput.fill(user.email.slice(0, -4));
+  await expect(adminPage.locator(`#audit-actor-suggestions option[value="${user.email.toLowerCase()}"]`)).toHaveCount(1);
+  await audit.filter({ actor: user.email.slice(0, -4) });
+  await expect(audit.rows).toHaveCount(0);
+
   await audit.filter({ actor: user.email });
   await expect(audit.rowsFor("auth.sign_in", "failure")).toHaveCount(1);
   await expect(audit.rowsFor("auth.sign_in", "failure")).toContainText('"reason":"wrong password"');

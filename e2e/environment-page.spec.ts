@@ -7,6 +7,7 @@ import type { Page } from "@playwright/test";
 import { test, expect } from "./fixtures";
 import { EnvironmentPage } from "./pages/environment-page";
 import { RotatorPage } from "./pages/rotator-page";
+import { ApiTokensPage } from "./pages/api-tokens-page";
 
 const suffix = Date.now().toString(36);
 
@@ -45,4 +46,36 @@ test("after Rotate environment has finished, the page stops polling", async ({ a
   await expect(env.rotatorRow("first_secret")).toContainText("succeeded");
   const requests = await requestsDuring(adminPage, 10_000);
   expect(requests, requests.slice(0, 5).join("\n")).toHaveLength(0);
+});
+
+test("an environment with many rotators shows them a page at a time", async ({ adminPage }) => {
+  const name = `many-${suffix}`;
+  const env = new EnvironmentPage(adminPage);
+  await env.create(name);
+  const environmentUrl = adminPage.url();
+  const tokens = new ApiTokensPage(adminPage);
+  await tokens.goto();
+  const token = await tokens.createServiceToken({ name: `many-${suffix}`, scope: "admin", environments: [name] });
+  // 55 rotators: one full page of 50 and five on the second (names sort as the page does).
+  for (let i = 1; i <= 55; i++) {
+    const created = await adminPage.request.post(`/api/v1/environments/${encodeURIComponent(name)}/rotators`, {
+      headers: { Authorization: `Bearer ${token}` },
+      data: { name: `secret_${String(i).padStart(2, "0")}`, type: "password" },
+    });
+    expect(created.status(), await created.text()).toBe(201);
+  }
+  await adminPage.goto(environmentUrl);
+  const rows = adminPage.getByRole("table", { name: "Rotators" }).locator("tbody tr");
+  await expect(rows).toHaveCount(50);
+  const pages = adminPage.getByRole("navigation", { name: "Rotator pages" });
+  await expect(pages).toContainText("Rotators 1–50 of 55");
+  await expect(env.rotatorRow("secret_50")).toBeVisible();
+  await pages.getByRole("link", { name: "Next" }).click();
+  await expect(pages).toContainText("Rotators 51–55 of 55");
+  await expect(rows).toHaveCount(5);
+  await expect(env.rotatorRow("secret_55")).toBeVisible();
+  // The whole environment is still what "Rotate environment" rotates.
+  await expect(env.rotateButton).toBeEnabled();
+  await pages.getByRole("link", { name: "Previous" }).click();
+  await expect(pages).toContainText("Rotators 1–50 of 55");
 });

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { STORE_KINDS, openTestStore, type TestStore } from "@/test/support/stores";
 import { openStore } from "./client";
-import { insertAuditEvent, listAuditEvents, recordAuditEvent, verifyAuditChain } from "./queries/audit";
+import { insertAuditEvent, listAuditEvents, recordAuditEvent, suggestActorLabels, verifyAuditChain } from "./queries/audit";
 
 describe.each(STORE_KINDS)("store on %s", (kind) => {
   let store: TestStore;
@@ -57,15 +57,28 @@ describe.each(STORE_KINDS)("store on %s", (kind) => {
     expect(ids).toHaveLength(20);
     expect([...ids].sort((a, b) => b - a)).toEqual(ids);
     expect(third.nextBefore).toBeNull();
-    const byActor = await listAuditEvents({ db: store.db, filter: { actor: "user7@" }, limit: 10 });
+    // The actor filter is exact and case-insensitive (an index serves it); partial names go through the typeahead.
+    const byActor = await listAuditEvents({ db: store.db, filter: { actor: " User7@Example.com " }, limit: 10 });
     expect(byActor.events.map((e) => e.details)).toEqual([{ i: 7 }]);
+    expect((await listAuditEvents({ db: store.db, filter: { actor: "user7@" }, limit: 10 })).events).toHaveLength(0);
     // LIKE wildcards in a filter are literal text, not patterns.
     expect((await listAuditEvents({ db: store.db, filter: { actor: "%" }, limit: 10 })).events).toHaveLength(0);
   });
 
+  it("suggests distinct actor labels by prefix, in order, for the actor filter", async () => {
+    await recordAuditEvent({ db: store.db, event: { actorLabel: "USER1@example.com", action: "test.other" } });
+    // "C" order: "user10@" < "user1@" ("0" < "@"); USER1@ and user1@ are one label.
+    expect(await suggestActorLabels({ db: store.db, prefix: "User1" })).toEqual(Array.from({ length: 10 }, (_, i) => `user1${i}@example.com`));
+    expect(await suggestActorLabels({ db: store.db, prefix: "user1", limit: 3 })).toEqual(["user10@example.com", "user11@example.com", "user12@example.com"]);
+    expect(await suggestActorLabels({ db: store.db, prefix: "user1@", limit: 20 })).toEqual(["user1@example.com"]);
+    expect(await suggestActorLabels({ db: store.db, prefix: "user", limit: 30 })).toHaveLength(20);
+    expect(await suggestActorLabels({ db: store.db, prefix: "%" })).toEqual([]);
+    expect(await suggestActorLabels({ db: store.db, prefix: "  " })).toEqual([]);
+  });
+
   it("detects an edited row and a deleted row (when someone bypasses the trigger)", async () => {
     await store.db.execute(sql`alter table audit_events disable trigger audit_events_no_update`);
-    const [target] = (await listAuditEvents({ db: store.db, filter: { actor: "user3@" }, limit: 1 })).events;
+    const [target] = (await listAuditEvents({ db: store.db, filter: { actor: "user3@example.com" }, limit: 1 })).events;
     await store.db.execute(sql`update audit_events set details = '{"i": 99}' where id = ${target.id}`);
     expect(await verifyAuditChain({ db: store.db })).toMatchObject({ ok: false, firstBrokenId: target.id });
     await store.db.execute(sql`update audit_events set details = '{"i": 3}' where id = ${target.id}`);

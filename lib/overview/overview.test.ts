@@ -14,7 +14,8 @@ import { renderMetrics } from "./metrics";
 import { updateScheduleById } from "../db/queries/schedules";
 import { beatSchedulerHeartbeat, deleteSchedulerHeartbeat } from "../db/queries/scheduler-heartbeats";
 import { rotationRuns } from "../db/schema";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
+import { rowsOf } from "../db/queries/audit";
 import { promtoolCheckMetrics } from "@/test/support/promtool";
 
 const HOUR = 3_600_000;
@@ -145,5 +146,45 @@ describe("metrics", () => {
     await deleteSchedulerHeartbeat({ db: app.db, owner: "host-a:1:scheduler" });
     await beatSchedulerHeartbeat({ db: app.db, owner: "host-b:2:scheduler", ttlMs: -1 }); // missed its beat
     expect(scheduled(await renderMetrics(app))).toBe(0);
+  });
+});
+
+// Last: its runs move rotation_run_totals, which the metrics tests above count exactly.
+describe("overview chart", () => {
+  it("draws the 30-day chart from the daily rollup, equal to a direct count through inserts, status changes, moves and deletes", async () => {
+    const DAY = 86_400_000;
+    const now = new Date();
+    const run = (daysAgo: number, status: (typeof rotationRuns.$inferInsert)["status"]) => ({
+      rotatorName: "charted", rotatorType: "password", environmentName: "prod", trigger: "schedule" as const, actorLabel: "test", status,
+      startedAt: new Date(now.getTime() - daysAgo * DAY),
+    });
+    const rows = await app.db
+      .insert(rotationRuns)
+      .values([run(0, "succeeded"), run(1, "failed"), run(1, "running"), run(3, "succeeded"), run(29, "failed"), run(31, "succeeded"), run(5, "pending")])
+      .returning();
+    // A failed run resumed to success, a running one failing, one moved a day back, one deleted, one reset.
+    await app.db.update(rotationRuns).set({ status: "succeeded" }).where(eq(rotationRuns.id, rows[1].id));
+    await app.db.update(rotationRuns).set({ status: "failed" }).where(eq(rotationRuns.id, rows[2].id));
+    await app.db.update(rotationRuns).set({ startedAt: new Date(now.getTime() - 4 * DAY) }).where(eq(rotationRuns.id, rows[3].id));
+    await app.db.delete(rotationRuns).where(eq(rotationRuns.id, rows[4].id));
+    await app.db.update(rotationRuns).set({ status: "succeeded" }).where(eq(rotationRuns.id, rows[6].id));
+    await app.db.update(rotationRuns).set({ status: "running" }).where(eq(rotationRuns.id, rows[6].id));
+
+    const overview = await getOverview(app, { now });
+    const direct = rowsOf<{ day: string; status: string; n: number }>(
+      await app.db.execute(sql`select to_char(started_at at time zone 'UTC', 'YYYY-MM-DD') as day, status, count(*)::int as n
+        from rotation_runs where status in ('succeeded', 'failed') group by 1, 2`),
+    );
+    const expected = overview.perDay.map(({ day }) => ({
+      day,
+      succeeded: direct.filter((d) => d.day === day && d.status === "succeeded").reduce((n, d) => n + Number(d.n), 0),
+      failed: direct.filter((d) => d.day === day && d.status === "failed").reduce((n, d) => n + Number(d.n), 0),
+    }));
+    expect(overview.perDay).toEqual(expected);
+    const total = (key: "succeeded" | "failed") => overview.perDay.reduce((n, d) => n + d[key], 0);
+    // beforeAll's two runs (today) plus: today 1, yesterday 2 (resumed, failed), 4 days ago 1; day 29 deleted, day 31 outside.
+    expect([total("succeeded"), total("failed")]).toEqual([4, 2]);
+    await app.db.delete(rotationRuns).where(eq(rotationRuns.rotatorName, "charted"));
+    expect((await getOverview(app, { now })).perDay.reduce((n, d) => n + d.succeeded + d.failed, 0)).toBe(2);
   });
 });

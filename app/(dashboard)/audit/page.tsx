@@ -7,6 +7,7 @@ import { listAuditEvents } from "@/lib/db/queries/audit";
 import { auditQuerySchema } from "@/lib/audit/validation";
 import { EmptyState } from "@/components/ui/empty-state";
 import { VerifyChainButton } from "./verify-button";
+import { ActorInput } from "./actor-input";
 
 export const metadata = { title: "Audit" };
 const PAGE_SIZE = 50;
@@ -39,7 +40,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
       </div>
       {!parsed.success && <p className="alert alert-error" role="alert">{parsed.error.issues[0].message}</p>}
       <form className="filters" method="get" aria-label="Filter audit events">
-        <label>Actor<input name="actor" defaultValue={raw.actor ?? ""} placeholder="email" /></label>
+        <label>Actor<ActorInput defaultValue={raw.actor ?? ""} /></label>
         <label>Action<input name="action" defaultValue={raw.action ?? ""} placeholder="e.g. auth.sign_in" /></label>
         <label>Target<input name="target" defaultValue={raw.target ?? ""} /></label>
         <label>From<input name="from" type="datetime-local" defaultValue={raw.from ?? ""} /></label>

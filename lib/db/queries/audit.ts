@@ -71,7 +71,9 @@ export interface AuditFilter {
 
 function filterConditions(filter: AuditFilter): SQL[] {
   const conditions: SQL[] = [];
-  if (filter.actor) conditions.push(ilike(auditEvents.actorLabel, `%${escapeLike(filter.actor)}%`));
+  // Exact (case-insensitive), so audit_events_actor_label_idx serves it at any size; the page's typeahead
+  // (suggestActorLabels) turns a partial name into an exact one. A substring match cannot use a b-tree.
+  if (filter.actor) conditions.push(sql`${actorKey} = lower(${filter.actor.trim()}) collate "C"`);
   if (filter.action) conditions.push(ilike(auditEvents.action, `${escapeLike(filter.action)}%`));
   if (filter.target) {
     const pattern = `%${escapeLike(filter.target)}%`;
@@ -80,6 +82,35 @@ function filterConditions(filter: AuditFilter): SQL[] {
   if (filter.from) conditions.push(gte(auditEvents.at, filter.from));
   if (filter.to) conditions.push(lte(auditEvents.at, filter.to));
   return conditions;
+}
+
+/** The expression audit_events_actor_label_idx is built on: queries must spell it the same to use it. */
+const actorKey = sql`(lower(${auditEvents.actorLabel}) collate "C")`;
+
+/**
+ * Up to `limit` distinct actor labels (lowercased) starting with `prefix`, in order: a loose index scan
+ * (one index probe per label) over audit_events_actor_label_idx, so it costs the same at a million events.
+ */
+export async function suggestActorLabels({ db, prefix, limit = 10 }: { db: DbOrTx; prefix: string; limit?: number }): Promise<string[]> {
+  const typed = prefix.trim();
+  if (!typed) return [];
+  // Lowercased by the store (as the index is), and bounded by the prefix followed by the last code point:
+  // in "C" order that range holds exactly the labels that start with it.
+  const start = sql`lower(${typed}) collate "C"`;
+  const end = sql`(lower(${typed}) || chr(1114111)) collate "C"`;
+  const rows = rowsOf<{ label: string }>(
+    await db.execute(sql`
+      with recursive labels(label, n) as (
+        (select ${actorKey} as label, 1 as n from ${auditEvents}
+          where ${actorKey} >= ${start} and ${actorKey} < ${end} order by 1 limit 1)
+        union all
+        select (select ${actorKey} from ${auditEvents}
+                 where ${actorKey} > labels.label and ${actorKey} < ${end} order by 1 limit 1), n + 1
+        from labels where labels.label is not null and n < ${limit}
+      )
+      select label from labels where label is not null`),
+  );
+  return rows.map((r) => r.label);
 }
 
 function escapeLike(text: string): string {

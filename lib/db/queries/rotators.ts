@@ -12,6 +12,15 @@ export function listRotatorsByEnvironment({ db, environmentId }: { db: DbOrTx; e
   return db.select().from(rotators).where(eq(rotators.environmentId, environmentId)).orderBy(asc(rotators.name));
 }
 
+/** One page of an environment's rotators by name, and how many it has in all (the environment page). */
+export async function listRotatorsPageByEnvironment({ db, environmentId, offset, limit }: { db: DbOrTx; environmentId: string; offset: number; limit: number }) {
+  const [rows, [{ total }]] = await Promise.all([
+    db.select().from(rotators).where(eq(rotators.environmentId, environmentId)).orderBy(asc(rotators.name), asc(rotators.id)).offset(offset).limit(limit),
+    db.select({ total: sql<number>`count(*)::int` }).from(rotators).where(eq(rotators.environmentId, environmentId)),
+  ]);
+  return { rotators: rows, total: Number(total) };
+}
+
 export async function getRotatorByName({ db, environmentId, name }: { db: DbOrTx; environmentId: string; name: string }) {
   const [row] = await db
     .select()

@@ -5,7 +5,7 @@ import { requirePageUser } from "@/lib/auth/session";
 import { hasRole } from "@/lib/auth/roles";
 import { getAppContext } from "@/lib/app-context";
 import { getEnvironmentById, listEnvironmentRevisions, listEnvironmentValues } from "@/lib/db/queries/environments";
-import { listRotatorsByEnvironment } from "@/lib/db/queries/rotators";
+import { listRotatorsPageByEnvironment } from "@/lib/db/queries/rotators";
 import { listRunsByIds } from "@/lib/db/queries/runs";
 import { rotatorStatus } from "@/lib/rotation/status";
 import { StatusBadge } from "@/components/ui/status-badge";
@@ -28,16 +28,27 @@ function summary(credential: Record<string, string> | null | undefined) {
   return <span className="mono">{Object.values(credential).join(" ")}</span>;
 }
 
-export default async function EnvironmentPage({ params }: { params: Promise<{ environmentId: string }> }) {
+/** Rotators shown per page: an environment may hold hundreds, and the page must stay small and fast. */
+const ROTATORS_PER_PAGE = 50;
+
+export default async function EnvironmentPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ environmentId: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   await connection();
   const user = await requirePageUser("viewer");
   const { environmentId } = await params;
+  const requested = Number((await searchParams).page);
+  const page = Number.isSafeInteger(requested) && requested > 1 ? requested : 1;
   if (!isRowId(environmentId)) notFound();
   const { db } = await getAppContext();
   const environment = await getEnvironmentById({ db, id: environmentId });
   if (!environment) notFound();
-  const [rotators, values, revisions, catalog, consumers] = await Promise.all([
-    listRotatorsByEnvironment({ db, environmentId }),
+  const [{ rotators, total: rotatorCount }, values, revisions, catalog, consumers] = await Promise.all([
+    listRotatorsPageByEnvironment({ db, environmentId, offset: (page - 1) * ROTATORS_PER_PAGE, limit: ROTATORS_PER_PAGE }),
     listEnvironmentValues({ db, environmentId }),
     listEnvironmentRevisions({ db, environmentId, limit: 20 }),
     exportCatalog(db, environmentId),
@@ -55,14 +66,14 @@ export default async function EnvironmentPage({ params }: { params: Promise<{ en
           <h1>{environment.name}</h1>
           {environment.description && <p className="muted">{environment.description}</p>}
         </div>
-        {canOperate && <RotateEnvironmentButton environmentId={environment.id} environmentName={environment.name} rotatorCount={rotators.length} consumersBehind={describeEnvironmentConsumersBehind(consumers)} />}
+        {canOperate && <RotateEnvironmentButton environmentId={environment.id} environmentName={environment.name} rotatorCount={rotatorCount} consumersBehind={describeEnvironmentConsumersBehind(consumers)} />}
       </div>
 
       <div className="spread">
         <h2>Rotators</h2>
         {canOperate && <Link className="btn" href={`/environments/${environment.id}/rotators/new`}>Add rotator</Link>}
       </div>
-      {rotators.length === 0 ? (
+      {rotatorCount === 0 ? (
         <EmptyState title="No rotators yet"><p>Add a rotator to rotate a database password, an IAM key or a generated secret.</p></EmptyState>
       ) : (
         <table aria-label="Rotators">
@@ -97,6 +108,7 @@ export default async function EnvironmentPage({ params }: { params: Promise<{ en
           </tbody>
         </table>
       )}
+      {rotatorCount > ROTATORS_PER_PAGE && <RotatorPages environmentId={environment.id} page={page} pages={Math.ceil(rotatorCount / ROTATORS_PER_PAGE)} total={rotatorCount} />}
 
       {/* Schedule for every rotator of the environment */}
       <ScheduleSection target={{ environmentId: environment.id }} canEdit={canOperate} subject={`every rotator in ${environment.name}`} />
@@ -202,5 +214,18 @@ export default async function EnvironmentPage({ params }: { params: Promise<{ en
         </div>
       )}
     </>
+  );
+}
+
+function RotatorPages({ environmentId, page, pages, total }: { environmentId: string; page: number; pages: number; total: number }) {
+  const first = (page - 1) * ROTATORS_PER_PAGE + 1;
+  const last = Math.min(page * ROTATORS_PER_PAGE, total);
+  const href = (n: number) => `/environments/${environmentId}${n > 1 ? `?page=${n}` : ""}`;
+  return (
+    <nav className="row" aria-label="Rotator pages" style={{ marginTop: "0.5rem" }}>
+      <span className="muted">{first <= total ? `Rotators ${first}–${last} of ${total}` : `Page ${page} is past the last (${pages})`}</span>
+      {page > 1 && <Link className="btn" href={href(Math.min(page - 1, pages))}>Previous</Link>}
+      {page < pages && <Link className="btn" href={href(page + 1)}>Next</Link>}
+    </nav>
   );
 }
