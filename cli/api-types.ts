@@ -142,3 +142,34 @@ export interface WatchEventData {
   rotators?: string[];
   at?: string;
 }
+
+/** POST /import/esc (lib/esc/import.ts EscImportPreview). */
+export interface EscProblem {
+  file: string;
+  line: number | null;
+  path: string;
+  message: string;
+  severity: "error" | "note";
+}
+
+export interface EscImportPreview {
+  ok: boolean;
+  created: boolean;
+  environments: {
+    name: string;
+    file: string;
+    values: { key: string; secret: boolean; copiedFrom: string | null }[];
+    rotators: { name: string; type: string; state: { current: Record<string, string> | null; previous: Record<string, string> | null }; login: string | null; connector: string | null }[];
+    exports: Record<string, string>;
+  }[];
+  logins: { name: string; kind: string }[];
+  connectors: { name: string; mode: string; functionArn: string }[];
+  problems: EscProblem[];
+  notes: EscProblem[];
+}
+
+/** GET /environments/{name}/esc. */
+export interface EscExport {
+  yaml: string;
+  omitted: string[];
+}

@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { CLI_VERSION } from "./api-client";
 import { loginCommand, logoutCommand, whoamiCommand } from "./commands/auth";
 import { envCommand } from "./commands/env";
+import { exportCommand, importCommand } from "./commands/esc";
 import { rotatorCommand } from "./commands/rotator";
 import { runCommand } from "./commands/run";
 import { tokenCommand } from "./commands/token";
@@ -21,7 +22,7 @@ Environment:
 
 ${EXIT_CODES_HELP}`,
     );
-  for (const command of [loginCommand(), logoutCommand(), whoamiCommand(), envCommand(), rotatorCommand(), tokenCommand(), runCommand()]) {
+  for (const command of [loginCommand(), logoutCommand(), whoamiCommand(), envCommand(), rotatorCommand(), tokenCommand(), runCommand(), importCommand(), exportCommand()]) {
     program.addCommand(command);
   }
   // Every (sub)command reports usage errors through main's handler, with exit code 2.

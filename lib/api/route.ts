@@ -46,6 +46,8 @@ export interface ApiContext extends AppContext {
   ip: string | null;
   /** Whether the caller has the capability (to shape a response, e.g. filter a list). */
   can(capability: Capability): boolean;
+  /** Throws 403 (audited) unless the caller has this further capability (an option that needs more, like showing secrets). */
+  require(capability: Capability, what: string): Promise<void>;
   /** Throws 403 unless the caller's token reaches this environment. */
   requireEnvironment(environment: { id: string; name: string }): void;
   /** Whether the caller's token reaches this environment. */
@@ -154,6 +156,12 @@ export async function handleApiRequest(route: ApiRoute, app: AppContext, request
       ip,
       can: (capability) => Boolean(who && grants(who.grant, capability)),
       reaches: (environmentId) => Boolean(who && reachesEnvironment(who.grant, environmentId)),
+      async require(capability, what) {
+        if (who && grants(who.grant, capability)) return;
+        const why = who ? `needs ${describeRequirement(who.grant, capability)}` : "needs a token";
+        if (who) await auditDenied(app, who, route, `${what} ${why}`);
+        throw new AppError("auth:forbidden", `This token cannot ${what}: that ${why}.`);
+      },
       requireEnvironment(environment) {
         if (who && reachesEnvironment(who.grant, environment.id)) return;
         if (who) void auditDenied(app, who, route, `environment ${environment.name} is not in the token's environments`);

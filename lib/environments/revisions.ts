@@ -20,12 +20,15 @@ export interface EnvironmentDocument {
   exports?: Record<string, string>;
 }
 
+/** The envelope context of a secret value: bound to its environment and key. */
+export const valueContext = (environmentId: string, key: string) => `env:${environmentId}:value:${key}`;
+
 export const revisionContext = (environmentId: string, revision: number) => `env:${environmentId}:revision:${revision}`;
 
 export async function buildEnvironmentDocument({ tx, keyring, environmentId }: { tx: Tx; keyring: Keyring; environmentId: string }): Promise<EnvironmentDocument> {
   const values: Record<string, string> = {};
   for (const v of await listEnvironmentValues({ db: tx, environmentId })) {
-    values[v.key] = v.secret && v.valueCiphertext ? keyring.decrypt(v.valueCiphertext, `env:${environmentId}:value:${v.key}`) : (v.plainValue ?? "");
+    values[v.key] = v.secret && v.valueCiphertext ? keyring.decrypt(v.valueCiphertext, valueContext(environmentId, v.key)) : (v.plainValue ?? "");
   }
   const rotated: EnvironmentDocument["rotators"] = {};
   for (const r of await listRotatorsByEnvironment({ db: tx, environmentId })) {

@@ -19,7 +19,7 @@ import { credentialFields } from "../rotation/rotator-records";
 import type { DbOrTx } from "../db/client";
 import { insertAuditEvent } from "../db/queries/audit";
 import { clearPendingByRotators } from "../db/queries/runs";
-import { recordRevision } from "./revisions";
+import { recordRevision, valueContext } from "./revisions";
 import { AppError } from "../errors";
 
 const audit = (actor: Actor, action: string, environment: { id: string; name: string }, details: Record<string, unknown> = {}) => ({
@@ -82,6 +82,11 @@ export async function deleteEnvironment(app: AppContext, { actor, environmentId,
   });
 }
 
+/** A value's row: a secret one encrypted under its environment and key, a plain one as it is. */
+export function environmentValueRow(keyring: AppContext["keyring"], { environmentId, key, value, secret }: { environmentId: string; key: string; value: string; secret: boolean }) {
+  return { environmentId, key, secret, plainValue: secret ? null : value, valueCiphertext: secret ? keyring.encrypt(value, valueContext(environmentId, key)) : null };
+}
+
 export async function setEnvironmentValue(
   app: AppContext,
   { actor, environmentId, key, value, secret }: { actor: Actor; environmentId: string; key: string; value: string; secret: boolean },
@@ -89,16 +94,7 @@ export async function setEnvironmentValue(
   return app.db.transaction(async (tx) => {
     const environment = await getEnvironmentById({ db: tx, id: environmentId });
     if (!environment) throw new AppError("not-found", "That environment no longer exists.");
-    await upsertEnvironmentValue({
-      db: tx,
-      value: {
-        environmentId,
-        key,
-        secret,
-        plainValue: secret ? null : value,
-        valueCiphertext: secret ? app.keyring.encrypt(value, `env:${environmentId}:value:${key}`) : null,
-      },
-    });
+    await upsertEnvironmentValue({ db: tx, value: environmentValueRow(app.keyring, { environmentId, key, value, secret }) });
     await recordRevision({ tx, keyring: app.keyring, environmentId, reason: `value ${key} set`, actor });
     await insertAuditEvent({ tx, event: audit(actor, "environment.value_set", environment, { key, secret }) });
   });

@@ -36,19 +36,47 @@ function parseInputs(type: RotatorType, inputs: unknown) {
 }
 
 
-async function verifyImportedState(type: RotatorType, inputs: unknown, state: RotatorState, secrets: string[], context: Partial<RotatorContext> = {}) {
+/**
+ * Proves each imported credential against the target, the way rotations reach it (`context`: login provider,
+ * connector). Returns why a check could not prove anything (an ESC-compatible connector cannot log in).
+ */
+export async function verifyImportedState(type: RotatorType, inputs: unknown, state: RotatorState, secrets: string[], context: Partial<RotatorContext> = {}): Promise<string[]> {
   const definition = getRotatorDefinition(type);
+  const skipped: string[] = [];
   for (const which of ["current", "previous"] as const) {
     const credential = state[which];
     if (!credential) continue;
     const shape = definition.credentialSchema.safeParse(credential);
     if (!shape.success) throw new AppError("input:invalid", `The imported ${which} credential is not a ${type} credential.`);
     try {
-      await definition.verifyCredential({ inputs, credential: shape.data, context: { ...context, checkpoint: async () => undefined } });
+      const result = await definition.verifyCredential({ inputs, credential: shape.data, context: { ...context, checkpoint: async () => undefined } });
+      if (result.skipped) skipped.push(`${which}: ${result.skipped}`);
     } catch (error) {
       throw toAppError(error, { secrets: [...secrets, ...secretStrings(credential)], prefix: `The imported ${which} credential does not work` });
     }
   }
+  return skipped;
+}
+
+/** A new rotator's row: public inputs in the clear, secret inputs and state encrypted under its id. */
+export function newRotatorRow(
+  keyring: AppContext["keyring"],
+  rotator: { id: string; environmentId: string; name: string; type: RotatorType; inputs: Record<string, unknown>; state: RotatorState; stateRevision: number; loginProviderId?: string | null; connectorId?: string | null },
+) {
+  const { publicInputs, secrets } = splitSecretInputs(rotator.inputs, getRotatorDefinition(rotator.type).secretInputPaths);
+  return {
+    id: rotator.id,
+    stateRevision: rotator.state.current ? rotator.stateRevision : null,
+    environmentId: rotator.environmentId,
+    name: rotator.name,
+    type: rotator.type,
+    inputs: publicInputs,
+    secretInputsCiphertext: keyring.encrypt(JSON.stringify(secrets), inputsContext(rotator.id)),
+    stateCiphertext: rotator.state.current ? encryptState(keyring, rotator.id, rotator.state) : null,
+    stateSummary: stateSummary(rotator.type, rotator.state),
+    loginProviderId: rotator.loginProviderId ?? null,
+    connectorId: rotator.connectorId ?? null,
+  };
 }
 
 function auditEvent(actor: Actor, action: string, rotator: Pick<RotatorRow, "id" | "name">, details: Record<string, unknown>) {
@@ -97,19 +125,17 @@ export async function createRotator(
     const reserved = await reserveRevision({ tx, environmentId: environment.id });
     const rotator = await insertRotator({
       db: tx,
-      rotator: {
+      rotator: newRotatorRow(app.keyring, {
         id,
-        stateRevision: state.current ? reserved.after : null,
         environmentId: environment.id,
         name: request.name,
         type: request.type,
-        inputs: publicInputs,
-        secretInputsCiphertext: app.keyring.encrypt(JSON.stringify(secrets), inputsContext(id)),
-        stateCiphertext: state.current ? encryptState(app.keyring, id, state) : null,
-        stateSummary: stateSummary(request.type, state),
-        loginProviderId: request.loginProviderId ?? null,
-        connectorId: request.connectorId ?? null,
-      },
+        inputs,
+        state,
+        stateRevision: reserved.after,
+        loginProviderId: request.loginProviderId,
+        connectorId: request.connectorId,
+      }),
     });
     await recordRevision({ tx, keyring: app.keyring, environmentId: environment.id, reason: `rotator ${request.name} added`, actor: request.actor, changedRotators: [request.name], reserved });
     await insertAuditEvent({

@@ -37,6 +37,10 @@ export const CAPABILITIES = {
   "run.read": { role: "viewer", scopes: ROTATE },
   "schedule.read": { role: "viewer", scopes: ROTATE },
   "schedule.write": { role: "operator", scopes: ADMIN },
+  /** Create environments, AWS logins and connectors from Pulumi ESC definitions. */
+  "environment.import": { role: "admin", scopes: ADMIN },
+  /** An ESC export with its secret values and state. */
+  "environment.export_secrets": { role: "admin", scopes: ADMIN },
   /** Own personal tokens (list, create, revoke). */
   "token.own": { role: "viewer", scopes: ADMIN },
   /** Every token, and service tokens. */

@@ -17,7 +17,10 @@ export default async function EnvironmentsPage() {
   const environments = await listEnvironmentsWithCounts({ db });
   return (
     <>
-      <h1>Environments</h1>
+      <div className="spread">
+        <h1>Environments</h1>
+        {hasRole(user.role, "admin") && <Link className="btn" href="/environments/import">Import from Pulumi ESC</Link>}
+      </div>
       {environments.length === 0 ? (
         <EmptyState title="No environments yet">
           <p>An environment groups the rotated secrets an application reads together.</p>

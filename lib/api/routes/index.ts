@@ -3,9 +3,10 @@ import "server-only";
  *  route file in app/api/v1 binds an operation listed here (and nothing else). */
 import type { ApiRoute } from "../route";
 import { environmentRoutes } from "./environments";
+import { escRoutes } from "./esc";
 import { rotatorRoutes } from "./rotators";
 import { runRoutes } from "./runs";
 import { tokenRoutes } from "./tokens";
 import { watchRoutes } from "./watch";
 
-export const API_ROUTES: readonly ApiRoute[] = [...environmentRoutes, ...watchRoutes, ...rotatorRoutes, ...runRoutes, ...tokenRoutes] as ApiRoute[];
+export const API_ROUTES: readonly ApiRoute[] = [...environmentRoutes, ...watchRoutes, ...rotatorRoutes, ...runRoutes, ...tokenRoutes, ...escRoutes] as ApiRoute[];

@@ -66,7 +66,12 @@ export default async function EnvironmentPage({
           <h1>{environment.name}</h1>
           {environment.description && <p className="muted">{environment.description}</p>}
         </div>
-        {canOperate && <RotateEnvironmentButton environmentId={environment.id} environmentName={environment.name} rotatorCount={rotatorCount} consumersBehind={describeEnvironmentConsumersBehind(consumers)} />}
+        <div className="row">
+          {/* Plain links (downloads): the route checks the role again, and audits every export. */}
+          <a className="btn" href={`/environments/${environment.id}/esc`} download>Export as Pulumi ESC</a>
+          {hasRole(user.role, "admin") && <a className="btn" href={`/environments/${environment.id}/esc?showSecrets=true`} download>Export with secrets</a>}
+          {canOperate && <RotateEnvironmentButton environmentId={environment.id} environmentName={environment.name} rotatorCount={rotatorCount} consumersBehind={describeEnvironmentConsumersBehind(consumers)} />}
+        </div>
       </div>
 
       <div className="spread">
