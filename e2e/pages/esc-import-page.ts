@@ -30,7 +30,7 @@ export class EscImportPage {
   async paste(index: number, file: { name: string; environment?: string; content: string }) {
     while ((await this.form.getByRole("group").count()) <= index) await this.form.getByRole("button", { name: "Add another file" }).click();
     const slot = this.file(index);
-    await slot.getByLabel("File name").fill(file.name);
+    await slot.getByLabel("File name", { exact: true }).fill(file.name);
     if (file.environment) await slot.getByLabel(/^Environment name/).fill(file.environment);
     await slot.getByLabel("Definition (YAML)").fill(file.content);
   }

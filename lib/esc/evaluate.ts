@@ -31,6 +31,9 @@ export type EscValue =
 export interface EscFileInput {
   /** The environment this file becomes (`<project>/<env>` or `<env>`). */
   env: string;
+  /** Other names references may use for it: the file's own name (a file imported under another name is
+   *  still `managingCredentials` to the files that were written against it). */
+  aliases: string[];
   file: string;
   root: EscNode | null;
   lines: string[];
@@ -59,7 +62,7 @@ export class EscEvaluator {
     readonly files: EscFileInput[],
     private readonly problems: EscProblem[],
   ) {
-    for (const file of files) this.byEnv.set(file.env, file);
+    for (const file of files) for (const name of [...file.aliases, file.env]) this.byEnv.set(name, file);
   }
 
   report(file: string, line: number | null, path: string, message: string, severity: EscProblem["severity"] = "error") {
@@ -122,7 +125,7 @@ export class EscEvaluator {
     }
     // A file named by its environment alone answers for <project>/<env> too (`managingCredentials.yaml`).
     if (segments.length >= 2) {
-      const byLast = this.files.filter((f) => f.env === segments[1] || f.env.endsWith(`/${segments[1]}`));
+      const byLast = this.files.filter((f) => [f.env, ...f.aliases].some((name) => name === segments[1] || name.endsWith(`/${segments[1]}`)));
       if (byLast.length === 1) return { env: byLast[0], rest: segments.slice(2) };
     }
     return undefined;

@@ -95,7 +95,7 @@ describe("ESC import", () => {
     expect(JSON.stringify(preview)).not.toContain(managing.password);
     expect(JSON.stringify(preview)).not.toContain(user1.password);
     expect(preview.environments[1].rotators[0]).toMatchObject({ name: "dbRotator", type: "mysql", secretInputs: ["managing.password"], state: { current: { username: user1.username }, previous: { username: user2.username } } });
-    expect(preview.notes.map((n) => n.message)).toContain("verified against the target: the imported credentials work");
+    expect(preview.notes.map((n) => n.message)).toContain("verified the way its rotations will reach the target: the imported credentials work");
 
     const created = await importEsc(app, { actor: TEST_ACTOR, files, dryRun: false });
     expect(created).toMatchObject({ ok: true, created: true });

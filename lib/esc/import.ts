@@ -127,7 +127,7 @@ async function verifyStates(plan: EscImportPlan) {
       try {
         const skipped = await verifyImportedState(rotator.type, rotator.inputs, rotator.state, secrets, context);
         for (const reason of skipped) plan.notes.push({ file: rotator.file, line: rotator.line, path: `values.${rotator.name}.state`, message: `not verified (${reason})`, severity: "note" });
-        if (skipped.length === 0) plan.notes.push({ file: rotator.file, line: rotator.line, path: `values.${rotator.name}.state`, message: "verified against the target: the imported credentials work", severity: "note" });
+        if (skipped.length === 0) plan.notes.push({ file: rotator.file, line: rotator.line, path: `values.${rotator.name}.state`, message: "verified the way its rotations will reach the target: the imported credentials work", severity: "note" });
       } catch (error) {
         plan.problems.push({ file: rotator.file, line: rotator.line, path: `values.${rotator.name}.state`, message: (error as Error).message, severity: "error" });
       }

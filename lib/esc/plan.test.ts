@@ -48,6 +48,13 @@ describe("ESC definitions from the docs", () => {
     expect(notes(plan)).toContain("postgres-connector.yaml:14 values.dbRotator.inputs.database.managingUser: copied from managingCredentials (managingUser) when imported: Rotor keeps its own copy, ESC would read it at rotation time");
   });
 
+  it("a file imported under another name still answers the references written against its own name", () => {
+    const plan = planEscImport([fixture("managingCredentials.yaml", "team/creds"), fixture("postgres-connector.yaml")]);
+    expect(errors(plan)).toEqual([]);
+    expect(plan.environments.map((e) => e.name)).toEqual(["team/creds", "postgres-connector"]);
+    expect(plan.environments[1].rotators[0].inputs.managing).toEqual({ username: "managing_user", password: "managing-password-from-docs" });
+  });
+
   it("mysql direct, with state (current and previous)", () => {
     const plan = planEscImport([fixture("managingCredentials.yaml"), fixture("mysql-direct.yaml")]);
     expect(errors(plan)).toEqual([]);

@@ -87,10 +87,14 @@ const ESC_RESERVED_VALUES = ["environmentVariables", "files", "pulumiConfig"];
 /** Rotor's own settings travel in a comment above the rotator (see ./rotators.ts). */
 const ROTOR_COMMENT = /^\s*#\s*rotor:\s*(\{.*\})\s*$/;
 
-export function environmentNameFor(file: EscImportFile): string {
-  if (file.environment) return file.environment;
+/** The name the file itself gives: `prod.yaml` → `prod`. */
+function fileBaseName(file: EscImportFile): string {
   const base = file.file.split(/[\\/]/).pop() ?? file.file;
   return base.replace(/\.(ya?ml)$/i, "");
+}
+
+export function environmentNameFor(file: EscImportFile): string {
+  return file.environment ?? fileBaseName(file);
 }
 
 /** A name the Logins/Connectors pages accept, made of where it came from (`prod awsLogin`). */
@@ -120,7 +124,7 @@ export function planEscImport(files: EscImportFile[]): EscImportPlan {
     seenNames.set(env, file.file);
     if (parsed.root === null && parsed.problems.length === 0) problems.push({ file: file.file, line: null, path: "", message: "The file is empty: an ESC definition has at least values", severity: "error" });
     if (parsed.root && parsed.root.kind !== "map") problems.push({ file: file.file, line: parsed.root.line, path: "", message: "An ESC definition is a map with imports, values and description", severity: "error" });
-    inputs.push({ env, file: file.file, root: parsed.root?.kind === "map" ? parsed.root : null, lines: parsed.lines });
+    inputs.push({ env, aliases: fileBaseName(file) === env ? [] : [fileBaseName(file)], file: file.file, root: parsed.root?.kind === "map" ? parsed.root : null, lines: parsed.lines });
   }
   for (const input of inputs) checkTopLevel(input, problems);
   if (problems.length > 0) return { environments: [], logins: [], connectors: [], problems, notes: [] };

@@ -8,5 +8,6 @@ import { importEsc } from "@/lib/esc/import";
 export const importEscAction = authorizedAction({ name: "environment.import", role: "admin", schema: escImportSchema }, async (input, ctx) => {
   const preview = await importEsc(ctx, { actor: ctx.actor, files: input.files, dryRun: input.dryRun });
   if (preview.created) revalidatePath("/environments");
-  return preview;
+  // Wrapped: the preview has an `ok` of its own, which authorizedAction would take for an ActionResult's.
+  return { ok: true as const, data: preview };
 });
