@@ -11,6 +11,7 @@ import "server-only";
  * live process with the same instance id (two workers on one host without their own ids) is never touched.
  */
 import os from "node:os";
+import { readFileSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import { env } from "../env";
 
@@ -43,12 +44,29 @@ export function isLeftByPreviousProcess(owner: string, instance = instanceId(), 
   return pid === process.pid || !isAlive(pid);
 }
 
-function pidIsAlive(pid: number): boolean {
+export function pidIsAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     // EPERM: it exists, it is just not ours to signal.
     return (error as NodeJS.ErrnoException).code !== "ESRCH";
+  }
+  return !isZombie(pid);
+}
+
+/**
+ * A process that has exited but was not yet reaped still answers kill(pid, 0). Its parent died with it
+ * (npm under a SIGKILLed process group), so it belongs to pid 1 now, and an init that does not reap (some
+ * container and VM inits) leaves it there for good: it runs nothing and holds nothing. Linux tells it by
+ * its state in /proc; elsewhere it counts as alive (the leases then run out as before).
+ */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // "pid (comm) state ...": comm may contain spaces and parentheses, so read after the last ")".
+    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+    return state === "Z" || state === "X";
+  } catch {
+    return false;
   }
 }
