@@ -35,4 +35,17 @@ describe("toAppError", () => {
     expect(line).toContain("TypeError");
     expect(line).not.toContain("hunter2hunter2");
   });
+
+  it("logs an unexpected error with its causes (the real reason), each redacted", () => {
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+    // What a store pool that is out of connections throws, wrapped the way a transaction rethrows it.
+    const pool = Object.assign(new Error("timeout exceeded when trying to connect as rotor with hunter3hunter3"), { code: "ETIMEDOUT" });
+    const wrapped = new Error("could not start the commit transaction", { cause: new Error("connection failed", { cause: pool }) });
+    toAppError(wrapped, { secrets: ["hunter3hunter3"], context: "rotation r1" });
+    const line = logged.mock.calls.map((c) => String(c[0])).join("\n");
+    expect(line).toContain("could not start the commit transaction");
+    expect(line).toContain("Caused by: Error: connection failed Caused by: Error ETIMEDOUT: timeout exceeded when trying to connect");
+    expect(line).not.toContain("hunter3hunter3");
+    logged.mockRestore();
+  });
 });

@@ -10,7 +10,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { isRotatorError, redactSecrets, type RotatorErrorCode } from "./rotators/errors";
-import { errorMessageOf, logError, type LogFields } from "./log";
+import { errorMessageOf, isQueryError, logError, type LogFields } from "./log";
 
 export type AppErrorCode =
   | RotatorErrorCode
@@ -119,10 +119,27 @@ export function toAppError(
     return new AppError(error.code, say(error.message), { cause: error, retryable: error.retryable });
   }
   const reference = randomUUID().slice(0, 8);
-  const logged = error instanceof Error ? Object.assign(new Error(scrubMessage(errorMessageOf(error), secrets)), { name: error.name }) : undefined;
-  logError(`${options.context ?? "request"} failed unexpectedly (reference ${reference})`, logged, { ...options.fields, reference });
+  logError(`${options.context ?? "request"} failed unexpectedly (reference ${reference})`, redactedError(error, secrets), { ...options.fields, reference });
   return new AppError("internal:unexpected", say(`Unexpected error; the server log has the details (reference ${reference}).`), {
     cause: error,
     retryable: true,
   });
+}
+
+/**
+ * A copy of an error fit for the log: its name, code and message, and those of its causes, each with every
+ * `secrets` entry removed (lib/log.ts then masks known secret shapes). Causes are kept because they hold the
+ * real reason ("timeout exceeded when trying to connect", "connect ECONNREFUSED"); the copy drops everything
+ * else an error may carry (a query's parameters, a request, a stack from a driver).
+ */
+export function redactedError(error: unknown, secrets: readonly string[], depth = 0): Error | undefined {
+  if (!(error instanceof Error)) return error === undefined || error === null ? undefined : new Error(scrubMessage(String(error), secrets));
+  // A failed query's description already ends with its driver error: go on from that error's cause.
+  const next = isQueryError(error) ? (error.cause as { cause?: unknown } | undefined)?.cause : error.cause;
+  const cause = depth < 4 ? redactedError(next, secrets, depth + 1) : undefined;
+  const copy = new Error(scrubMessage(errorMessageOf(error), secrets), cause ? { cause } : undefined);
+  copy.name = error.name;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === "string" || typeof code === "number") Object.assign(copy, { code });
+  return copy;
 }

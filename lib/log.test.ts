@@ -40,6 +40,7 @@ describe("server log", () => {
     expect(records[0]).toMatchObject({ ...IDS, message: "connecting to postgres://admin:[redacted]@db.internal:5432/app" });
     expect(records[2]).toMatchObject({ ...IDS, reference: "ab12cd34", message: "rotation failed unexpectedly" });
     expect(records[2].error).toMatch(/^Error 23505: insert failed/);
+    expect(records[2].error).toMatch(/Caused by: Error: timeout exceeded when trying to connect/);
     expect(records[5].message).toMatch(/^Rotor cannot start/);
   });
 
@@ -47,6 +48,7 @@ describe("server log", () => {
     const output = emitAll("text");
     expectNoCanary(output);
     expect(output).toContain(`[rotor] rotation failed unexpectedly — Error 23505: insert failed`);
+    expect(output).toMatch(/Caused by: Error: timeout exceeded when trying to connect to postgres:\/\/rotor:\[redacted\]@db/);
     expect(output).toContain(`runId=${IDS.runId} rotatorId=${IDS.rotatorId}`);
     expect(output).toMatch(/Rotor cannot start: DATABASE_URL postgres:\/\/rotor:\[redacted\]@db\/rotor/);
   });

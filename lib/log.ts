@@ -3,7 +3,7 @@
  *   text  `[rotor] message — Cause: detail (runId=…)`, one line per message (the default)
  *   json  one JSON object per line — level, time, message and the ids the message is about — via pino
  *
- * Both apply the same redaction: error causes are included by message only (no request bodies, no
+ * Both apply the same redaction: an error and its causes are included by message only (no request bodies, no
  * connection strings with passwords), and known secret shapes are masked as a last line of defence. The
  * structured fields are ids only (LogFields), so no secret can travel in them.
  */
@@ -86,12 +86,31 @@ export function errorMessageOf(error: Error): string {
   return error.message;
 }
 
+/** How many causes deep a logged error is described: the real reason is usually one or two down. */
+const MAX_CAUSES = 4;
+
+/** `Name code: message`, then each cause the same way ("Caused by: …"): the driver's own words (a refused
+ *  connection, a pool timeout) are what an operator needs, and they sit in `cause`, not in the message. */
 function describe(error: unknown): string {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return `${error.name}${code ? ` ${String(code)}` : ""}: ${errorMessageOf(error)}`;
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current !== undefined && current !== null && depth <= MAX_CAUSES; depth++) {
+    if (current instanceof Error) {
+      const code = (current as { code?: unknown }).code;
+      parts.push(`${current.name}${code ? ` ${String(code)}` : ""}: ${errorMessageOf(current)}`);
+      // A failed query's cause (the driver error) is already part of its description.
+      current = isQueryError(current) ? (current.cause as { cause?: unknown } | undefined)?.cause : current.cause;
+    } else {
+      parts.push(String(current));
+      current = undefined;
+    }
   }
-  return String(error);
+  return parts.join(" Caused by: ");
+}
+
+/** A failed query (drizzle's DrizzleQueryError): its message holds the parameters, its cause the driver error. */
+export function isQueryError(error: Error): boolean {
+  return typeof (error as { query?: unknown }).query === "string" && Array.isArray((error as { params?: unknown }).params);
 }
 
 function redactFields(fields: LogFields): Record<string, string> {

@@ -29,7 +29,8 @@ import type { Pending, RotatorContext, RotatorState } from "../rotators/types";
 import { decryptPending, decryptSecretInputs, encryptPending, encryptState, loadInputs, loadState, stateSummary } from "./rotator-records";
 import { recordRevision, reserveRevision } from "../environments/revisions";
 import { secretStrings } from "./secret-fields";
-import { AppError, toAppError } from "../errors";
+import { AppError, isAppError, redactedError, toAppError } from "../errors";
+import { isRotatorError } from "../rotators/errors";
 import { logError } from "../log";
 import { resolveRotatorContext } from "./rotator-context";
 import { leaseOwner } from "./lease-owner";
@@ -250,6 +251,8 @@ async function executeRun(app: AppContext, job: RunJob): Promise<RunOutcome> {
       await abandonFailedAttempt(app, { rotator, inputs, state, context, step });
     }
 
+    // Only a credential recorded by an interrupted attempt may already have reached the target.
+    const resumedPending = pending !== null;
     if (!pending) {
       const prepared = await step("plan", () => definition.prepare({ inputs, state, context }), (p) =>
         [describePending(p.pending, definition.secretCredentialKeys), ...(p.warnings ?? []).map((w) => `Warning: ${w}`)].filter(Boolean).join(" ") || undefined,
@@ -260,7 +263,7 @@ async function executeRun(app: AppContext, job: RunJob): Promise<RunOutcome> {
     }
 
     const applied = await step("apply", async () => {
-      const result = await definition.apply({ inputs, state, pending: pending!, context });
+      const result = await definition.apply({ inputs, state, pending: pending!, context, resumed: resumedPending });
       await persistPending(result.pending);
       return result.pending;
     }, (p) => describePending(p, definition.secretCredentialKeys));
@@ -376,6 +379,11 @@ async function recordFailure(
   const { rotator, run } = job;
   const failure = toAppError(error, { secrets, context: `rotation ${run.id}`, fields: { runId: run.id, rotatorId: rotator.id } });
   const { code, message } = failure;
+  // toAppError logs only the unexpected; a failure the rotator explained is logged here, with its cause (the
+  // driver's own words: a refused connection, a timeout), redacted.
+  if (isAppError(error) || isRotatorError(error)) {
+    logError(`rotation ${run.id} of ${rotator.name} failed (${code})`, redactedError(error, secrets), { runId: run.id, rotatorId: rotator.id });
+  }
   try {
     if (stepId) await finishStep({ db, id: stepId, status: "failed", message });
     await db.transaction(async (tx) => {

@@ -23,7 +23,9 @@ if (process.env.ROTOR_TEST_EMIT_LOGS === "1") {
   const c = CANARIES;
   logInfo(`connecting to postgres://admin:${c.urlPassword}@db.internal:5432/app`, IDS);
   logWarn(`managing login refused for password=${c.password}`, IDS);
-  const driver = Object.assign(new Error(`insert failed: params ["alice@example.com","${c.scryptHash}"] {"secretAccessKey":"${c.awsSecret}"}`), { code: "23505" });
+  // Its cause is logged too (the real reason is often there), and redacted the same way.
+  const cause = new Error(`timeout exceeded when trying to connect to postgres://rotor:${c.urlPassword}@db/rotor (password=${c.password})`);
+  const driver = Object.assign(new Error(`insert failed: params ["alice@example.com","${c.scryptHash}"] {"secretAccessKey":"${c.awsSecret}"}`, { cause }), { code: "23505" });
   logError("rotation failed unexpectedly", driver, { ...IDS, reference: "ab12cd34" });
   logError(`set verifier ${c.scramVerifier} and ${c.mysqlHash}`, new Error(`bearer token: ${c.token}`), IDS);
   logInfo("field values are redacted too", { runId: `password=${c.fieldSecret}` });

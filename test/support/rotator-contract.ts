@@ -253,7 +253,7 @@ export function describeRotatorContract<I>(name: string, setup: () => Promise<Co
       const once = await target.rotator.apply({ inputs: target.inputs, state: empty, pending, context });
       // A crash here loses `once`; a resumed run starts from the last checkpoint.
       const resumeFrom = checkpoints.at(-1)!;
-      const twice = await target.rotator.apply({ inputs: target.inputs, state: empty, pending: resumeFrom, context });
+      const twice = await target.rotator.apply({ inputs: target.inputs, state: empty, pending: resumeFrom, context, resumed: true });
       expect(twice.pending.credential).toEqual(once.pending.credential);
       await target.rotator.verify({ inputs: target.inputs, credential: twice.pending.credential, context });
       const { state } = target.rotator.commit({ state: empty, pending: twice.pending });

@@ -176,7 +176,7 @@ describe("postgres rotator", () => {
     const ctx = context({ log: (m) => logs.push(m) });
     const { pending } = await postgresRotator.prepare({ inputs: f.inputs, state: empty, context: ctx });
     await postgresRotator.apply({ inputs: f.inputs, state: empty, pending, context: ctx });
-    await postgresRotator.apply({ inputs: f.inputs, state: empty, pending, context: ctx });
+    await postgresRotator.apply({ inputs: f.inputs, state: empty, pending, context: ctx, resumed: true });
     expect(logs).toEqual(["password changed", "password already set; skipping ALTER"]);
     const alters = cluster.readLog().split("\n").filter((l) => l.includes(`ALTER ROLE "${f.inputs.username1}"`));
     expect(alters).toHaveLength(1);

@@ -73,9 +73,10 @@ describe("two-user rotator", () => {
     const { pending } = await rotator.prepare({ inputs, state, context: ctx(connector) });
     const applied = await rotator.apply({ inputs, state, pending, context: ctx(connector) });
     await rotator.verify({ inputs, credential: applied.pending.credential, context: ctx(connector) });
-    expect(calls.map((c) => c.method)).toEqual(["ping", "verifyLogin", "setPassword", "verifyLogin"]);
+    // A fresh run's apply does not try the new password first: that login would always be refused.
+    expect(calls.map((c) => c.method)).toEqual(["ping", "setPassword", "verifyLogin"]);
     for (const { req } of calls) expect(JSON.parse(JSON.stringify(req))).toEqual(req);
-    expect(calls[2]!.req).toEqual({
+    expect(calls[1]!.req).toEqual({
       connection: { dialect: "postgres", host: "db.internal", port: 5432, database: "postgres", tls: { mode: "verify-full", ca: inputs.tls.ca } },
       managing: { username: "admin", password: "managing-secret" },
       user: { username: "app1" },
@@ -89,8 +90,8 @@ describe("two-user rotator", () => {
     const { connector, calls } = recorder();
     const { pending } = await my.prepare({ inputs: myInputs, state: { current: null, previous: null }, context: ctx(connector) });
     await my.apply({ inputs: myInputs, state: { current: null, previous: null }, pending, context: ctx(connector) });
-    expect((calls[1]!.req as SetPasswordRequest).user).toEqual({ username: "a", host: "10.0.%" });
-    expect((calls[1]!.req as SetPasswordRequest).connection).toMatchObject({ dialect: "mysql", port: 3306 });
+    expect((calls[0]!.req as SetPasswordRequest).user).toEqual({ username: "a", host: "10.0.%" });
+    expect((calls[0]!.req as SetPasswordRequest).connection).toMatchObject({ dialect: "mysql", port: 3306 });
   });
 
   it("skips the change when the pending password already works (resumed run)", async () => {
@@ -98,8 +99,16 @@ describe("two-user rotator", () => {
     const state: RotatorState = { current: null, previous: null };
     const { pending } = await rotator.prepare({ inputs, state, context: ctx(connector) });
     accepted.set("app1", pending.credential!.password!);
-    await rotator.apply({ inputs, state, pending, context: ctx(connector) });
+    await rotator.apply({ inputs, state, pending, context: ctx(connector), resumed: true });
     expect(calls.map((c) => c.method)).toEqual(["verifyLogin"]);
+  });
+
+  it("a resumed run whose password did not reach the target tries it once, then sets it", async () => {
+    const { connector, calls } = recorder();
+    const state: RotatorState = { current: null, previous: null };
+    const { pending } = await rotator.prepare({ inputs, state, context: ctx(connector) });
+    await rotator.apply({ inputs, state, pending, context: ctx(connector), resumed: true });
+    expect(calls.map((c) => c.method)).toEqual(["verifyLogin", "setPassword"]);
   });
 
   it("never changes the current user, nor a user the inputs do not name", async () => {

@@ -135,7 +135,7 @@ export function createTwoUserRotator<I extends SqlRotatorInputs>(meta: RotatorMe
       return { pending: { credential: { username, password }, data: { slot, username } } };
     },
 
-    async apply({ inputs, state, pending, context }) {
+    async apply({ inputs, state, pending, context, resumed }) {
       const credential = parseCredential(pending.credential, "The pending credential");
       checkUsername(inputs, credential.username, "The pending rotation");
       // The one rule that keeps consumers working: never change the password of the current user.
@@ -146,10 +146,12 @@ export function createTwoUserRotator<I extends SqlRotatorInputs>(meta: RotatorMe
         );
       }
       const user = targetUser(inputs, credential.username);
-      // Idempotent resume: a previous attempt may have set this password and then crashed before recording it.
-      const already = await login(inputs, credential, context);
+      // Idempotent resume: an interrupted attempt may have set this password and then crashed before recording
+      // it. Only then: on a fresh run the login would always be refused, one failed login per rotation in the
+      // target's log (noise for failed-login alerting, a lockout risk under FAILED_LOGIN_ATTEMPTS policies).
+      const already = resumed ? await login(inputs, credential, context) : undefined;
       // A skipped check (connector that cannot log in) proves nothing: set the password (idempotent).
-      if (already.ok && !already.skipped) {
+      if (already?.ok && !already.skipped) {
         context.log?.("password already set; skipping ALTER", { username: credential.username, dialect: dialect.id });
       } else {
         await connectorOf(context).setPassword({
