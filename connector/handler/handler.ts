@@ -142,7 +142,9 @@ export function createHandler(config: HandlerConfig): ConnectorHandler {
 
 /** RotatorErrors carry redacted messages already; anything else is summarised without its text. */
 function toConnectorError(error: unknown, requestId: string | undefined): ConnectorError {
-  if (isRotatorError(error)) return { code: error.code, message: error.message, retryable: error.retryable };
+  if (isRotatorError(error)) {
+    return { code: error.code, message: error.message, retryable: error.retryable, ...(error.outcomeUnknown ? { outcomeUnknown: true } : {}) };
+  }
   return {
     code: "internal:unexpected",
     message: `The connector failed unexpectedly (${error instanceof Error ? error.name : "error"}); see its CloudWatch log${requestId ? ` for request ${requestId}` : ""}.`,

@@ -89,7 +89,10 @@ export function createRotorLambdaConnector(options: RotorConnectorOptions): Lamb
     }
     if (answer.ok) return answer.result;
     const code = KNOWN_CODES.has(answer.error?.code) ? answer.error.code : "connector:failed";
-    throw new RotatorError(code, String(answer.error?.message ?? "The connector reported an error."), { retryable: Boolean(answer.error?.retryable) });
+    throw new RotatorError(code, String(answer.error?.message ?? "The connector reported an error."), {
+      retryable: Boolean(answer.error?.retryable),
+      outcomeUnknown: answer.error?.outcomeUnknown === true,
+    });
   }
 
   async function call<K extends keyof OperationResults>(operation: ConnectorOperation & { op: K }): Promise<OperationResults[K]> {

@@ -42,7 +42,8 @@ export interface OperationResults {
   verify: VerifyLoginResponse;
 }
 
-export type ConnectorError = { code: RotatorErrorCode; message: string; retryable: boolean };
+/** `outcomeUnknown`: the database connection broke after the change was sent (RotatorError.outcomeUnknown). */
+export type ConnectorError = { code: RotatorErrorCode; message: string; retryable: boolean; outcomeUnknown?: boolean };
 
 export type OperationAnswer<T> = { ok: true; result: T } | { ok: false; error: ConnectorError };
 

@@ -25,10 +25,10 @@ import { finishStep, getLastFinishedRunByRotator, getUnfinishedRunByRotator, ins
 import { getEnvironmentById } from "../db/queries/environments";
 import { insertAuditEvent } from "../db/queries/audit";
 import { getRotatorDefinition } from "../rotators/registry";
-import type { Pending, RotatorContext, RotatorState } from "../rotators/types";
+import type { Credential, Pending, RotatorContext, RotatorState } from "../rotators/types";
 import { decryptPending, decryptSecretInputs, encryptPending, encryptState, loadInputs, loadState, stateSummary } from "./rotator-records";
 import { recordRevision, reserveRevision } from "../environments/revisions";
-import { secretStrings } from "./secret-fields";
+import { credentialSecrets, secretStrings } from "./secret-fields";
 import { AppError, isAppError, redactedError, toAppError } from "../errors";
 import { isRotatorError } from "../rotators/errors";
 import { logError } from "../log";
@@ -187,6 +187,11 @@ async function executeRun(app: AppContext, job: RunJob): Promise<RunOutcome> {
 
   let secrets: string[] = [];
   let crashed = false;
+  // Set once the rotator reports that state.previous no longer works at the target (context.previousRetired);
+  // persisted with the pending record so that a resumed run still knows, and applied if the run fails.
+  let previousRetired = false;
+  let lastPending: Pending | null = null;
+  const secretKeys = definition.secretCredentialKeys;
   let currentStep: { id: number; name: StepName } | undefined;
 
   const step = async <T>(
@@ -208,15 +213,17 @@ async function executeRun(app: AppContext, job: RunJob): Promise<RunOutcome> {
   };
 
   const persistPending = async (pending: Pending) => {
-    secrets = [...new Set([...secrets, ...secretStrings(pending.credential)])];
-    await updateRunById({ db, id: run.id, patch: { pendingCiphertext: encryptPending(keyring, run.id, pending) } });
+    secrets = [...new Set([...secrets, ...credentialSecrets(secretKeys, pending.credential)])];
+    lastPending = pending;
+    const record: Pending = { credential: pending.credential, data: pending.data, ...(previousRetired ? { previousRetired: true } : {}) };
+    await updateRunById({ db, id: run.id, patch: { pendingCiphertext: encryptPending(keyring, run.id, record) } });
   };
 
   try {
     const inputs = loadInputs(keyring, rotator);
     secrets = secretStrings(decryptSecretInputs(keyring, rotator));
     const state: RotatorState = loadState(keyring, rotator);
-    secrets.push(...secretStrings(state.current, state.previous));
+    secrets.push(...credentialSecrets(secretKeys, state.current, state.previous));
     // The rotator's login provider (aws-iam) or connector (postgres/mysql), if it has one; explicit
     // options.rotatorContext (tests) takes precedence. Credentials are fetched lazily by the rotator.
     const resolved = await resolveRotatorContext(app, {
@@ -236,6 +243,11 @@ async function executeRun(app: AppContext, job: RunJob): Promise<RunOutcome> {
         await persistPending(pending);
         await hooks.afterStep?.("checkpoint", run.id);
       },
+      previousRetired: async () => {
+        if (previousRetired || !state.previous) return;
+        previousRetired = true;
+        if (lastPending) await persistPending(lastPending);
+      },
       signal: leaseLost.signal,
     };
 
@@ -246,7 +258,11 @@ async function executeRun(app: AppContext, job: RunJob): Promise<RunOutcome> {
         async () => (run.pendingCiphertext ? decryptPending(keyring, run.id, run.pendingCiphertext) : null),
         (p) => (p ? "Resuming the interrupted run with its recorded pending credential." : "The interrupted run had not recorded a pending credential; planning afresh."),
       );
-      if (pending) secrets.push(...secretStrings(pending.credential));
+      if (pending) {
+        secrets.push(...credentialSecrets(secretKeys, pending.credential));
+        lastPending = pending;
+        previousRetired = pending.previousRetired === true && Boolean(state.previous);
+      }
     } else {
       await abandonFailedAttempt(app, { rotator, inputs, state, context, step });
     }
@@ -265,8 +281,8 @@ async function executeRun(app: AppContext, job: RunJob): Promise<RunOutcome> {
     const applied = await step("apply", async () => {
       const result = await definition.apply({ inputs, state, pending: pending!, context, resumed: resumedPending });
       await persistPending(result.pending);
-      return result.pending;
-    }, (p) => describePending(p, definition.secretCredentialKeys));
+      return result;
+    }, (r) => [describePending(r.pending, secretKeys), ...(r.notes ?? [])].filter(Boolean).join(" ") || undefined).then((r) => r.pending);
 
     await step(
       "verify",
@@ -327,7 +343,7 @@ async function executeRun(app: AppContext, job: RunJob): Promise<RunOutcome> {
       crashed = true;
       throw error;
     }
-    return await recordFailure(app, { job, error, secrets, stepId: currentStep?.id });
+    return await recordFailure(app, { job, error, secrets, stepId: currentStep?.id, retiredPrevious: previousRetired ? loadState(keyring, rotator).previous : null });
   } finally {
     clearInterval(heartbeat);
     // A (simulated) dead process releases nothing: its lease runs out and the next attempt resumes the run.
@@ -337,11 +353,14 @@ async function executeRun(app: AppContext, job: RunJob): Promise<RunOutcome> {
   }
 }
 
-/** Names the credential being installed by its first non-secret field (a username, an access key id). */
+/** A credential's first non-secret field (a username, an access key id), which names it. */
+function credentialName(credential: Credential, secretKeys: readonly string[]): string | undefined {
+  return Object.entries(credential).find(([key]) => !secretKeys.includes(key))?.[1];
+}
+
+/** Names the credential being installed. */
 function describePending(pending: Pending, secretKeys: readonly string[]): string | undefined {
-  const credential = pending.credential;
-  if (!credential) return undefined;
-  const name = Object.entries(credential).find(([key]) => !secretKeys.includes(key))?.[1];
+  const name = pending.credential ? credentialName(pending.credential, secretKeys) : undefined;
   return name ? `Target credential: ${name}.` : undefined;
 }
 
@@ -371,22 +390,50 @@ async function abandonFailedAttempt(
   );
 }
 
+/**
+ * A failed run: recorded on the run, the rotator and in the audit. `retiredPrevious` is the previous credential
+ * the rotator reported dead before the failure (an IAM key it deleted, a password it replaced): it is taken out
+ * of the state in the same transaction, with a revision, so the environment never offers a dead credential.
+ */
 async function recordFailure(
   app: AppContext,
-  { job, error, secrets, stepId }: { job: RunJob; error: unknown; secrets: string[]; stepId?: number },
+  { job, error, secrets, stepId, retiredPrevious }: { job: RunJob; error: unknown; secrets: string[]; stepId?: number; retiredPrevious: Credential | null },
 ): Promise<RunOutcome> {
-  const { db } = app;
+  const { db, keyring } = app;
   const { rotator, run } = job;
   const failure = toAppError(error, { secrets, context: `rotation ${run.id}`, fields: { runId: run.id, rotatorId: rotator.id } });
-  const { code, message } = failure;
+  const { code } = failure;
+  let { message } = failure;
   // toAppError logs only the unexpected; a failure the rotator explained is logged here, with its cause (the
   // driver's own words: a refused connection, a timeout), redacted.
   if (isAppError(error) || isRotatorError(error)) {
     logError(`rotation ${run.id} of ${rotator.name} failed (${code})`, redactedError(error, secrets), { runId: run.id, rotatorId: rotator.id });
   }
+  const retiredName = retiredPrevious ? credentialName(retiredPrevious, getRotatorDefinition(rotator.type).secretCredentialKeys) : null;
+  if (retiredPrevious) {
+    message = `${message} The previous credential${retiredName ? ` (${retiredName})` : ""} no longer works at the target, so it was removed from the environment.`;
+  }
   try {
     if (stepId) await finishStep({ db, id: stepId, status: "failed", message });
     await db.transaction(async (tx) => {
+      if (retiredPrevious) {
+        const fresh = await getRotatorById({ db: tx, id: rotator.id });
+        const state = fresh ? loadState(keyring, fresh) : null;
+        // Only the previous the run started from: if it changed meanwhile (it cannot while we hold the lease),
+        // the newer state wins.
+        if (fresh && state && JSON.stringify(state.previous) === JSON.stringify(retiredPrevious)) {
+          const next: RotatorState = { current: state.current, previous: null };
+          await updateRotatorById({ db: tx, id: rotator.id, patch: { stateCiphertext: encryptState(keyring, rotator.id, next), stateSummary: stateSummary(rotator.type, next) } });
+          await recordRevision({
+            tx,
+            keyring,
+            environmentId: rotator.environmentId,
+            reason: `previous credential of ${rotator.name} retired by a failed rotation`,
+            actor: job.actor,
+            changedRotators: [rotator.name],
+          });
+        }
+      }
       // The pending credential stays (encrypted) on the failed run until the next attempt abandons it, so
       // anything apply created at the target can still be cleaned up.
       await updateRunById({ db: tx, id: run.id, patch: { status: "failed", finishedAt: new Date(), errorCode: code, errorMessage: message } });
@@ -401,7 +448,7 @@ async function recordFailure(
           targetType: "rotator",
           targetId: rotator.id,
           targetLabel: rotator.name,
-          details: { runId: run.id, type: rotator.type, trigger: run.trigger, code, error: message },
+          details: { runId: run.id, type: rotator.type, trigger: run.trigger, code, error: message, ...(retiredPrevious ? { previousRetired: retiredName ?? true } : {}) },
         },
       });
     });

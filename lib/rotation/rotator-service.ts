@@ -17,7 +17,7 @@ import { clearPendingByRotators } from "../db/queries/runs";
 import { recordRevision, reserveRevision } from "../environments/revisions";
 import { AppError, toAppError } from "../errors";
 import { decryptSecretInputs, EMPTY_STATE, encryptState, inputsContext, loadInputs, loadState, stateSummary } from "./rotator-records";
-import { keepUnchangedSecrets, secretStrings, splitSecretInputs } from "./secret-fields";
+import { credentialSecrets, keepUnchangedSecrets, secretStrings, splitSecretInputs } from "./secret-fields";
 import { randomUUID } from "node:crypto";
 import type { DbOrTx } from "../db/client";
 import { exportsUsing } from "../environments/exports";
@@ -52,7 +52,7 @@ export async function verifyImportedState(type: RotatorType, inputs: unknown, st
       const result = await definition.verifyCredential({ inputs, credential: shape.data, context: { ...context, checkpoint: async () => undefined } });
       if (result.skipped) skipped.push(`${which}: ${result.skipped}`);
     } catch (error) {
-      throw toAppError(error, { secrets: [...secrets, ...secretStrings(credential)], prefix: `The imported ${which} credential does not work` });
+      throw toAppError(error, { secrets: [...secrets, ...credentialSecrets(definition.secretCredentialKeys, credential)], prefix: `The imported ${which} credential does not work` });
     }
   }
   return skipped;

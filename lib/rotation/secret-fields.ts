@@ -44,3 +44,11 @@ export function secretStrings(...values: unknown[]): string[] {
   values.forEach(walk);
   return out.filter((s) => s.length >= 4);
 }
+
+/**
+ * The secret fields of credentials (`secretCredentialKeys`), for scrubbing messages. Only those: a username or
+ * an access key id names the credential and must stay readable ("current key AKIA…", not "[redacted]").
+ */
+export function credentialSecrets(secretKeys: readonly string[], ...credentials: (Record<string, unknown> | null | undefined)[]): string[] {
+  return secretStrings(...credentials.map((credential) => (credential ? secretKeys.map((key) => credential[key]) : [])));
+}

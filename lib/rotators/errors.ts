@@ -21,12 +21,16 @@ export type RotatorErrorCode =
 export class RotatorError extends Error {
   readonly code: RotatorErrorCode;
   readonly retryable: boolean;
+  /** The change was sent but its answer was lost (connection dropped, client timeout): it may or may not
+   *  have taken effect at the target, so the caller must find out before trusting either outcome. */
+  readonly outcomeUnknown: boolean;
 
-  constructor(code: RotatorErrorCode, message: string, options: { retryable?: boolean; cause?: unknown } = {}) {
+  constructor(code: RotatorErrorCode, message: string, options: { retryable?: boolean; cause?: unknown; outcomeUnknown?: boolean } = {}) {
     super(message, { cause: options.cause });
     this.name = "RotatorError";
     this.code = code;
     this.retryable = options.retryable ?? (code === "target:unreachable" || code === "target:timeout");
+    this.outcomeUnknown = options.outcomeUnknown ?? false;
   }
 }
 

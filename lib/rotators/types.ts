@@ -41,6 +41,9 @@ export interface Pending {
   credential: Credential | null;
   /** Opaque rotator bookkeeping (e.g. which user slot is being rotated, key ids seen before creating one). */
   data: Record<string, unknown>;
+  /** Written by the engine, not by rotators: the rotator reported (`context.previousRetired`) that
+   *  `state.previous` no longer works at the target. Kept here so that a resumed run still knows it. */
+  previousRetired?: boolean;
 }
 
 /** How a rotator reaches AWS. Resolved by the engine from a login provider; never stored by rotators. */
@@ -69,6 +72,13 @@ export interface RotatorContext {
    *  left at the target: aws-iam tags the keys it issues with it, so that it only ever cleans up its OWN
    *  abandoned keys, never another rotator's on the same IAM user. Optional: without it, such cleanup is off. */
   rotatorId?: string;
+  /**
+   * Call (and await) as soon as the target no longer accepts `state.previous`: the IAM key was deleted, the
+   * spare user's password was replaced. A rotation that then fails must not leave a state that still offers
+   * the dead credential, so the engine drops `previous` from the state of a run that fails after this call
+   * (a run that commits replaces it anyway). Absent outside rotations (test connection, import).
+   */
+  previousRetired?(): Promise<void>;
 }
 
 export interface TestConnectionRequest<I> { inputs: I; context: RotatorContext }
@@ -100,7 +110,12 @@ export interface ApplyRequest<I> {
    *  this run), and checking it anyway costs a refused login at the target, on every rotation. */
   resumed?: boolean;
 }
-export interface ApplyResponse { pending: Pending & { credential: Credential } }
+export interface ApplyResponse {
+  pending: Pending & { credential: Credential };
+  /** What the run's apply step should say besides the target credential (e.g. that a lost answer was
+   *  resolved by checking the pending credential). No secret values. */
+  notes?: string[];
+}
 
 export interface CommitResult { state: RotatorState }
 

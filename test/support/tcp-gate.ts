@@ -66,3 +66,78 @@ export async function startTcpGate(target: { host: string; port: number }, { clo
     },
   };
 }
+
+export interface CuttingProxy {
+  port: number;
+  /** Cut the next connection that sends a chunk matching `pattern`, right after forwarding that chunk. */
+  arm(pattern: RegExp, options?: { thenRefuse?: boolean }): void;
+  /** Whether the armed cut happened. */
+  readonly cut: boolean;
+  /** Accept connections again after a cut with `thenRefuse`. */
+  heal(): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * A TCP forwarder that drops a connection right after a matching request reached the server, as a network
+ * failure between Rotor and the database would: the server runs the statement (e.g. ALTER ROLE), the client
+ * never hears the answer. With `thenRefuse`, later connections are refused until `heal()` (the database stays
+ * unreachable). Only for plaintext protocols (TLS disabled), where the statement is visible in the stream.
+ */
+export async function startCuttingProxy(target: { host: string; port: number }): Promise<CuttingProxy> {
+  let armed: { pattern: RegExp; thenRefuse: boolean } | null = null;
+  let cut = false;
+  let refusing = false;
+  const sockets = new Set<net.Socket>();
+  const track = (socket: net.Socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    socket.on("error", () => undefined);
+  };
+  const server = net.createServer((client) => {
+    track(client);
+    if (refusing) {
+      client.destroy();
+      return;
+    }
+    const upstream = net.connect(target.port, target.host);
+    track(upstream);
+    upstream.pipe(client);
+    client.on("data", (chunk: Buffer) => {
+      upstream.write(chunk);
+      if (armed && armed.pattern.test(chunk.toString("latin1"))) {
+        const { thenRefuse } = armed;
+        armed = null;
+        cut = true;
+        if (thenRefuse) refusing = true;
+        // Time for the server to read and run the statement before the connection goes away; the answer,
+        // which the server writes meanwhile, is not passed on.
+        upstream.unpipe(client);
+        setTimeout(() => {
+          client.destroy();
+          upstream.destroy();
+        }, 300);
+      }
+    });
+    client.on("close", () => upstream.destroy());
+    upstream.on("close", () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    arm(pattern, options = {}) {
+      armed = { pattern, thenRefuse: options.thenRefuse ?? false };
+      cut = false;
+    },
+    get cut() {
+      return cut;
+    },
+    heal() {
+      refusing = false;
+    },
+    async stop() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -4,7 +4,8 @@
  * One rotation (engine: prepare → persist pending → apply → verify → commit):
  *   prepare  look at the user's keys; refuse (target:limit-exceeded) if no slot can be freed; record the
  *            keys that exist now and the time (the write-ahead record, persisted by the engine).
- *   apply    remove state.previous (deactivate, then delete), checkpoint "about to create", CreateAccessKey,
+ *   apply    remove state.previous (deactivate, then delete; the engine is told it is gone, so a run that
+ *            fails later drops it from the state), checkpoint "about to create", CreateAccessKey,
  *            checkpoint the new secret IMMEDIATELY, then tag the user with the key's ownership mark.
  *   verify   sts:GetCallerIdentity with the new key until AWS accepts it (backoff, bounded).
  *   commit   new key → current, old current → previous.
@@ -267,6 +268,12 @@ export const awsIamRotator: RotatorDefinition<AwsIamInputs> = {
       if (plan.deletePrevious) {
         log("aws-iam: deleting the previous key", { accessKeyId: plan.deletePrevious.accessKeyId });
         await target.removeKey(plan.deletePrevious.accessKeyId);
+      }
+      // From here on state.previous is gone at IAM (just deleted, or already before: a crash after the delete,
+      // an operator): if this run fails, its state must not keep offering that key.
+      const previousId = state.previous?.accessKeyId;
+      if (previousId && previousId !== state.current?.accessKeyId && !plan.remaining.some((k) => k.accessKeyId === previousId)) {
+        await context.previousRetired?.();
       }
 
       // Write-ahead: from here on a key may exist that only this record can identify.

@@ -112,6 +112,17 @@ export function mapDriverError(error: unknown, ctx: DriverErrorContext): Rotator
     });
 
   const transport = classifyTransport(error);
+  // The connection broke or timed out while the managing session was changing the password: the statement may
+  // have reached the server and run. Only a check of the new password can tell (two-user-rotator.ts).
+  const lostAnswer = phase === "set-password" && (transport?.kind === "network" || transport?.kind === "timeout" || dialect.classify(error).kind === "timeout");
+  if (lostAnswer) {
+    const why = transport?.kind === "network" ? transport.reason : `no answer within ${seconds}s`;
+    return new RotatorError(
+      transport?.kind === "network" ? "target:unreachable" : "target:timeout",
+      redactSecrets(`The connection to ${where} was lost after the password change of ${who} was sent (${why}): the change may have reached the database.`, ctx.secrets),
+      { cause: sanitizedCause(error, ctx.secrets), outcomeUnknown: true },
+    );
+  }
   if (transport?.kind === "network") {
     return make("target:unreachable", `Cannot reach ${where} (${transport.reason}). Check host, port and network access.`);
   }

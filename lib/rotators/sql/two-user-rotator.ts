@@ -6,7 +6,7 @@
  */
 import { RotatorError } from "../errors";
 import { generatePassword } from "../password/generate";
-import type { Credential, RotatorContext, RotatorDefinition, RotatorMeta, RotatorState } from "../types";
+import type { ApplyResponse, Credential, Pending, RotatorContext, RotatorDefinition, RotatorMeta, RotatorState } from "../types";
 import type { DatabaseConnection, DatabaseConnector, TargetUser } from "./connector";
 import type { SqlDialect } from "./dialect";
 import { createDirectConnector } from "./direct";
@@ -78,6 +78,50 @@ export function createTwoUserRotator<I extends SqlRotatorInputs>(meta: RotatorMe
     });
   }
 
+  /**
+   * The password change was sent but its answer was lost: it may have run. Resolve it as a resumed run would,
+   * by logging in with the pending password. If that works the change happened and the rotation continues; if
+   * not, the previous password is checked, and dropped from the state unless it still works (the state only
+   * offers credentials that work). Either way the run says what happened.
+   */
+  async function settleLostAnswer(args: {
+    inputs: I;
+    state: RotatorState;
+    pending: Pending;
+    credential: { username: string; password: string };
+    retiresPrevious: boolean;
+    error: RotatorError;
+    context: RotatorContext;
+  }): Promise<ApplyResponse> {
+    const { inputs, state, credential, error, context } = args;
+    const works = async (login_: { username: string; password: string }) => {
+      const result = await login(inputs, login_, context).catch(() => null);
+      return result?.ok === true && !result.skipped;
+    };
+    if (await works(credential)) {
+      if (args.retiresPrevious) await context.previousRetired?.();
+      return {
+        pending: { ...args.pending, credential: { ...credential } },
+        notes: [`${error.message} It did: the new password works, so the rotation continued.`],
+      };
+    }
+    let outcome = "Rotor could not log in with the new password either, so it is not used.";
+    if (args.retiresPrevious && state.previous) {
+      const previous = parseCredential(state.previous, "The previous credential");
+      if (await works(previous)) {
+        outcome += ` The previous password of ${describe(inputs, previous.username)} still works and stays previous.`;
+      } else {
+        await context.previousRetired?.();
+        outcome += ` The previous password of ${describe(inputs, previous.username)} could not be confirmed either, so it is no longer offered as previous.`;
+      }
+    }
+    throw new RotatorError(error.code, `${error.message} ${outcome} The next attempt sets a fresh password.`, {
+      cause: error.cause,
+      retryable: true,
+      outcomeUnknown: true,
+    });
+  }
+
   return {
     ...meta,
 
@@ -146,6 +190,8 @@ export function createTwoUserRotator<I extends SqlRotatorInputs>(meta: RotatorMe
         );
       }
       const user = targetUser(inputs, credential.username);
+      // The spare user is today's previous: once its password is replaced, the previous credential is dead.
+      const retiresPrevious = state.previous?.username === credential.username;
       // Idempotent resume: an interrupted attempt may have set this password and then crashed before recording
       // it. Only then: on a fresh run the login would always be refused, one failed login per rotation in the
       // target's log (noise for failed-login alerting, a lockout risk under FAILED_LOGIN_ATTEMPTS policies).
@@ -154,14 +200,20 @@ export function createTwoUserRotator<I extends SqlRotatorInputs>(meta: RotatorMe
       if (already?.ok && !already.skipped) {
         context.log?.("password already set; skipping ALTER", { username: credential.username, dialect: dialect.id });
       } else {
-        await connectorOf(context).setPassword({
-          connection: connectionOf(inputs, dialect),
-          managing: inputs.managing,
-          user,
-          newPassword: credential.password,
-        });
+        try {
+          await connectorOf(context).setPassword({
+            connection: connectionOf(inputs, dialect),
+            managing: inputs.managing,
+            user,
+            newPassword: credential.password,
+          });
+        } catch (error) {
+          if (!(error instanceof RotatorError) || !error.outcomeUnknown) throw error;
+          return settleLostAnswer({ inputs, state, pending, credential, retiresPrevious, error, context });
+        }
         context.log?.("password changed", { username: credential.username, dialect: dialect.id });
       }
+      if (retiresPrevious) await context.previousRetired?.();
       return { pending: { ...pending, credential: { ...credential } } };
     },
 
