@@ -1,6 +1,6 @@
 /**
  * Reading and writing nested values by dotted path ("managing.password"): how rotator inputs name their
- * fields, in the forms (components/rotator-form) and in the secret/public split (lib/rotation/secret-fields).
+ * fields, in the forms (app/(dashboard)/rotators/rotator-form.tsx) and in the secret/public split (lib/rotation/secret-fields).
  */
 type Json = Record<string, unknown>;
 

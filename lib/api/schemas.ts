@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { environmentNameSchema, valueKeySchema } from "../environments/validation";
 import { ROTATOR_TYPES } from "../rotators/types";
-import { TOKEN_KINDS, TOKEN_SCOPES, RUN_STATUSES, RUN_TRIGGERS } from "../db/schema";
+import { TOKEN_KINDS, TOKEN_SCOPES, RUN_STATUSES, RUN_TRIGGERS } from "../db/vocabulary";
 
 const isoTime = z.string().meta({ description: "ISO 8601 time (UTC)", example: "2026-12-01T10:00:00.000Z" });
 const credential = z.record(z.string(), z.string()).meta({ id: "Credential", description: "A credential's fields, e.g. { username, password }" });

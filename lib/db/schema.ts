@@ -20,8 +20,8 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
-import type { WebhookEvent } from "../webhooks/event-types";
 import { ROTATOR_TYPES } from "../rotators/types";
+import { RUN_STATUSES, RUN_TRIGGERS, TOKEN_KINDS, TOKEN_SCOPES, type WebhookEvent } from "./vocabulary";
 
 const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
 const updatedAt = () => timestamp("updated_at", { withTimezone: true }).notNull().defaultNow();
@@ -280,9 +280,6 @@ export const schedules = pgTable(
   ],
 );
 
-export const RUN_STATUSES = ["pending", "running", "succeeded", "failed"] as const;
-export const RUN_TRIGGERS = ["user", "schedule", "retry", "api"] as const;
-
 // Index columns are `DESC NULLS FIRST` because that is what `ORDER BY x DESC` means in PostgreSQL; an index
 // built `DESC NULLS LAST` (drizzle's default) cannot serve the history and audit pages' ordering.
 export const rotationRuns = pgTable(
@@ -477,9 +474,6 @@ export const auditEvents = pgTable(
   ],
 );
 
-export const TOKEN_KINDS = ["service", "personal"] as const;
-export const TOKEN_SCOPES = ["read", "rotate", "admin"] as const;
-
 /**
  * API tokens. Only a SHA-256 hash of each token is stored (the token is 256 random bits, so a fast hash is
  * enough); `prefix` is the part shown in lists. A service token has a scope and an environment list; a
@@ -546,4 +540,3 @@ export type AuditEvent = typeof auditEvents.$inferSelect;
 export type Schedule = typeof schedules.$inferSelect;
 export type Webhook = typeof webhooks.$inferSelect;
 export type WebhookDelivery = typeof webhookDeliveries.$inferSelect;
-export type { WebhookEvent } from "../webhooks/event-types";

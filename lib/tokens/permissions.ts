@@ -5,7 +5,7 @@
  */
 import type { Role } from "../env";
 import { hasRole } from "../auth/roles";
-import type { TOKEN_SCOPES } from "../db/schema";
+import type { TOKEN_SCOPES } from "../db/vocabulary";
 
 export type TokenScope = (typeof TOKEN_SCOPES)[number];
 

@@ -4,17 +4,15 @@ import "server-only";
  * setup URL carrying it. The setup page creates the first admin and deletes the token in one transaction.
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { sql } from "drizzle-orm";
 import { env } from "../env";
 import type { Db } from "../db/client";
-import { countUsers, getUserByEmail, insertUser } from "../db/queries/users";
+import { countUsers, getUserByEmail, insertUser, lockFirstAdminSetup } from "../db/queries/users";
 import { deleteSetting, getSetting, putSetting } from "../db/queries/keys";
 import { insertAuditEvent } from "../db/queries/audit";
 import { hashPassword } from "../crypto/password-hash";
 import { AppError } from "../errors";
 
 const SETTING = "setup_token";
-const SETUP_LOCK = 7260463;
 
 interface StoredToken {
   hash: string;
@@ -74,7 +72,7 @@ export async function completeSetup({
   const passwordHash = await hashPassword(password);
   return db.transaction(async (tx) => {
     // Two browsers submitting at once must not both create an admin.
-    await tx.execute(sql`select pg_advisory_xact_lock(${SETUP_LOCK})`);
+    await lockFirstAdminSetup({ tx });
     const status = await checkSetupToken({ db: tx as unknown as Db, token });
     if (status !== "valid") {
       const code = status === "expired" ? "setup:token-expired" : status === "done" ? "setup:done" : "setup:token-invalid";
@@ -109,7 +107,7 @@ export async function bootstrapAdminIfNeeded({ db, admin }: { db: Db; admin: { e
   const passwordHash = await hashPassword(admin.password);
   return db.transaction(async (tx) => {
     // Several instances may start at once: only one creates the admin.
-    await tx.execute(sql`select pg_advisory_xact_lock(${SETUP_LOCK})`);
+    await lockFirstAdminSetup({ tx });
     if ((await countUsers({ db: tx })) > 0) return "users-exist" as const;
     const user = await insertUser({ db: tx, user: { email: admin.email, name: "", role: "admin", passwordHash, authSource: "local" } });
     await deleteSetting({ db: tx, key: SETTING });

@@ -1,6 +1,10 @@
-/** The events a webhook can subscribe to (shared by the schema, the server and the browser form). */
-export const WEBHOOK_EVENTS = ["rotation.succeeded", "rotation.failed", "rotation.recovered", "rotation.overdue"] as const;
-export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+/**
+ * The events a webhook can subscribe to, shared by the server and the browser form. The list itself is the
+ * `webhooks.events` column's vocabulary, so it lives with the store (lib/db/vocabulary.ts).
+ */
+import { WEBHOOK_EVENTS, type WebhookEvent } from "../db/vocabulary";
+
+export { WEBHOOK_EVENTS, type WebhookEvent };
 
 export const WEBHOOK_EVENT_HELP: Record<WebhookEvent, string> = {
   "rotation.succeeded": "every successful rotation",

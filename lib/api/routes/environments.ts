@@ -35,7 +35,7 @@ import { AppError } from "../../errors";
 import { getEnvironmentById, listEnvironmentRevisions, listEnvironmentsWithCounts, listEnvironmentValues } from "../../db/queries/environments";
 import { listRotatorsByEnvironment } from "../../db/queries/rotators";
 import { listRuns } from "../../db/queries/runs";
-import { RUN_STATUSES } from "../../db/schema";
+import { RUN_STATUSES } from "../../db/vocabulary";
 import type { ApiContext } from "../route";
 import type { Environment } from "../../db/schema";
 

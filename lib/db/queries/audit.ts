@@ -2,7 +2,7 @@ import "server-only";
 import { and, desc, eq, gte, ilike, lt, lte, or, sql, asc, gt, type SQL } from "drizzle-orm";
 import { auditEvents, type AuditEvent } from "../schema";
 import type { Db, DbOrTx, Tx } from "../client";
-import { GENESIS_HASH, computeAuditHash, verifyChainBatch, type ChainVerification } from "@/lib/audit/chain";
+import { GENESIS_HASH, computeAuditHash, verifyChainBatch, type ChainVerification } from "../audit-chain";
 
 export interface AuditEventInput {
   actorId?: string | null;

@@ -1,8 +1,16 @@
 import "server-only";
 import { and, asc, count, eq, isNull, sql } from "drizzle-orm";
 import { users, type User } from "../schema";
-import type { DbOrTx } from "../client";
+import type { DbOrTx, Tx } from "../client";
 import type { Role } from "@/lib/env";
+
+// Serializes creating the first admin (the setup page, ROTOR_ADMIN_EMAIL at start), across processes too.
+const FIRST_ADMIN_LOCK = 7260463;
+
+/** Held until the transaction ends: two browsers, or several instances starting at once, create one admin. */
+export async function lockFirstAdminSetup({ tx }: { tx: Tx }) {
+  await tx.execute(sql`select pg_advisory_xact_lock(${FIRST_ADMIN_LOCK})`);
+}
 
 export async function getUserById({ db, id }: { db: DbOrTx; id: string }): Promise<User | undefined> {
   const [row] = await db.select().from(users).where(eq(users.id, id));

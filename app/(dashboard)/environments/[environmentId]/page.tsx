@@ -12,7 +12,7 @@ import { StatusBadge } from "@/components/ui/status-badge";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Time } from "@/components/ui/time";
 import { RotateEnvironmentButton } from "./rotate-environment-button";
-import { ScheduleSection } from "@/components/schedule-editor/schedule-section";
+import { ScheduleSection } from "@/app/(dashboard)/schedules/schedule-section";
 import { loadScheduleCoverage } from "@/lib/schedules/service";
 import { DeleteEnvironmentForm, DeleteValueButton, RenameEnvironmentForm, SetValueForm } from "./environment-forms";
 import { isRowId } from "@/lib/db/ids";

@@ -18,7 +18,7 @@ import { RunSteps } from "@/components/run-progress";
 import { CredentialView } from "./credential-view";
 import { RotateNow } from "./rotate-now";
 import { DeleteRotatorForm } from "./delete-rotator-form";
-import { ScheduleSection } from "@/components/schedule-editor/schedule-section";
+import { ScheduleSection } from "@/app/(dashboard)/schedules/schedule-section";
 import { loadScheduleCoverage } from "@/lib/schedules/service";
 import { isRowId } from "@/lib/db/ids";
 import { consumersBehindRotator, describeConsumersBehind } from "@/lib/environments/consumers";

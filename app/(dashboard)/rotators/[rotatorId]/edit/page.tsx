@@ -4,7 +4,7 @@ import { connection } from "next/server";
 import { requirePageUser } from "@/lib/auth/session";
 import { getAppContext } from "@/lib/app-context";
 import { getRotatorById } from "@/lib/db/queries/rotators";
-import { RotatorForm } from "@/components/rotator-form/rotator-form";
+import { RotatorForm } from "@/app/(dashboard)/rotators/rotator-form";
 import { listLoginChoices } from "@/lib/aws-logins/service";
 import { listConnectorChoices } from "@/lib/connectors/service";
 import { isRowId } from "@/lib/db/ids";

@@ -6,7 +6,7 @@ import { getAppContext } from "@/lib/app-context";
 import { getEnvironmentById } from "@/lib/db/queries/environments";
 import { ROTATOR_TYPES, type RotatorType } from "@/lib/rotators/types";
 import { ROTATOR_META } from "@/lib/rotators/meta";
-import { RotatorForm } from "@/components/rotator-form/rotator-form";
+import { RotatorForm } from "@/app/(dashboard)/rotators/rotator-form";
 import { listLoginChoices } from "@/lib/aws-logins/service";
 import { listConnectorChoices } from "@/lib/connectors/service";
 import { isRowId } from "@/lib/db/ids";

@@ -9,9 +9,9 @@ import { useRouter } from "next/navigation";
 import type { FieldSpec, RotatorType } from "@/lib/rotators/types";
 import { describeInputIssues, ROTATOR_META } from "@/lib/rotators/meta";
 import { callAction } from "@/components/ui/action-form";
-import { createRotatorAction, testConnectionAction, updateRotatorAction } from "@/app/(dashboard)/rotators/actions";
+import { createRotatorAction, testConnectionAction, updateRotatorAction } from "./actions";
 import { setPath } from "@/lib/object-paths";
-import { buildInputs, initialValues } from "./fields";
+import { buildInputs, initialValues } from "./rotator-form-fields";
 
 type Mode = { kind: "create"; environmentId: string } | { kind: "edit"; rotatorId: string; name: string; inputs: Record<string, unknown> };
 

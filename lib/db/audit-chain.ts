@@ -1,6 +1,10 @@
 /**
  * The audit log's hash chain. Each event's hash covers the previous event's hash and the event's own fields
- * in a canonical form, so editing, removing or reordering any stored row is detected by `verifyChain`.
+ * in a canonical form, so editing, removing or reordering any stored row is detected by `verifyAuditChain`.
+ *
+ * It lives with the store, not in lib/audit, because each hash is computed inside the append transaction under
+ * the chain lock (lib/db/queries/audit.ts), and lib/db imports no upper layer. lib/audit holds what is built on
+ * the log: its filters and the CSV export.
  */
 import { createHash } from "node:crypto";
 

@@ -7,7 +7,7 @@
 import { useDeferredValue, useMemo, useState, useSyncExternalStore, useTransition } from "react";
 import { useRouter } from "next/navigation";
 import { formatInZone, validateScheduleInput, type ScheduleField, type ScheduleFormValues } from "@/lib/schedules/schedule-spec";
-import { deleteScheduleAction, saveScheduleAction, setSchedulePausedAction } from "@/app/(dashboard)/schedules/actions";
+import { deleteScheduleAction, saveScheduleAction, setSchedulePausedAction } from "./actions";
 import { ConfirmButton } from "@/components/ui/confirm-button";
 import { callAction } from "@/components/ui/action-form";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { GENESIS_HASH, canonicalJson, computeAuditHash, verifyChainBatch, type ChainedFields } from "./chain";
+import { GENESIS_HASH, canonicalJson, computeAuditHash, verifyChainBatch, type ChainedFields } from "./audit-chain";
 
 function event(id: number, details: unknown = {}): ChainedFields {
   return { id, at: new Date(1_700_000_000_000 + id), actorId: null, actorLabel: "a@example.com", action: "x", targetType: null, targetId: null, targetLabel: null, outcome: "success", ip: null, details };
