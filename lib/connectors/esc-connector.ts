@@ -73,6 +73,7 @@ export function createEscLambdaConnector(options: LambdaTarget): LambdaDatabaseC
         authenticatedAs: `${managing.username} (not checked)`,
         privilege: null,
         users: users.map((u) => ({ ...u, exists: null, canLogin: null, changeable: null })),
+        notInspected: `the Pulumi ESC-compatible connector ${fn} cannot log in without changing a password; the first rotation checks this`,
         warnings: [
           `Only checked that ${fn} can be invoked: an ESC connector cannot log in without changing a password, so the managing login and the users are checked by the first rotation.`,
           "New passwords cannot be verified through an ESC connector: every rotation's verify step will be skipped.",

@@ -84,6 +84,29 @@ export interface RotatorContext {
 export interface TestConnectionRequest<I> { inputs: I; context: RotatorContext }
 export interface TestConnectionResponse { ok: true; details: string[] }
 
+/**
+ * Preflight ("Check rotation"): one line of the checklist. `id` is stable per type and check (e.g. "reach",
+ * "managing-login", "user:app1", "privilege:app1", "iam:CreateAccessKey", "password-rules"), so pages and tests
+ * find a line without matching prose.
+ */
+export type CheckStatus = "ok" | "failed" | "warning" | "skipped";
+export interface CheckLine {
+  id: string;
+  /** What was checked, as people say it: "Reach db.internal:5432 (TLS require)". */
+  check: string;
+  status: CheckStatus;
+  /** What was found (never a secret). */
+  detail: string;
+  /** What to change so the check passes: set on every failed line, and on warnings where something helps. */
+  fix?: string;
+  /** A failed line: the error a rotation would meet, and whether trying again later may help. */
+  code?: import("./errors").RotatorErrorCode;
+  retryable?: boolean;
+}
+
+export interface PreflightRequest<I> { inputs: I; state: RotatorState; context: RotatorContext }
+export interface PreflightResponse { checks: CheckLine[] }
+
 export interface VerifyCredentialRequest<I> { inputs: I; credential: Credential; context: RotatorContext }
 export interface VerifyCredentialResponse {
   ok: true;
@@ -166,6 +189,14 @@ export interface RotatorMeta<I = unknown> {
 export interface RotatorDefinition<I> extends RotatorMeta<I> {
   /** Check the managing credentials and the target before saving. Changes nothing. */
   testConnection(req: TestConnectionRequest<I>): Promise<TestConnectionResponse>;
+  /**
+   * Optional: prove everything a rotation needs — reachability and TLS, the managing login, that the rotated
+   * user(s) exist, the privileges to change them, that the password rules fit the target — WITHOUT changing
+   * anything, and report it as a checklist instead of stopping at the first problem. Problems are lines, not
+   * throws: it throws only when something unexpected breaks the check itself. Without it, ./preflight.ts
+   * derives a checklist from `testConnection`.
+   */
+  preflight?(req: PreflightRequest<I>): Promise<PreflightResponse>;
   /** Prove that a credential works against the target (log in / GetCallerIdentity). Changes nothing. */
   verifyCredential(req: VerifyCredentialRequest<I>): Promise<VerifyCredentialResponse>;
   /** Decide what this rotation will do and generate what can be generated locally. No target change.

@@ -5,7 +5,7 @@
  */
 import type { EventEmitter } from "node:events";
 import mysql from "mysql2/promise";
-import type { DatabaseConnection, DatabaseLogin, PingUser, TargetUser } from "../sql/connector";
+import type { DatabaseConnection, DatabaseLogin, PasswordPolicy, PingUser, TargetUser } from "../sql/connector";
 import { cachingSha2PasswordHash, mysqlNativePasswordHash } from "./password-hashes";
 import { DEFAULT_TIMEOUT_MS, tlsOptionsOf, type DriverFailure, type SqlDialect, type SqlSession } from "../sql/dialect";
 
@@ -173,7 +173,9 @@ async function inspect(session: MysqlSession, users: TargetUser[]) {
       if (classify(error).kind !== "permission") throw error;
       exists = null;
     }
-    pingUsers.push({ username: user.username, host: hostOf(user), exists, canLogin: null, changeable: exists === false ? null : changeable });
+    const userChangeable = exists === false ? null : changeable;
+    const grantHint = userChangeable === false ? `GRANT CREATE USER ON *.* TO ${mysql.escape(me.username)}@${mysql.escape(me.host)};` : undefined;
+    pingUsers.push({ username: user.username, host: hostOf(user), exists, canLogin: null, changeable: userChangeable, ...(grantHint ? { grantHint } : {}) });
     if (exists !== false) {
       const form = passwordForm(product, exists === null ? undefined : await pluginOf(session, user));
       if (form.kind === "plaintext") {
@@ -187,7 +189,49 @@ async function inspect(session: MysqlSession, users: TargetUser[]) {
     privilege,
     users: pingUsers,
     warnings,
+    passwordPolicy: await passwordPolicyOf(session, product),
   };
+}
+
+/**
+ * The server's password-validation rules, read from its variables (SHOW VARIABLES needs no privilege): MariaDB's
+ * simple_password_check plugin, MySQL's validate_password component (8.0, `validate_password.*`) or plugin (5.7,
+ * `validate_password_*`). A loaded plugin also sees pre-hashed passwords refused (strict_password_validation), so
+ * Rotor's generated passwords must meet it. null: no such plugin is loaded.
+ */
+async function passwordPolicyOf(session: MysqlSession, product: Product): Promise<PasswordPolicy | null> {
+  const rows = await query<{ Variable_name: string; Value: string }>(
+    session,
+    "SHOW GLOBAL VARIABLES WHERE Variable_name LIKE 'simple\\_password\\_check%' OR Variable_name LIKE 'validate\\_password%'",
+  );
+  const vars = new Map(rows.map((r) => [r.Variable_name.replace(/^validate_password\./, "validate_password_"), r.Value]));
+  const num = (name: string) => Number(vars.get(name) ?? 0) || 0;
+  if (vars.has("simple_password_check_minimal_length")) {
+    const letters = num("simple_password_check_letters_same_case");
+    return {
+      source: `${product} simple_password_check`,
+      minLength: num("simple_password_check_minimal_length"),
+      minDigits: num("simple_password_check_digits"),
+      minUppercase: letters,
+      minLowercase: letters,
+      minSymbols: num("simple_password_check_other_characters"),
+    };
+  }
+  if (vars.has("validate_password_length")) {
+    // LOW (0) checks the length only; MEDIUM and STRONG add the character counts.
+    const policy = (vars.get("validate_password_policy") ?? "MEDIUM").toUpperCase();
+    const counts = !(policy === "LOW" || policy === "0");
+    const mixed = counts ? num("validate_password_mixed_case_count") : 0;
+    return {
+      source: `${product} validate_password`,
+      minLength: num("validate_password_length"),
+      minDigits: counts ? num("validate_password_number_count") : 0,
+      minUppercase: mixed,
+      minLowercase: mixed,
+      minSymbols: counts ? num("validate_password_special_char_count") : 0,
+    };
+  }
+  return null;
 }
 
 async function checkAuthenticatedAs(session: MysqlSession, user: TargetUser): Promise<string | null> {
@@ -242,4 +286,5 @@ export const mysqlDialect: SqlDialect<MysqlSession> = {
   classify,
   describeUser: (user) => `'${user.username}'@'${hostOf(user)}'`,
   privilegeHint: "grant it CREATE USER ON *.*, or UPDATE ON mysql.*",
+  readUsersHint: "grant it SELECT ON mysql.user",
 };

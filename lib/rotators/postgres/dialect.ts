@@ -95,18 +95,29 @@ async function inspect(session: PgSession, users: TargetUser[]) {
     if (row.rolsuper) return false;
     return managing.rolcreaterole && (!needsAdmin || row.admin === true);
   };
-  const pingUsers: PingUser[] = rows.map((row) => ({
-    username: row.name,
-    exists: row.exists,
-    canLogin: row.rolcanlogin,
-    changeable: changeable(row),
-  }));
+  const me = pg.escapeIdentifier(managing.me);
+  // What an administrator runs so the managing user may change this role's password (its first missing piece).
+  const grantHint = (row: UserRow): string | undefined => {
+    if (!row.exists || managing.rolsuper) return undefined;
+    if (row.rolsuper) return `only a superuser may change the password of the superuser "${row.name}": use a superuser as the managing user, or rotate roles that are not superusers`;
+    const hints: string[] = [];
+    if (!managing.rolcreaterole) hints.push(`ALTER ROLE ${me} CREATEROLE;`);
+    if (needsAdmin && row.admin !== true) hints.push(`GRANT ${pg.escapeIdentifier(row.name)} TO ${me} WITH ADMIN OPTION;`);
+    return hints.length ? hints.join(" ") : undefined;
+  };
+  const pingUsers: PingUser[] = rows.map((row) => {
+    const can = changeable(row);
+    const hint = can === false ? grantHint(row) : undefined;
+    return { username: row.name, exists: row.exists, canLogin: row.rolcanlogin, changeable: can, ...(hint ? { grantHint: hint } : {}) };
+  });
   return {
     serverVersion: `PostgreSQL ${managing.version.split(" ")[0]}`,
     authenticatedAs: managing.me,
     privilege: managing.rolsuper ? "superuser" : managing.rolcreaterole ? "CREATEROLE" : null,
     users: pingUsers,
     warnings: [] as string[],
+    // Rotor sends SCRAM verifiers, which server-side checks (the passwordcheck module) cannot look into.
+    passwordPolicy: null,
   };
 }
 

@@ -63,6 +63,21 @@ export interface PingUser extends TargetUser {
   canLogin: boolean | null;
   /** Whether the managing user may change this user's password; null when it cannot be told. */
   changeable: boolean | null;
+  /** When not changeable: what to run (as an administrator) so it becomes changeable, e.g.
+   *  `GRANT "app" TO "rotor" WITH ADMIN OPTION`. */
+  grantHint?: string;
+}
+
+/** A server-side password-validation policy (MariaDB simple_password_check, MySQL validate_password): every
+ *  new password must have at least these counts, or the server refuses it. */
+export interface PasswordPolicy {
+  /** e.g. "MariaDB simple_password_check". */
+  source: string;
+  minLength: number;
+  minDigits: number;
+  minUppercase: number;
+  minLowercase: number;
+  minSymbols: number;
 }
 
 export interface PingResponse {
@@ -76,6 +91,12 @@ export interface PingResponse {
   users: PingUser[];
   /** Problems that do not stop a rotation but make it less safe (e.g. trust authentication). */
   warnings: string[];
+  /** The server's password-validation policy, when it has one that applies to the passwords Rotor sets.
+   *  Absent: the connector does not say (an older connector handler). */
+  passwordPolicy?: PasswordPolicy | null;
+  /** Set when the connector cannot look into the database at all (a Pulumi ESC-compatible connector): why. The
+   *  managing login, the users and the privileges are then unknown, not missing. */
+  notInspected?: string;
 }
 
 export interface SetPasswordRequest {

@@ -59,4 +59,6 @@ export interface SqlDialect<S extends SqlSession = SqlSession> {
   describeUser(user: TargetUser): string;
   /** What to grant so the managing user may change passwords. */
   readonly privilegeHint: string;
+  /** What to grant so the managing user may see which users exist, where it may not by default. */
+  readonly readUsersHint?: string;
 }

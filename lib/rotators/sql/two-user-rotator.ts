@@ -4,10 +4,11 @@
  * login with it, and makes it current; the old current keeps its password and becomes previous. So the
  * credential consumers hold is never touched, and an interrupted rotation only ever changed the spare user.
  */
-import { RotatorError } from "../errors";
+import { isRotatorError, RotatorError } from "../errors";
+import { blockedLine, failedLine, lineFromError, okLine, passwordRulesLine, skippedLine, warningLine } from "../preflight";
 import { generatePassword } from "../password/generate";
-import type { ApplyResponse, Credential, Pending, RotatorContext, RotatorDefinition, RotatorMeta, RotatorState } from "../types";
-import type { DatabaseConnection, DatabaseConnector, TargetUser } from "./connector";
+import type { ApplyResponse, CheckLine, Credential, Pending, RotatorContext, RotatorDefinition, RotatorMeta, RotatorState } from "../types";
+import type { DatabaseConnection, DatabaseConnector, PingResponse, TargetUser } from "./connector";
 import type { SqlDialect } from "./dialect";
 import { createDirectConnector } from "./direct";
 import { sqlCredentialSchema, type SqlRotatorInputs } from "./inputs";
@@ -161,6 +162,88 @@ export function createTwoUserRotator<I extends SqlRotatorInputs>(meta: RotatorMe
       }
       for (const warning of ping.warnings) details.push(`Warning: ${warning}`);
       return { ok: true, details };
+    },
+
+    async preflight({ inputs, context }) {
+      const connection = connectionOf(inputs, dialect);
+      const where = `${inputs.host}:${inputs.port}`;
+      const reach = `Reach ${product} at ${where} (TLS ${inputs.tls.mode})`;
+      const loginCheck = `Log in as the managing user "${inputs.managing.username}"`;
+      const users = [inputs.username1, inputs.username2];
+      const checks: CheckLine[] = [];
+      let ping: PingResponse;
+      try {
+        ping = await connectorOf(context).ping({ connection, managing: inputs.managing, users: users.map((u) => targetUser(inputs, u)) });
+      } catch (error) {
+        // Reached and spoke TLS, but the login (or what it may do) was refused: the connection itself is fine.
+        const refusedLogin = isRotatorError(error) && error.code.startsWith("auth:");
+        if (refusedLogin) checks.push(okLine("reach", reach, `${product} answered at ${where}.`), lineFromError("managing-login", loginCheck, error));
+        else checks.push(lineFromError("reach", reach, error), blockedLine("managing-login", loginCheck, "reaching the server"));
+        for (const username of users) {
+          checks.push(blockedLine(`user:${username}`, `The ${dialect.userNoun} ${describe(inputs, username)} exists`, "the managing login"));
+          checks.push(blockedLine(`privilege:${username}`, `The managing user may change the password of ${describe(inputs, username)}`, "the managing login"));
+        }
+        checks.push(passwordRulesLine(inputs.passwordRules, product));
+        return { checks };
+      }
+
+      if (ping.notInspected) {
+        checks.push(okLine("reach", reach, `Reached the connector: ${ping.serverVersion}.`), skippedLine("managing-login", loginCheck, `Not checked: ${ping.notInspected}.`));
+      } else {
+        checks.push(
+          okLine("reach", reach, `Connected to ${ping.serverVersion} at ${where}${inputs.tls.mode === "verify-full" ? " (certificate verified)" : inputs.tls.mode === "require" ? " (encrypted; certificate not checked)" : ""}.`),
+          okLine("managing-login", loginCheck, `Logged in as ${ping.authenticatedAs}${ping.privilege ? ` (${ping.privilege})` : ""}.`),
+        );
+      }
+      if (inputs.tls.mode === "disable") {
+        checks.push(warningLine("tls", "TLS to the database", `TLS is off: the managing password and every new password travel in plaintext to ${where}.`, 'Set TLS mode to "require" or "verify-full" unless the network is trusted.'));
+      }
+      for (const user of ping.users) {
+        const who = describe(inputs, user.username);
+        const name = `${dialect.userNoun} ${who}`;
+        const existsCheck = `The ${name} exists`;
+        const privilegeCheck = `The managing user may change the password of ${who}`;
+        if (ping.notInspected) {
+          checks.push(skippedLine(`user:${user.username}`, existsCheck, `Not checked: ${ping.notInspected}.`), skippedLine(`privilege:${user.username}`, privilegeCheck, `Not checked: ${ping.notInspected}.`));
+          continue;
+        }
+        if (user.exists === false) {
+          checks.push(
+            failedLine(`user:${user.username}`, existsCheck, `${product} has no ${name} at ${where}.`, "Create both users before the first rotation, or fix the username.", { code: "target:user-not-found", retryable: false }),
+            blockedLine(`privilege:${user.username}`, privilegeCheck, "finding the user"),
+          );
+          continue;
+        }
+        if (user.exists === null) {
+          checks.push(
+            failedLine(`user:${user.username}`, existsCheck, `Could not confirm that the ${name} exists: the managing user may not read the list of users.`, `Let the managing user read it (${dialect.readUsersHint ?? "grant it read access to the users"}), then check again.`, {
+              code: "auth:permission-denied",
+              retryable: false,
+            }),
+          );
+        } else if (user.canLogin === false) {
+          checks.push(failedLine(`user:${user.username}`, existsCheck, `The ${name} exists but may not log in (NOLOGIN).`, `ALTER ROLE ${who} LOGIN;`, { code: "target:rejected", retryable: false }));
+        } else {
+          checks.push(okLine(`user:${user.username}`, existsCheck, `The ${name} exists${user.canLogin ? " and may log in" : ""}.`));
+        }
+        if (user.changeable === true) {
+          checks.push(okLine(`privilege:${user.username}`, privilegeCheck, `Allowed${ping.privilege ? ` (${ping.privilege})` : ""}.`));
+        } else if (user.changeable === false) {
+          checks.push(
+            failedLine(`privilege:${user.username}`, privilegeCheck, `Managing user "${inputs.managing.username}" lacks the privilege to change the password of ${who}.`, user.grantHint ?? `${dialect.privilegeHint}.`, {
+              code: "auth:permission-denied",
+              retryable: false,
+            }),
+          );
+        } else {
+          checks.push(
+            warningLine(`privilege:${user.username}`, privilegeCheck, "Could not confirm it (the privilege may come through a role Rotor cannot see into); the first rotation will tell.", `${dialect.privilegeHint}.`),
+          );
+        }
+      }
+      ping.warnings.forEach((warning, i) => checks.push(warningLine(`warning-${i + 1}`, "Warning", warning)));
+      checks.push(passwordRulesLine(inputs.passwordRules, product, ping.passwordPolicy));
+      return { checks };
     },
 
     async verifyCredential({ inputs, credential, context }) {
