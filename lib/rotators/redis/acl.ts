@@ -18,6 +18,8 @@ export interface AclUser {
   passwords: string[];
   nopass: boolean;
   commands: string;
+  /** Redis 7 selectors: further permission sets beside the root rules in `commands`. */
+  hasSelectors?: boolean;
 }
 
 /**
@@ -42,6 +44,7 @@ export function parseAclUser(reply: unknown): AclUser | null {
     nopass: flags.includes("nopass"),
     passwords: Array.isArray(fields.passwords) ? fields.passwords.map(String) : [],
     commands: typeof fields.commands === "string" ? fields.commands : String(fields.commands ?? ""),
+    hasSelectors: Array.isArray(fields.selectors) && fields.selectors.length > 0,
   };
 }
 
@@ -82,4 +85,42 @@ export function clientsOfUser(clientList: string, username: string): { id: strin
     }
   }
   return clients;
+}
+
+/**
+ * The ACL categories of the commands Rotor runs (ACL CAT <category> on Redis 7), so that a user's rules can be
+ * evaluated for them without asking the server about categories.
+ */
+const CATEGORIES_OF: Record<string, readonly string[]> = {
+  "acl|getuser": ["admin", "slow", "dangerous"],
+  "acl|setuser": ["admin", "slow", "dangerous"],
+  "acl|save": ["admin", "slow", "dangerous"],
+  "acl|dryrun": ["admin", "slow", "dangerous"],
+  "client|list": ["admin", "slow", "dangerous", "connection"],
+};
+
+/**
+ * Whether a user whose ACL GETUSER `commands` rules are `rules` (e.g. "-@all +acl|getuser +acl|setuser") may run
+ * `command` ("acl|setuser"): the rules apply left to right, as Redis applies them. null when it cannot be told —
+ * a command whose categories are not listed above, or a denial that a selector might lift.
+ */
+export function aclAllows(rules: string, command: string, options: { hasSelectors?: boolean } = {}): boolean | null {
+  const [parent] = command.split("|");
+  const categories = CATEGORIES_OF[command];
+  let allowed = false;
+  let known = true;
+  for (const token of rules.split(/\s+/).filter(Boolean)) {
+    const sign = token[0];
+    const name = token.slice(1).toLowerCase();
+    if (token === "allcommands") allowed = true;
+    else if (token === "nocommands") allowed = false;
+    else if (sign !== "+" && sign !== "-") continue;
+    else if (name === "@all") allowed = sign === "+";
+    else if (name.startsWith("@")) {
+      if (!categories) known = false;
+      else if (categories.includes(name.slice(1))) allowed = sign === "+";
+    } else if (name === command || name === parent) allowed = sign === "+";
+  }
+  if (!known) return null;
+  return !allowed && options.hasSelectors ? null : allowed;
 }

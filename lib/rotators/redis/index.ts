@@ -11,10 +11,11 @@
  * Every step reads the user first (ACL GETUSER), so a resumed run skips what is already done. A password Rotor
  * was not given is never removed, and `resetpass`/`nopass` are never sent.
  */
-import { RotatorError } from "../errors";
+import { isRotatorError, RotatorError } from "../errors";
 import { generatePassword } from "../password/generate";
-import type { Credential, Pending, RotatorContext, RotatorDefinition, RotatorState } from "../types";
-import { aclPasswordHash, clientsOfUser, parseAclUser, passwordRules, type AclUser } from "./acl";
+import type { CheckLine, Credential, Pending, RotatorContext, RotatorDefinition, RotatorState } from "../types";
+import { aclAllows, aclPasswordHash, clientsOfUser, parseAclUser, passwordRules, type AclUser } from "./acl";
+import { blockedLine, failedLine, lineFromError, okLine, passwordRulesLine, warningLine } from "../preflight";
 import { withRedis, type RedisPhase, type RedisSession } from "./client";
 import { redisCredentialSchema, rotatedUsers, type RedisInputs } from "./inputs";
 import { redisMeta } from "./meta";
@@ -109,6 +110,70 @@ export const redisRotator: RotatorDefinition<RedisInputs> = {
       else details.push("Changes are made in memory: if this server loads its users from an aclfile, turn on ACL SAVE, or a restart brings back the file's passwords.");
       return { ok: true, details };
     });
+  },
+
+  async preflight({ inputs }) {
+    const secrets = secretsOf(inputs);
+    const where = `${inputs.host}:${inputs.port}`;
+    const manager = inputs.managing.username;
+    const reach = `Reach Redis at ${where} (TLS ${inputs.tls.mode})`;
+    const loginCheck = `Sign in as the managing user "${manager}"`;
+    const commands = commandsNeeded(inputs);
+    const users = rotatedUsers(inputs);
+    const checks: CheckLine[] = [];
+    const commandCheck = (c: NeededCommand) => `The managing user may run ${c.command.toUpperCase().replace("|", " ")} (${c.why})`;
+    const userCheck = (username: string) => `ACL user "${username}" exists and signs in with passwords`;
+    try {
+      await asManaging(inputs, "inspect", secrets, async (session) => {
+        const hello = helloFields(await session.command(["HELLO"]));
+        const server = [hello.server ?? "Redis", hello.version].filter(Boolean).join(" ");
+        checks.push(okLine("reach", reach, `Connected to ${server} at ${where}.`), okLine("managing-login", loginCheck, `Signed in as "${manager}".`));
+        if (inputs.tls.mode === "disable") {
+          checks.push(warningLine("tls", "TLS to Redis", `TLS is off: the managing password travels in plaintext to ${where}.`, 'Set TLS mode to "require" or "verify-full" unless the network is trusted.'));
+        }
+        if (hello.role && hello.role !== "master") {
+          checks.push(failedLine("primary", "Redis is the primary", `Redis at ${where} is a ${hello.role}.`, "Point Rotor at the primary, where ACL changes are made.", { code: "target:rejected", retryable: false }));
+        }
+        const allowed = await managingPermissions(session, manager, commands, users[0]!);
+        for (const c of commands) {
+          const verdict = allowed.get(c.command)!;
+          const grant = `ACL SETUSER ${manager} +${c.command}`;
+          if (verdict.allowed === true) checks.push(okLine(`command:${c.command}`, commandCheck(c), `Allowed (${verdict.how}).`));
+          else if (verdict.allowed === null) checks.push(warningLine(`command:${c.command}`, commandCheck(c), `Could not tell (${verdict.how}).`, `Grant ${manager} +acl|dryrun so Rotor can check, or make sure: ${grant}`));
+          else if (c.required) checks.push(failedLine(`command:${c.command}`, commandCheck(c), `"${manager}" may not run ${c.command} (${verdict.how}).`, grant, { code: "auth:permission-denied", retryable: false }));
+          else checks.push(warningLine(`command:${c.command}`, commandCheck(c), `"${manager}" may not run ${c.command} (${verdict.how}).`, grant));
+        }
+        const canRead = allowed.get("acl|getuser")!.allowed !== false;
+        for (const username of users) {
+          if (!canRead) {
+            checks.push(blockedLine(`user:${username}`, userCheck(username), "ACL GETUSER"));
+            continue;
+          }
+          const user = parseAclUser(await session.command(["ACL", "GETUSER", username]));
+          if (!user) {
+            checks.push(failedLine(`user:${username}`, userCheck(username), `Redis at ${where} has no ACL user "${username}".`, `Create it with the permissions your application needs (ACL SETUSER ${username} on >… ~… +…), or fix the user name.`, { code: "target:user-not-found", retryable: false }));
+          } else if (user.nopass) {
+            checks.push(failedLine(`user:${username}`, userCheck(username), `ACL user "${username}" has nopass: any password signs in, so a rotation would prove nothing.`, `Remove nopass from it (ACL SETUSER ${username} resetpass >…); Rotor never sends resetpass itself.`, { code: "target:rejected", retryable: false }));
+          } else if (!user.enabled) {
+            checks.push(failedLine(`user:${username}`, userCheck(username), `ACL user "${username}" is off: nobody can sign in as it.`, `ACL SETUSER ${username} on`, { code: "target:rejected", retryable: false }));
+          } else {
+            checks.push(okLine(`user:${username}`, userCheck(username), `It exists, is on, and has ${user.passwords.length} password${user.passwords.length === 1 ? "" : "s"}.`));
+          }
+        }
+      });
+    } catch (error) {
+      if (checks.length > 0) {
+        checks.push(lineFromError("inspect", "Inspect the ACL users", error));
+      } else {
+        // Reached and spoke TLS, but the sign-in was refused: the connection itself is fine.
+        if (isRotatorError(error) && error.code.startsWith("auth:")) checks.push(okLine("reach", reach, `Redis answered at ${where}.`), lineFromError("managing-login", loginCheck, error));
+        else checks.push(lineFromError("reach", reach, error), blockedLine("managing-login", loginCheck, "reaching the server"));
+        for (const c of commands) checks.push(blockedLine(`command:${c.command}`, commandCheck(c), "the managing sign-in"));
+        for (const username of users) checks.push(blockedLine(`user:${username}`, userCheck(username), "the managing sign-in"));
+      }
+    }
+    checks.push(passwordRulesLine(inputs.passwordRules, "Redis"));
+    return { checks };
   },
 
   async verifyCredential({ inputs, credential }) {
@@ -215,6 +280,53 @@ export const redisRotator: RotatorDefinition<RedisInputs> = {
     return { state: { current: pending.credential, previous: state.current } };
   },
 };
+
+interface NeededCommand {
+  command: string;
+  why: string;
+  /** false: the rotation works without it, something else (the in-use check) does not. */
+  required: boolean;
+}
+
+/** The commands a rotation runs as the managing user. */
+function commandsNeeded(inputs: RedisInputs): NeededCommand[] {
+  return [
+    { command: "acl|getuser", why: "read the rotated user", required: true },
+    { command: "acl|setuser", why: "add and remove its passwords", required: true },
+    ...(inputs.aclSave ? [{ command: "acl|save", why: "persist the change to the aclfile", required: true }] : []),
+    { command: "client|list", why: "see who is still connected as a rotated user", required: false },
+  ];
+}
+
+type Verdict = { allowed: boolean | null; how: string };
+
+/**
+ * What the managing user may run, without running it: ACL DRYRUN when it may use that (Redis 7), else its own
+ * rules read with ACL GETUSER and evaluated as Redis would (acl.ts `aclAllows`).
+ */
+async function managingPermissions(session: RedisSession, manager: string, needed: NeededCommand[], sampleUser: string): Promise<Map<string, Verdict>> {
+  const out = new Map<string, Verdict>();
+  try {
+    for (const c of needed) {
+      const reply = String(await session.command(["ACL", "DRYRUN", manager, ...c.command.toUpperCase().split("|"), ...(c.command.startsWith("acl|") && c.command !== "acl|save" ? [sampleUser] : [])]));
+      out.set(c.command, { allowed: reply === "OK", how: reply === "OK" ? "ACL DRYRUN" : `ACL DRYRUN: ${reply}` });
+    }
+    return out;
+  } catch (error) {
+    if (!(error instanceof Error && /^NOPERM/.test(error.message))) throw error;
+  }
+  let own: AclUser | null = null;
+  try {
+    own = parseAclUser(await session.command(["ACL", "GETUSER", manager]));
+  } catch (error) {
+    if (!(error instanceof Error && /^NOPERM/.test(error.message))) throw error;
+    // Not even its own user may be read: so ACL GETUSER itself is refused, and the rest is unknown.
+    for (const c of needed) out.set(c.command, c.command === "acl|getuser" ? { allowed: false, how: "ACL GETUSER was refused" } : { allowed: null, how: "neither ACL DRYRUN nor ACL GETUSER may be used" });
+    return out;
+  }
+  for (const c of needed) out.set(c.command, { allowed: own ? aclAllows(own.commands, c.command, { hasSelectors: own.hasSelectors }) : null, how: `its rules: ${own?.commands || "none"}` });
+  return out;
+}
 
 async function saveAcl(session: RedisSession): Promise<void> {
   await session.command(["ACL", "SAVE"]);

@@ -331,7 +331,7 @@ describe("redis inputs", () => {
 describe("redis ACL helpers", () => {
   it("parses ACL GETUSER in RESP2 and RESP3 shapes", () => {
     const resp2 = ["flags", ["on"], "passwords", ["ab"], "commands", "+@all"];
-    expect(parseAclUser(resp2)).toEqual({ enabled: true, nopass: false, passwords: ["ab"], commands: "+@all" });
+    expect(parseAclUser(resp2)).toEqual({ enabled: true, nopass: false, passwords: ["ab"], commands: "+@all", hasSelectors: false });
     expect(parseAclUser({ flags: ["off", "nopass"], passwords: [], commands: "-@all" })).toMatchObject({ enabled: false, nopass: true });
     expect(parseAclUser(null)).toBeNull();
   });
