@@ -66,8 +66,10 @@ export interface FakeKeyInfo {
 
 export interface FakeAwsAdmin {
   /** Create an IAM user. `policy` lists allowed actions ("iam:GetUser", "iam:*", or "*"); default none. */
-  createUser(userName: string, options?: { path?: string; policy?: FakePolicy; tags?: Record<string, string> }): FakeUserInfo;
+  createUser(userName: string, options?: { path?: string; policy?: FakePolicy; deny?: readonly string[]; tags?: Record<string, string> }): FakeUserInfo;
   setPolicy(userName: string, policy: FakePolicy): void;
+  /** Actions an explicit Deny statement refuses the user, whatever its policy allows (SimulatePrincipalPolicy says explicitDeny). */
+  setDeny(userName: string, actions: readonly string[]): void;
   /** Seed a key directly (not through the API, so it may be one Rotor does not know). Immediately usable
    *  unless `propagated: false`. Enforces the 2-keys quota like the API. */
   seedAccessKey(

@@ -32,9 +32,10 @@ export const limitExceeded = (message: string) => new FakeAwsError("LimitExceede
 
 export const validationError = (message: string) => new FakeAwsError("ValidationError", message, 400);
 
-export const accessDenied = (callerArn: string, action: string, resource: string) =>
+export const accessDenied = (callerArn: string, action: string, resource: string, explicit = false) =>
   new FakeAwsError(
     "AccessDenied",
-    `User: ${callerArn} is not authorized to perform: ${action} on resource: ${resource} because no identity-based policy allows the ${action} action`,
+    `User: ${callerArn} is not authorized to perform: ${action} on resource: ${resource} ` +
+      (explicit ? "with an explicit deny in an identity-based policy" : `because no identity-based policy allows the ${action} action`),
     403,
   );

@@ -1,11 +1,11 @@
 /**
  * IAM actions of the fake (API version 2010-05-08, awsQuery). Only what Rotor uses, but with IAM's documented
  * rules: 2 access keys per user, keys addressed within their user, 50 tags per user, NoSuchEntity for
- * anything unknown.
+ * anything unknown, and SimulatePrincipalPolicy over the policies the fake knows (allow lists and explicit denies).
  */
-import { FakeAwsError, limitExceeded, validationError } from "./errors";
+import { FakeAwsError, limitExceeded, noSuchEntity, validationError } from "./errors";
 import { memberList, required, type QueryActionContext, type QueryActionHandler, type QueryService } from "./protocol";
-import { TAGS_PER_USER, type FakeAccessKey, type FakeUser } from "./store";
+import { evaluatePolicy, TAGS_PER_USER, type FakeAccessKey, type FakeUser } from "./store";
 import { el, list, node } from "./xml";
 
 export const IAM_VERSION = "2010-05-08";
@@ -113,6 +113,8 @@ const actions: Record<string, QueryActionHandler> = {
     return null;
   },
 
+  SimulatePrincipalPolicy: simulatePrincipalPolicy,
+
   UntagUser(ctx) {
     required(ctx.params, "UserName");
     const user = targetUser(ctx, "iam:UntagUser");
@@ -121,6 +123,42 @@ const actions: Record<string, QueryActionHandler> = {
     return null;
   },
 };
+
+/** arn:aws:iam::<account>:user/… or role/… or group/…: the identities whose policies IAM can simulate. */
+const IAM_PRINCIPAL_ARN = /^arn:aws:iam::\d{12}:(user|role|group)\/.+$/;
+
+/**
+ * SimulatePrincipalPolicy (as AWS documents it): the caller needs iam:SimulatePrincipalPolicy on the policy
+ * source; each action in ActionNames is evaluated against each of ResourceArns (default "*") with the source's
+ * policies — an explicit Deny wins, then an Allow, else implicitDeny. One EvaluationResult per action and
+ * resource, with EvalActionName, EvalResourceName and EvalDecision. The fake has no context keys or resource
+ * policies, so MatchedStatements and MissingContextValues are empty.
+ */
+function simulatePrincipalPolicy(ctx: QueryActionContext): string {
+  const source = required(ctx.params, "PolicySourceArn");
+  if (!IAM_PRINCIPAL_ARN.test(source)) {
+    throw new FakeAwsError("InvalidInput", `Invalid ARN: ${source}. PolicySourceArn must be the ARN of an IAM user, group or role.`, 400);
+  }
+  ctx.authorize("iam:SimulatePrincipalPolicy", source);
+  const holder = ctx.store.policiesOf(source);
+  if (!holder) throw noSuchEntity(`The entity with ARN ${source} cannot be found.`);
+  const actions = memberList(ctx.params, "ActionNames");
+  if (actions.length === 0) throw validationError("1 validation error detected: Value null at 'actionNames' failed to satisfy constraint: Member must not be null");
+  const resources = memberList(ctx.params, "ResourceArns");
+  const results: string[] = [];
+  for (const action of actions) {
+    for (const resource of resources.length ? resources : ["*"]) {
+      results.push(
+        el("EvalActionName", action) +
+          el("EvalResourceName", resource) +
+          el("EvalDecision", evaluatePolicy(holder, action)) +
+          list("MatchedStatements", []) +
+          list("MissingContextValues", []),
+      );
+    }
+  }
+  return list("EvaluationResults", results) + el("IsTruncated", false);
+}
 
 export function createIamService(): QueryService {
   return {

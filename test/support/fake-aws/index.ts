@@ -20,7 +20,7 @@ import { FakeAwsError, invalidClientTokenId, accessDenied, signatureDoesNotMatch
 import { createIamService, IAM_XMLNS } from "./iam";
 import type { QueryService } from "./protocol";
 import { parseAuthorization, verifySignature, type SignedRequest } from "./sigv4";
-import { FakeAwsStore, policyAllows, type FakePrincipal, type KeyStatus } from "./store";
+import { evaluatePolicy, FakeAwsStore, type FakePrincipal, type KeyStatus } from "./store";
 import type { FakeAws, FakeAwsAdmin, FakeAwsCall, FakeAwsFault, FakeAwsRoute, FakeKeyInfo, FakeUserInfo, StartFakeAwsOptions } from "./api";
 import { createStsService } from "./sts";
 import { errorResponse, successResponse } from "./xml";
@@ -29,7 +29,7 @@ export type * from "./api";
 export { FakeAwsError } from "./errors";
 export type { QueryActionContext, QueryActionHandler, QueryActionOptions, QueryService } from "./protocol";
 export { memberList, required } from "./protocol";
-export type { FakePolicy, FakePrincipal, KeyStatus } from "./store";
+export type { EvalDecision, FakePolicy, FakePrincipal, KeyStatus, PolicyHolder } from "./store";
 export { FakeAwsStore } from "./store";
 export { el, list, node, escapeXml } from "./xml";
 // Extensions installed on a started fake: STS AssumeRoleWithWebIdentity with IAM OIDC providers and
@@ -165,7 +165,8 @@ export async function startFakeAws(options: StartFakeAwsOptions = {}): Promise<F
         store,
         requestId,
         authorize(permission, resource) {
-          if (caller && !policyAllows(caller.policy, permission)) throw accessDenied(caller.arn, permission, resource);
+          const decision = caller ? evaluatePolicy(caller, permission) : "allowed";
+          if (decision !== "allowed") throw accessDenied(caller!.arn, permission, resource, decision === "explicitDeny");
         },
       });
       xml = successResponse(action, service.xmlns, result, requestId);
@@ -227,6 +228,7 @@ export async function startFakeAws(options: StartFakeAwsOptions = {}): Promise<F
     store,
     createUser: (userName, opts) => userInfo(store.createUser(userName, opts)),
     setPolicy: (userName, policy) => void (store.getUser(userName).policy = policy),
+    setDeny: (userName, actions) => void (store.getUser(userName).deny = actions),
     seedAccessKey(userName, opts = {}) {
       const key = store.createAccessKey(userName, { ...opts, propagated: opts.propagated ?? true });
       return { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey, createDate: new Date(key.createDate) };

@@ -11,6 +11,16 @@ export type KeyStatus = "Active" | "Inactive";
 /** `"*"` allows every action; otherwise a list like `["iam:GetUser", "iam:ListAccessKeys"]`. */
 export type FakePolicy = "*" | readonly string[];
 
+/** What IAM's policy evaluation decides for one action (SimulatePrincipalPolicy's EvalDecision). */
+export type EvalDecision = "allowed" | "implicitDeny" | "explicitDeny";
+
+/** An identity's policies: what is allowed, and what an explicit Deny statement refuses (a Deny always wins). */
+export interface PolicyHolder {
+  policy: FakePolicy;
+  /** Actions (or "service:*", or "*") denied explicitly. */
+  deny?: readonly string[];
+}
+
 export interface FakeUser {
   userName: string;
   userId: string;
@@ -20,6 +30,7 @@ export interface FakeUser {
   /** Insertion-ordered, as ListUserTags returns them. */
   tags: Map<string, string>;
   policy: FakePolicy;
+  deny?: readonly string[];
 }
 
 export interface FakeAccessKey {
@@ -38,6 +49,7 @@ export interface FakePrincipal {
   userId: string;
   account: string;
   policy: FakePolicy;
+  deny?: readonly string[];
   /** Set for IAM users: the user's name (ListAccessKeys/GetUser without UserName default to it). */
   userName?: string;
 }
@@ -73,6 +85,8 @@ export class FakeAwsStore {
   readonly users = new Map<string, FakeUser>(); // key: lower-cased name (IAM names are case-insensitive)
   readonly keys = new Map<string, FakeAccessKey>();
   readonly sessions = new Map<string, FakeSession>();
+  /** Other identities whose policies IAM knows by ARN (roles, from the web-identity extension). */
+  readonly policySources: ((arn: string) => PolicyHolder | undefined)[] = [];
   propagationDelayMs: number;
 
   constructor(
@@ -83,7 +97,7 @@ export class FakeAwsStore {
     this.propagationDelayMs = propagationDelayMs;
   }
 
-  createUser(userName: string, options: { path?: string; policy?: FakePolicy; tags?: Record<string, string> } = {}) {
+  createUser(userName: string, options: { path?: string; policy?: FakePolicy; deny?: readonly string[]; tags?: Record<string, string> } = {}) {
     if (this.users.has(userName.toLowerCase())) {
       throw new FakeAwsError("EntityAlreadyExists", `User with name ${userName} already exists.`, 409);
     }
@@ -96,6 +110,7 @@ export class FakeAwsStore {
       createDate: new Date(this.now()),
       tags: new Map(Object.entries(options.tags ?? {})),
       policy: options.policy ?? [],
+      ...(options.deny ? { deny: options.deny } : {}),
     };
     this.users.set(userName.toLowerCase(), user);
     return user;
@@ -149,8 +164,19 @@ export class FakeAwsStore {
     return key;
   }
 
+  /** The policies of the IAM identity (user or role) with this ARN; undefined when IAM has no such entity. */
+  policiesOf(arn: string): PolicyHolder | undefined {
+    const user = [...this.users.values()].find((u) => u.arn === arn);
+    if (user) return user;
+    for (const source of this.policySources) {
+      const found = source(arn);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
   principalOfUser(user: FakeUser): FakePrincipal {
-    return { arn: user.arn, userId: user.userId, account: this.accountId, policy: user.policy, userName: user.userName };
+    return { arn: user.arn, userId: user.userId, account: this.accountId, policy: user.policy, deny: user.deny, userName: user.userName };
   }
 
   issueSession(principal: FakePrincipal, durationSeconds = 3600): FakeSession {
@@ -166,8 +192,18 @@ export class FakeAwsStore {
   }
 }
 
-export function policyAllows(policy: FakePolicy, action: string): boolean {
-  if (policy === "*") return true;
+function matches(list: FakePolicy, action: string): boolean {
+  if (list === "*") return true;
   const [service] = action.split(":");
-  return policy.includes(action) || policy.includes(`${service}:*`);
+  return list.includes("*") || list.includes(action) || list.includes(`${service}:*`);
+}
+
+export function policyAllows(policy: FakePolicy, action: string): boolean {
+  return matches(policy, action);
+}
+
+/** IAM's order: an explicit Deny wins, then an Allow, else the implicit deny. */
+export function evaluatePolicy(holder: PolicyHolder, action: string): EvalDecision {
+  if (holder.deny && matches(holder.deny, action)) return "explicitDeny";
+  return matches(holder.policy, action) ? "allowed" : "implicitDeny";
 }

@@ -49,6 +49,7 @@ export interface FakeRole {
   maxSessionDuration: number;
   trustPolicy: TrustPolicy;
   policy: FakePolicy;
+  deny?: readonly string[];
 }
 
 export interface WebIdentityExchangeRecord {
@@ -65,7 +66,7 @@ export interface WebIdentityAdmin {
   deleteOidcProvider(url: string): void;
   /** `trustPolicy` as JSON text or object (e.g. exactly what Rotor's Logins page tells users to paste). */
   createRole(options: { roleName: string; path?: string; trustPolicy: unknown; maxSessionDuration?: number; policy?: FakePolicy }): FakeRole;
-  updateRole(roleName: string, patch: Partial<Pick<FakeRole, "maxSessionDuration" | "policy">> & { trustPolicy?: unknown }): FakeRole;
+  updateRole(roleName: string, patch: Partial<Pick<FakeRole, "maxSessionDuration" | "policy" | "deny">> & { trustPolicy?: unknown }): FakeRole;
   deleteRole(roleName: string): void;
   exchanges(): readonly WebIdentityExchangeRecord[];
 }
@@ -162,6 +163,8 @@ export function installWebIdentity(fake: FakeAws): WebIdentityAdmin {
   const providers = new Map<string, FakeOidcProvider>();
   const roles = new Map<string, FakeRole>(); // key: lower-cased role name
   const log: WebIdentityExchangeRecord[] = [];
+  // SimulatePrincipalPolicy evaluates a role's policies by its ARN.
+  store.policySources.push((arn) => [...roles.values()].find((role) => role.arn === arn));
 
   async function verifyToken(token: string): Promise<{ claims: JWTPayload; provider: FakeOidcProvider; issuer: string }> {
     let claims: JWTPayload;
@@ -257,6 +260,7 @@ export function installWebIdentity(fake: FakeAws): WebIdentityAdmin {
           userId: `${role.roleId}:${sessionName}`,
           account: accountId,
           policy: role.policy,
+          deny: role.deny,
         };
         const session = store.issueSession(principal, duration);
         return (
@@ -372,6 +376,7 @@ export function installWebIdentity(fake: FakeAws): WebIdentityAdmin {
       if (!role) throw new FakeAwsError("NoSuchEntity", `The role with name ${roleName} cannot be found.`, 404);
       if (patch.maxSessionDuration !== undefined) role.maxSessionDuration = patch.maxSessionDuration;
       if (patch.policy !== undefined) role.policy = patch.policy;
+      if (patch.deny !== undefined) role.deny = patch.deny;
       if (patch.trustPolicy !== undefined) role.trustPolicy = parseTrustPolicy(patch.trustPolicy);
       return role;
     },
