@@ -31,6 +31,9 @@ export const REQUIRED_IAM_ACTIONS = [
   "iam:UntagUser",
 ] as const;
 
+/** Of those, what a rotation does without (the ownership marks, key-tags.ts): missing them only warns. */
+export const BEST_EFFORT_IAM_ACTIONS: ReadonlySet<string> = new Set(["iam:ListUserTags", "iam:TagUser", "iam:UntagUser"]);
+
 const NETWORK_CODES = new Set([
   "ECONNREFUSED",
   "ECONNRESET",

@@ -8,6 +8,7 @@ import {
   GetUserCommand,
   ListAccessKeysCommand,
   ListUserTagsCommand,
+  SimulatePrincipalPolicyCommand,
   TagUserCommand,
   UntagUserCommand,
   UpdateAccessKeyCommand,
@@ -163,6 +164,25 @@ export class IamTarget {
         throw mapAwsError(error, this.describe(action, accessKeyId));
       }
     }
+  }
+
+  /**
+   * IAM's own policy evaluation (SimulatePrincipalPolicy) of `actions` on `resourceArn` for the identity
+   * `policySourceArn`: "allowed", "implicitDeny" or "explicitDeny" per action. Changes nothing.
+   */
+  async simulate(policySourceArn: string, actions: readonly string[], resourceArn: string): Promise<Map<string, string>> {
+    const decisions = new Map<string, string>();
+    let marker: string | undefined;
+    do {
+      const out = await this.call("iam:SimulatePrincipalPolicy", () =>
+        this.client.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: policySourceArn, ActionNames: [...actions], ResourceArns: [resourceArn], Marker: marker }), this.sendOptions),
+      );
+      for (const result of out.EvaluationResults ?? []) {
+        if (result.EvalActionName && result.EvalDecision) decisions.set(result.EvalActionName, result.EvalDecision);
+      }
+      marker = out.IsTruncated ? out.Marker : undefined;
+    } while (marker);
+    return decisions;
   }
 
   async tag(tags: Tag[]): Promise<void> {

@@ -45,6 +45,7 @@ import {
 } from "./key-plan";
 import { keysMarkedBy, rotorTaggedKeys, tagChanges, type KeyMark } from "./key-tags";
 import { awsIamMeta } from "./meta";
+import { preflightAwsIam } from "./preflight";
 import { probeKey, waitUntilAccepted } from "./verify-key";
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -184,6 +185,8 @@ export const awsIamRotator: RotatorDefinition<AwsIamInputs> = {
       return { ok: true, details };
     });
   },
+
+  preflight: preflightAwsIam,
 
   async verifyCredential({ inputs, credential, context }) {
     const key = toCredential(credential, "The credential");
