@@ -230,21 +230,25 @@ async function refuseIfExported(db: DbOrTx, rotator: Pick<RotatorRow, "environme
   }
 }
 
-/** Checks the managing credentials and the target with the given inputs; changes nothing. */
-export async function testRotatorConnection(
-  app: AppContext,
-  request: {
-    type: RotatorType;
-    inputs: unknown;
-    rotatorId?: string;
-    /** Test through this login / connector (undefined: the stored rotator's choice; null: none). */
-    loginProviderId?: string | null;
-    connectorId?: string | null;
-    /** For a rotator not saved yet: fills the login's subject template like its rotations will. */
-    environmentId?: string;
-    name?: string;
-  },
-) {
+/** What a check of inputs (saved or not) works with: what Test connection and Check rotation share. */
+export interface UncheckedRotator {
+  /** The inputs as the form sends them; when editing, empty secret fields mean "the stored value". */
+  type: RotatorType;
+  inputs: unknown;
+  rotatorId?: string;
+  /** Through this login / connector (undefined: the stored rotator's choice; null: none). */
+  loginProviderId?: string | null;
+  connectorId?: string | null;
+  /** For a rotator not saved yet: fills the login's subject template like its rotations will. */
+  environmentId?: string;
+  name?: string;
+}
+
+/**
+ * The parsed inputs, and the context a rotation of them would reach the target with (login provider,
+ * connector), plus every secret to scrub from what comes back. Changes nothing.
+ */
+export async function resolveUncheckedRotator(app: AppContext, request: UncheckedRotator) {
   const definition = getRotatorDefinition(request.type);
   let raw = request.inputs as Record<string, unknown>;
   const existing = request.rotatorId ? await getRotatorById({ db: app.db, id: request.rotatorId }) : undefined;
@@ -268,8 +272,15 @@ export async function testRotatorConnection(
     rotatorName: existing?.name ?? (request.name || "(test)"),
   });
   secrets.push(...resolved.secrets);
+  const context: RotatorContext = { ...resolved.context, checkpoint: async () => undefined };
+  return { definition, inputs, context, secrets, existing };
+}
+
+/** Checks the managing credentials and the target with the given inputs; changes nothing. */
+export async function testRotatorConnection(app: AppContext, request: UncheckedRotator) {
+  const { definition, inputs, context, secrets } = await resolveUncheckedRotator(app, request);
   try {
-    return await definition.testConnection({ inputs, context: { ...resolved.context, checkpoint: async () => undefined } });
+    return await definition.testConnection({ inputs, context });
   } catch (error) {
     throw toAppError(error, { secrets, prefix: "Connection test failed" });
   }

@@ -11,6 +11,7 @@ import { getRotatorDefinition } from "../../rotators/registry";
 import { createRotator, deleteRotator, importRotatorState, updateRotator } from "../../rotation/rotator-service";
 import { deleteSchedule, getScheduleView, loadScheduleCoverage, saveSchedule, setSchedulePaused, toScheduleView, type ScheduleView } from "../../schedules/service";
 import { decryptSecretInputs } from "../../rotation/rotator-records";
+import { checkRotator } from "../../rotation/preflight";
 import { consumersBehindRotator } from "../../environments/consumers";
 import { AppError } from "../../errors";
 import { scheduleInputSchema } from "../../schedules/schedule-spec";
@@ -244,6 +245,45 @@ export const importStateRoute = defineApiRoute({
   },
 });
 
+const checkLineSchema = z
+  .object({
+    id: z.string().meta({ description: 'Stable per type and check: "reach", "managing-login", "user:<name>", "privilege:<name>", "iam:CreateAccessKey", "password-rules", …' }),
+    check: z.string().meta({ description: "What was checked" }),
+    status: z.enum(["ok", "failed", "warning", "skipped"]),
+    detail: z.string().meta({ description: "What was found (no secret values)" }),
+    fix: z.string().optional().meta({ description: "What to change: set on every failed line" }),
+    code: z.string().optional().meta({ description: "A failed line: the error code a rotation would meet" }),
+    retryable: z.boolean().optional().meta({ description: "A failed line: whether trying again later may help" }),
+  })
+  .meta({ id: "CheckLine" });
+
+const checkResultSchema = z
+  .object({
+    ok: z.boolean().meta({ description: "No line failed: a rotation has everything it needs" }),
+    summary: z.string(),
+    checks: z.array(checkLineSchema),
+  })
+  .meta({ id: "RotationCheck" });
+
+export const checkRotatorRoute = defineApiRoute({
+  method: "POST",
+  path: "/rotators/{id}/check",
+  operationId: "checkRotation",
+  summary: "Check rotation (preflight)",
+  description:
+    "Proves everything a rotation needs without changing anything: reachability and TLS, the managing login, that the rotated users exist, " +
+    "the privileges to change them, and that the password rules fit the target. Answers 200 with the checklist also when lines failed " +
+    "(`ok: false`); each failed line says what to fix. Scheduled runs start with the same check.",
+  tag: TAG,
+  auth: "rotation.start",
+  params: rotatorIdParam,
+  responses: { 200: { description: "The checklist", schema: checkResultSchema } },
+  async handler({ params }, ctx) {
+    const { rotator } = await rotatorWithId(ctx, params.id);
+    return { status: 200, body: await checkRotator(ctx, { rotatorId: rotator.id }) };
+  },
+});
+
 export const getScheduleRoute = defineApiRoute({
   method: "GET",
   path: "/rotators/{id}/schedule",
@@ -331,6 +371,7 @@ export const rotatorRoutes = [
   updateRotatorRoute,
   deleteRotatorRoute,
   importStateRoute,
+  checkRotatorRoute,
   getScheduleRoute,
   putScheduleRoute,
   deleteScheduleRoute,
