@@ -20,7 +20,18 @@ export default defineConfig([
         { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrorsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_", ignoreRestSiblings: true },
       ],
       "rotor/boundaries": "error",
-      "rotor/no-cycle": ["error", { folders: false }],
+      "rotor/no-cycle": [
+        "error",
+        {
+          // Known, to untangle (issue 8): opening an environment reads when each credential rotates next
+          // (schedules, rotation status), and a revision snapshots the rotators' encrypted state (rotation's
+          // rotator records), while rotation records revisions. Both belong below rotation or above schedules.
+          allow: {
+            "lib/environments/open.ts": ["lib/schedules", "lib/rotation"],
+            "lib/environments/revisions.ts": ["lib/rotation"],
+          },
+        },
+      ],
     },
   },
   {

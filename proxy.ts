@@ -1,5 +1,5 @@
 /**
- * Requests that declare a body over Rotor's limit (lib/api/body.ts MAX_BODY_BYTES, 1 MB) are answered 413
+ * Requests that declare a body over Rotor's limit (lib/request-body.ts MAX_BODY_BYTES, 1 MB) are answered 413
  * here, with a message a person can act on, before Next reads them: a server action would otherwise fail
  * inside Next's own bodySizeLimit (the same 1 MB) as a 500 that the browser shows as "Something went
  * wrong". Server actions get text/plain, which Next's client turns into the action's error message (the
@@ -7,7 +7,7 @@
  * The REST API's door (and Next, for server actions) also count the bytes of bodies sent without a length.
  */
 import type { NextRequest } from "next/server";
-import { MAX_BODY_BYTES, tooLargeMessage } from "./lib/api/body";
+import { MAX_BODY_BYTES, tooLargeMessage } from "./lib/request-body";
 import { problemResponse } from "./lib/api/problem";
 
 export function proxy(request: NextRequest): Response | undefined {

@@ -17,7 +17,7 @@ import { recordAuditEvent } from "../db/queries/audit";
 import { authenticateToken, type AuthenticatedToken } from "../tokens/tokens";
 import { describeRequirement, grants, reachesEnvironment, type Capability } from "../tokens/permissions";
 import { requestIpFrom } from "../auth/request-ip";
-import { readJsonBody, refuseNul } from "./body";
+import { readJsonBody, refuseNul } from "../request-body";
 import { problemResponse } from "./problem";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";

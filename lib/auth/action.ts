@@ -12,7 +12,7 @@ import { hasRole } from "./roles";
 import { actorFor, auditDenied, getCurrentUser, type SessionUser } from "./session";
 import { toAppError } from "../errors";
 import { getAppContext, type Actor, type AppContext } from "../app-context";
-import { findNul, NUL_FIELD_MESSAGE } from "../api/body";
+import { findNul, NUL_FIELD_MESSAGE } from "../request-body";
 
 export type ActionResult<T = undefined> =
   | { ok: true; data: T; message?: string }
@@ -50,7 +50,7 @@ export function zodFieldErrors(error: z.ZodError): Record<string, string> {
 export const CORRECT_FIELDS = "Please correct the highlighted fields.";
 
 /**
- * The one parse of a server action's input, as the REST API's door parses a body (lib/api/body.ts): a NUL
+ * The one parse of a server action's input, as the REST API's door parses a body (lib/request-body.ts): a NUL
  * character anywhere is refused naming its field (PostgreSQL cannot store it), then the form's zod schema.
  * Server actions' body size is bounded by Next (serverActions.bodySizeLimit) and, with a clear 413, by proxy.ts.
  */

@@ -1,7 +1,7 @@
 import "server-only";
 /**
  * Session and role check for route handlers: 401 without a session, 403 (audited) without the role; then, as
- * every door does (lib/api/body.ts), a NUL character in the query or the path is refused naming it (400).
+ * every door does (lib/request-body.ts), a NUL character in the query or the path is refused naming it (400).
  */
 import { NextResponse } from "next/server";
 import type { Role } from "../env";
@@ -10,7 +10,7 @@ import { actorFor, auditDenied, getCurrentUser } from "./session";
 import { getAppContext } from "../app-context";
 import type { ActionContext } from "./action";
 import { toAppError } from "../errors";
-import { refuseNul } from "../api/body";
+import { refuseNul } from "../request-body";
 
 export function authorizedRoute<P>(
   options: { name: string; role: Role },

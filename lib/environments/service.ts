@@ -15,7 +15,7 @@ import {
 import { deleteRotatorsByEnvironment, listRotatorsByEnvironment } from "../db/queries/rotators";
 import { explainExports, exportsSchema, exportsUsing, validateExports, type ExportExplanation, type ExportSources } from "./exports";
 import type { Environment } from "../db/schema";
-import { credentialFields } from "../rotation/rotator-records";
+import { credentialFields } from "../rotators/registry";
 import type { DbOrTx } from "../db/client";
 import { insertAuditEvent } from "../db/queries/audit";
 import { clearPendingByRotators } from "../db/queries/runs";

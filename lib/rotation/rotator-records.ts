@@ -52,9 +52,3 @@ export function publicCredential(type: RotatorRow["type"], credential: Credentia
 export function stateSummary(type: RotatorRow["type"], state: RotatorState) {
   return { current: publicCredential(type, state.current), previous: publicCredential(type, state.previous) };
 }
-
-/** The fields of a credential of this type (`username`, `password`; `accessKeyId`, `secretAccessKey`; …). */
-export function credentialFields(type: RotatorRow["type"]): string[] {
-  const shape = (getRotatorDefinition(type).credentialSchema as unknown as { shape?: Record<string, unknown> }).shape;
-  return shape ? Object.keys(shape) : [];
-}

@@ -25,3 +25,9 @@ export const ROTATORS: Record<RotatorType, RotatorDefinition<any>> = {
 export function getRotatorDefinition(type: RotatorType): RotatorDefinition<unknown> {
   return ROTATORS[type] as RotatorDefinition<unknown>;
 }
+
+/** The fields of a credential of this type (`username`, `password`; `accessKeyId`, `secretAccessKey`; …). */
+export function credentialFields(type: RotatorType): string[] {
+  const shape = (getRotatorDefinition(type).credentialSchema as unknown as { shape?: Record<string, unknown> }).shape;
+  return shape ? Object.keys(shape) : [];
+}

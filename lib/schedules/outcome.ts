@@ -14,7 +14,7 @@
  * - A run cut short by shutdown leaves the schedule due, so another process (or the restart) takes it over.
  */
 import type { Schedule } from "../db/schema";
-import { backoffDelayMs, type RetryPolicy } from "./backoff";
+import { backoffDelayMs, type RetryPolicy } from "../backoff";
 import { planNextRun, specFromStored } from "./schedule-spec";
 
 export type TargetStatus = "succeeded" | "failed" | "busy" | "skipped" | "gone";

@@ -383,6 +383,11 @@ export function specFromStored(row: StoredScheduleFields): ScheduleSpec {
   }
 }
 
+/** A stored schedule in words, as the schedule page and an overdue notification name it. */
+export function describeStoredSchedule(row: StoredScheduleFields): string {
+  return describeSchedule(specFromStored(row));
+}
+
 export function storedFromSpec(spec: ScheduleSpec): StoredScheduleFields {
   const base = { timezone: spec.timezone, windowMinutes: spec.windowMinutes, cron: null, intervalSeconds: null, intervalAt: null, runAt: null };
   switch (spec.kind) {

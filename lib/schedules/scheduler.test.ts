@@ -22,7 +22,8 @@ import { getRotatorById } from "../db/queries/rotators";
 import { getScheduleById, getScheduleByTarget, updateScheduleById } from "../db/queries/schedules";
 import { listRuns, listStepsByRun } from "../db/queries/runs";
 import { listDeliveries } from "../db/queries/webhooks";
-import { collectNotifications, type NotifierOptions } from "../webhooks/notifier";
+import { collectNotifications, type CollectOptions, type NotifierOptions } from "../webhooks/notifier";
+import { describeStoredSchedule } from "./schedule-spec";
 import { Webhook } from "standardwebhooks";
 import type { NotificationEvent } from "../webhooks/events";
 import { Scheduler, type SchedulerOptions } from "./scheduler";
@@ -388,7 +389,7 @@ describe("scheduler", () => {
     await updateScheduleById({ db: app.db, id: schedule.id, patch: { retryCount: 1, nextRetryAt: new Date(Date.now() + HOUR), retryRotatorIds: [retried.id] } });
     const { updateRotatorById } = await import("../db/queries/rotators");
     for (const r of [retried, given]) await updateRotatorById({ db: app.db, id: r.id, patch: { failingSince: new Date(), lastError: "broken" } });
-    const options: NotifierOptions = { owner: "test", overdueGraceMs: HOUR, ...notifications() };
+    const options: CollectOptions = { owner: "test", overdueGraceMs: HOUR, describeSchedule: describeStoredSchedule, ...notifications() };
     await collectNotifications(app, options);
     const { deliverDueWebhooks } = await import("../webhooks/notifier");
     await deliverDueWebhooks(app, options);
@@ -405,7 +406,7 @@ describe("scheduler", () => {
     const schedule = await saveSchedule(app, { actor: TEST_ACTOR, target: { rotatorId: rotator.id }, input: { kind: "interval", every: "7", unit: "days", at: "03:00", timezone: "UTC" }, minIntervalMs: HOUR });
     // Due an hour ago and nobody ran it (no scheduler claimed it: as if every scheduler were down).
     await updateScheduleById({ db: app.db, id: schedule.id, patch: { nextRunAt: new Date(Date.now() - HOUR) } });
-    const options: NotifierOptions = { owner: "test", overdueGraceMs: 10 * 60_000, ...notifications() };
+    const options: CollectOptions = { owner: "test", overdueGraceMs: 10 * 60_000, describeSchedule: describeStoredSchedule, ...notifications() };
     await collectNotifications(app, options);
     await collectNotifications(app, options);
     const scheduler = new Scheduler(app, schedulerOptions());

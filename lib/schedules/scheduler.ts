@@ -28,8 +28,9 @@ import { claimDueSchedules, lockLeasedSchedule, releaseScheduleLease, renewSched
 import { getRotatorById, listRotatorsByEnvironment } from "../db/queries/rotators";
 import { rotateNow, type EngineOptions } from "../rotation/engine";
 import { isAppError } from "../errors";
-import { collectNotifications, deliverDueWebhooks, pruneDeliveryLog, type NotifierOptions } from "../webhooks/notifier";
-import type { RetryPolicy } from "./backoff";
+import { collectNotifications, deliverDueWebhooks, pruneDeliveryLog, type CollectOptions, type NotifierOptions } from "../webhooks/notifier";
+import type { RetryPolicy } from "../backoff";
+import { describeStoredSchedule } from "./schedule-spec";
 import { finishPatch, runKindOf, type TargetResult } from "./outcome";
 import { logError, logInfo } from "../log";
 import { leaseOwner } from "../rotation/lease-owner";
@@ -78,14 +79,16 @@ export class Scheduler {
   private lastPrune = 0;
   private sleeper: { timer: NodeJS.Timeout; resolve: () => void } | null = null;
   private woken = false;
-  private readonly notifier: NotifierOptions | null;
+  private readonly notifier: CollectOptions | null;
 
   constructor(
     private readonly app: AppContext,
     private readonly options: SchedulerOptions,
   ) {
     this.owner = options.owner ?? leaseOwner("scheduler");
-    this.notifier = options.notifications ? { ...options.notifications, owner: this.owner, overdueGraceMs: options.overdueGraceMs } : null;
+    this.notifier = options.notifications
+      ? { ...options.notifications, owner: this.owner, overdueGraceMs: options.overdueGraceMs, describeSchedule: describeStoredSchedule }
+      : null;
   }
 
   get running(): number {

@@ -36,8 +36,7 @@ import { claimOverdueSchedules } from "../db/queries/schedules";
 import { getRotatorById } from "../db/queries/rotators";
 import { getEnvironmentById } from "../db/queries/environments";
 import { getRunById } from "../db/queries/runs";
-import { backoffDelayMs, type BackoffPolicy } from "../schedules/backoff";
-import { describeSchedule, specFromStored } from "../schedules/schedule-spec";
+import { backoffDelayMs, type BackoffPolicy } from "../backoff";
 import { renderBody, type NotificationEvent } from "./events";
 import { sendWebhook } from "./send";
 import { logError } from "../log";
@@ -53,6 +52,13 @@ export interface NotifierOptions {
   backoff?: BackoffPolicy;
   /** Parallel sends per process. */
   concurrency?: number;
+}
+
+/** What collecting notifications needs besides: how an overdue notification names its schedule ("every 30
+ *  days at 03:00 (UTC)"). The scheduler passes the schedules' own wording (lib/schedules/schedule-spec.ts):
+ *  webhooks report on schedules, they do not interpret them. */
+export interface CollectOptions extends NotifierOptions {
+  describeSchedule: (schedule: Schedule) => string;
 }
 
 const DEFAULT_BACKOFF: BackoffPolicy = { baseDelayMs: 10_000, maxDelayMs: 60 * 60_000 };
@@ -113,7 +119,7 @@ function where(parts: { rotator: { name: string }; environment: { name: string }
 }
 
 /** One sweep: claims every pending state change and enqueues its notification. Returns how many events. */
-export async function collectNotifications(app: AppContext, options: NotifierOptions): Promise<number> {
+export async function collectNotifications(app: AppContext, options: CollectOptions): Promise<number> {
   const { db } = app;
   const link = links(options.publicUrl);
   let events = 0;
@@ -183,15 +189,15 @@ export async function collectNotifications(app: AppContext, options: NotifierOpt
 
   events += await db.transaction(async (tx) => {
     const overdue = await claimOverdueSchedules({ db: tx, graceMs: options.overdueGraceMs });
-    for (const schedule of overdue) await enqueueOverdue(tx, options.publicUrl, schedule);
+    for (const schedule of overdue) await enqueueOverdue(tx, options, schedule);
     return overdue.length;
   });
   return events;
 }
 
-async function enqueueOverdue(db: DbOrTx, publicUrl: string, schedule: Schedule) {
+async function enqueueOverdue(db: DbOrTx, { publicUrl, describeSchedule }: CollectOptions, schedule: Schedule) {
   const dueAt = [schedule.nextRunAt, schedule.nextRetryAt].filter((d): d is Date => Boolean(d)).sort((a, b) => a.getTime() - b.getTime())[0];
-  const scheduleInfo = { id: schedule.id, description: describeSchedule(specFromStored(schedule)), dueAt: dueAt?.toISOString() ?? "" };
+  const scheduleInfo = { id: schedule.id, description: describeSchedule(schedule), dueAt: dueAt?.toISOString() ?? "" };
   if (schedule.rotatorId) {
     const rotator = await getRotatorById({ db, id: schedule.rotatorId });
     if (!rotator) return;

@@ -4,7 +4,7 @@
  * of failing deep in the store). The limit and the NUL check are the one mechanism every door uses: the REST
  * API (lib/api/route.ts), the server actions (lib/auth/action.ts) and, for declared sizes, proxy.ts.
  */
-import { AppError } from "../errors";
+import { AppError } from "./errors";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
