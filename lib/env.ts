@@ -85,6 +85,7 @@ const settingsSchema = z.object({
   ROTOR_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1, "ROTOR_WEBHOOK_MAX_ATTEMPTS must be 1-20").max(20, "ROTOR_WEBHOOK_MAX_ATTEMPTS must be 1-20").default(6),
   ROTOR_WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().min(1).max(120).default(10),
   ROTOR_WEBHOOK_SECRET_OVERLAP_HOURS: z.coerce.number({ message: "ROTOR_WEBHOOK_SECRET_OVERLAP_HOURS must be 0-720" }).min(0, "ROTOR_WEBHOOK_SECRET_OVERLAP_HOURS must be 0-720").max(720, "ROTOR_WEBHOOK_SECRET_OVERLAP_HOURS must be 0-720").default(24),
+  ROTOR_REVISION_RETENTION_DAYS: z.coerce.number({ message: "ROTOR_REVISION_RETENTION_DAYS must be 0 (keep all) or 1-36500" }).int("ROTOR_REVISION_RETENTION_DAYS must be a whole number of days").min(0, "ROTOR_REVISION_RETENTION_DAYS must be 0 (keep all) or 1-36500").max(36500, "ROTOR_REVISION_RETENTION_DAYS must be 0 (keep all) or 1-36500").default(0),
   ROTOR_METRICS_TOKEN: optionalString.pipe(z.string().min(16, "ROTOR_METRICS_TOKEN must be at least 16 characters (e.g. openssl rand -hex 24)").optional()),
 });
 
@@ -170,6 +171,8 @@ export interface Env {
   webhooks: { maxAttempts: number; timeoutMs: number; secretOverlapHours: number };
   /** Bearer token for /api/metrics; the endpoint refuses every request while unset. */
   metricsToken?: string;
+  /** How many days environment revisions are kept (the current one always is); 0 keeps them all. */
+  revisionRetentionDays: number;
 }
 
 export interface SchedulerEnv {
@@ -313,6 +316,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
       secretOverlapHours: env.ROTOR_WEBHOOK_SECRET_OVERLAP_HOURS,
     },
     metricsToken: env.ROTOR_METRICS_TOKEN,
+    revisionRetentionDays: env.ROTOR_REVISION_RETENTION_DAYS,
   };
 }
 

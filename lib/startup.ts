@@ -10,6 +10,7 @@ import { bootstrapAdminIfNeeded, issueSetupTokenIfNeeded } from "./users/setup";
 import { logConfigError, logError, logInfo, logSetupUrl } from "./log";
 import { getProcessScheduler, startServerScheduler } from "./schedules/server";
 import { recoverInterruptedRuns } from "./rotation/recovery";
+import { compactRevisionSnapshots } from "./environments/revisions";
 
 export async function startRotor(): Promise<void> {
   try {
@@ -27,6 +28,11 @@ export async function startRotor(): Promise<void> {
     }
     const setupUrl = await issueSetupTokenIfNeeded({ db });
     if (setupUrl) logSetupUrl(setupUrl);
+    // Revisions written before deltas existed are whole snapshots: turned into deltas in the background.
+    void compactRevisionSnapshots({ db, keyring: app.keyring }).then(
+      (converted) => converted > 0 && logInfo(`stored ${converted} older environment revisions as deltas`),
+      (error) => logError("converting older environment revisions failed (they still open as they are)", error),
+    );
     // What this instance's previous process left running: resumed here, or handed back to the schedulers.
     const recovery = await recoverInterruptedRuns(app);
     // Schedules, retries and notifications: the in-process scheduler, unless ROTOR_SCHEDULER=off.

@@ -127,7 +127,11 @@ export const environments = pgTable(
   (t) => [uniqueIndex("environments_name_unique").on(sql`lower(${t.name})`)],
 );
 
-/** Immutable snapshots: every change to an environment (a rotation included) makes a new revision. */
+/**
+ * Every change to an environment (a rotation included) makes a new, immutable revision. Most revisions store
+ * only what changed (`delta_ciphertext`); a full snapshot (`document_ciphertext`) is stored on the first, on
+ * every SNAPSHOT_EVERY-th and on the oldest one kept (lib/environments/revisions.ts).
+ */
 export const environmentRevisions = pgTable(
   "environment_revisions",
   {
@@ -140,13 +144,19 @@ export const environmentRevisions = pgTable(
     reason: text("reason").notNull(),
     actorId: uuid("actor_id"),
     actorLabel: text("actor_label").notNull(),
-    /** The environment document, with secret values encrypted as one envelope. */
-    documentCiphertext: text("document_ciphertext").notNull(),
+    /** A snapshot: the whole environment document, encrypted as one envelope. Null on a delta revision. */
+    documentCiphertext: text("document_ciphertext"),
+    /** A delta: what this revision changed (rotator entries, values, exported variables), encrypted. */
+    deltaCiphertext: text("delta_ciphertext"),
     /** Names of the rotators whose state or configuration this revision changed (what watchers are told). */
     changedRotators: jsonb("changed_rotators").$type<string[]>().notNull().default([]),
     createdAt: createdAt(),
   },
-  (t) => [uniqueIndex("environment_revisions_env_rev").on(t.environmentId, t.revision)],
+  (t) => [
+    uniqueIndex("environment_revisions_env_rev").on(t.environmentId, t.revision),
+    // Opening revision N starts from the newest snapshot at or before N.
+    index("environment_revisions_snapshots").on(t.environmentId, t.revision).where(sql`${t.documentCiphertext} is not null`),
+  ],
 );
 
 /** Plain (non-rotated) values of an environment; secret ones are encrypted. */

@@ -3,8 +3,9 @@ import "server-only";
  * Opening an environment: the document an application reads (values, each rotator's current and previous,
  * the exported variables) exactly as it stood at one revision, plus when each credential changes next.
  *
- * The document comes from the revision's own snapshot, so it is consistent by construction (never half one
- * rotation and half the next) and "open at revision N" is exact. The rotation times are today's.
+ * The document is the revision's own (its snapshot, or the newest snapshot before it with the deltas up to it:
+ * lib/environments/revisions.ts), so it is consistent by construction (never half one rotation and half the
+ * next) and "open at revision N" is exact. The rotation times are today's.
  *
  * Every open is recorded: which consumer (token or user) received which revision — what lets Rotor warn
  * before it retires a credential someone still holds — and, for a full read, an audit event.
@@ -13,11 +14,11 @@ import type { AppContext, Actor } from "../app-context";
 import { byActor } from "../app-context";
 import { AppError } from "../errors";
 import type { Environment } from "../db/schema";
-import { getEnvironmentRevision } from "../db/queries/environments";
+import { getOldestRevisionNumber } from "../db/queries/environments";
 import { listRotatorsByEnvironment } from "../db/queries/rotators";
 import { upsertConsumer } from "../db/queries/consumers";
 import { insertAuditEvent } from "../db/queries/audit";
-import { decryptRevisionDocument } from "./revisions";
+import { loadRevisionDocument } from "./revisions";
 import { loadScheduleCoverage } from "../schedules/service";
 import { rotatorStatusDetail } from "../rotation/status";
 import { resolveExports } from "./exports";
@@ -46,13 +47,14 @@ export interface OpenedEnvironment {
 
 export async function openEnvironment(app: AppContext, { environment, revision }: { environment: Environment; revision?: number }): Promise<OpenedEnvironment> {
   const number = revision ?? environment.currentRevision;
-  const row = await getEnvironmentRevision({ db: app.db, environmentId: environment.id, revision: number });
-  if (!row) {
-    throw new AppError("not-found", `${environment.name} has no revision ${number} (its revisions are 1 to ${environment.currentRevision}).`, {
+  const document = await loadRevisionDocument({ db: app.db, keyring: app.keyring, environmentId: environment.id, revision: number });
+  if (!document) {
+    // Older revisions may have been pruned (ROTOR_REVISION_RETENTION_DAYS): say which ones are kept.
+    const oldest = (await getOldestRevisionNumber({ db: app.db, environmentId: environment.id })) ?? 1;
+    throw new AppError("not-found", `${environment.name} has no revision ${number} (its revisions are ${oldest} to ${environment.currentRevision}).`, {
       fieldErrors: { revision: `No revision ${number}` },
     });
   }
-  const document = decryptRevisionDocument(app.keyring, row);
   const rows = await listRotatorsByEnvironment({ db: app.db, environmentId: environment.id });
   const coverage = await loadScheduleCoverage({ db: app.db, rotators: rows });
   const now = new Date();

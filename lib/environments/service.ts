@@ -37,7 +37,7 @@ export async function createEnvironment(app: AppContext, { actor, name, descript
       throw new AppError("conflict", `An environment named ${name} already exists.`, { fieldErrors: { name: "Already in use" } });
     }
     const inserted = await insertEnvironment({ db: tx, name, description });
-    await recordRevision({ tx, keyring: app.keyring, environmentId: inserted.id, reason: "created", actor });
+    await recordRevision({ tx, keyring: app.keyring, environmentId: inserted.id, reason: "created", actor, snapshot: true });
     await insertAuditEvent({ tx, event: audit(actor, "environment.created", inserted) });
     return (await getEnvironmentById({ db: tx, id: inserted.id }))!;
   });

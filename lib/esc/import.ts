@@ -196,7 +196,7 @@ export async function importEsc(app: AppContext, request: { actor: Actor; files:
         });
       }
       if (Object.keys(env.exports).length > 0) await updateEnvironmentExports({ db: tx, id: environment.id, exports: env.exports });
-      await recordRevision({ tx, keyring: app.keyring, environmentId: environment.id, reason: `imported from Pulumi ESC (${env.file})`, actor: request.actor, changedRotators: env.rotators.map((r) => r.name), reserved });
+      await recordRevision({ tx, keyring: app.keyring, environmentId: environment.id, reason: `imported from Pulumi ESC (${env.file})`, actor: request.actor, changedRotators: env.rotators.map((r) => r.name), reserved, snapshot: true });
       await audit("environment.imported", "environment", environment.id, environment.name, {
         file: env.file,
         values: env.values.map((v) => v.key),

@@ -33,6 +33,7 @@ import type { RetryPolicy } from "../backoff";
 import { describeStoredSchedule } from "./schedule-spec";
 import { finishPatch, runKindOf, type TargetResult } from "./outcome";
 import { logError, logInfo } from "../log";
+import { pruneRevisionHistory } from "../environments/revisions";
 import { leaseOwner } from "../rotation/lease-owner";
 
 export const SCHEDULER_ACTOR: Actor = { id: null, label: "scheduler" };
@@ -167,6 +168,7 @@ export class Scheduler {
       if (Date.now() - this.lastPrune > 60 * 60_000) {
         this.lastPrune = Date.now();
         await pruneDeliveryLog(this.app).catch((error) => logError("pruning the webhook delivery log failed", error));
+        await pruneRevisionHistory(this.app).catch((error) => logError("pruning environment revisions failed", error));
       }
     }
   }

@@ -1,5 +1,5 @@
 import "server-only";
-import { and, asc, desc, eq, gt, sql, count } from "drizzle-orm";
+import { and, asc, desc, eq, gt, gte, lte, sql, count } from "drizzle-orm";
 import { environmentRevisions, environments, environmentValues, rotators, type Environment } from "../schema";
 import type { DbOrTx, Tx } from "../client";
 
@@ -76,12 +76,27 @@ export async function insertEnvironmentRevision({ tx, revision }: { tx: Tx; revi
   await tx.execute(sql`select pg_notify(${REVISION_CHANNEL}, ${JSON.stringify(notice)})`);
 }
 
-export async function getEnvironmentRevision({ db, environmentId, revision }: { db: DbOrTx; environmentId: string; revision: number }) {
+/** What opening revision N reads: the newest snapshot at or before N and every revision after it up to N. */
+export function listRevisionChain({ db, environmentId, revision }: { db: DbOrTx; environmentId: string; revision: number }) {
+  const r = environmentRevisions;
+  const snapshot = sql`(select max(s.revision) from environment_revisions s
+    where s.environment_id = ${environmentId} and s.revision <= ${revision} and s.document_ciphertext is not null)`;
+  return db
+    .select({ id: r.id, revision: r.revision, documentCiphertext: r.documentCiphertext, deltaCiphertext: r.deltaCiphertext })
+    .from(r)
+    .where(and(eq(r.environmentId, environmentId), lte(r.revision, revision), gte(r.revision, snapshot)))
+    .orderBy(asc(r.revision));
+}
+
+/** The oldest revision an environment still has (older ones were pruned by the retention setting). */
+export async function getOldestRevisionNumber({ db, environmentId }: { db: DbOrTx; environmentId: string }): Promise<number | null> {
   const [row] = await db
-    .select()
+    .select({ revision: environmentRevisions.revision })
     .from(environmentRevisions)
-    .where(and(eq(environmentRevisions.environmentId, environmentId), eq(environmentRevisions.revision, revision)));
-  return row;
+    .where(eq(environmentRevisions.environmentId, environmentId))
+    .orderBy(asc(environmentRevisions.revision))
+    .limit(1);
+  return row?.revision ?? null;
 }
 
 /** Revisions after `after`, oldest first, without their documents (what watchers are told). */
