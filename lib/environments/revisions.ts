@@ -11,14 +11,23 @@ import "server-only";
  * rotation of one rotator in an environment of 500 writes one entry, not 500. Both are encrypted envelopes
  * bound to their environment and revision.
  */
-import { and, eq, gt, lt, sql } from "drizzle-orm";
 import type { Db, Tx } from "../db/client";
 import type { Keyring } from "../crypto/keyring";
 import type { Actor, AppContext } from "../app-context";
 import { env } from "../env";
-import { environmentRevisions } from "../db/schema";
-import { rowsOf } from "../db/queries/audit";
-import { bumpEnvironmentRevision, getEnvironmentById, insertEnvironmentRevision, listEnvironmentValues, listRevisionChain } from "../db/queries/environments";
+import {
+  bumpEnvironmentRevision,
+  deleteRevisionsBefore,
+  getEnvironmentById,
+  insertEnvironmentRevision,
+  listEnvironmentsWithExtraSnapshots,
+  listEnvironmentValues,
+  listRevisionChain,
+  listRevisionPruneTargets,
+  lockEnvironment,
+  lockRevisionPage,
+  setRevisionStorage,
+} from "../db/queries/environments";
 import { getRotatorByName, listRotatorsByEnvironment } from "../db/queries/rotators";
 import { loadState } from "../rotation/rotator-records";
 import type { RotatorState, RotatorType } from "../rotators/types";
@@ -204,32 +213,20 @@ export function diffDocuments(before: EnvironmentDocument, after: EnvironmentDoc
  */
 export async function compactRevisionSnapshots({ db, keyring, pageSize = 200 }: { db: Db; keyring: Keyring; pageSize?: number }): Promise<number> {
   let converted = 0;
-  const environments = rowsOf<{ environment_id: string }>(
-    await db.execute(sql`select distinct environment_id from environment_revisions
-      where document_ciphertext is not null and (revision - 1) % ${SNAPSHOT_EVERY} <> 0`),
-  );
-  for (const { environment_id: environmentId } of environments) {
+  for (const environmentId of await listEnvironmentsWithExtraSnapshots({ db, every: SNAPSHOT_EVERY })) {
     let previous: EnvironmentDocument | undefined;
     let after = 0;
     for (;;) {
       const page = await db.transaction(async (tx) => {
-        const rows = await tx
-          .select({ id: environmentRevisions.id, revision: environmentRevisions.revision, documentCiphertext: environmentRevisions.documentCiphertext, deltaCiphertext: environmentRevisions.deltaCiphertext })
-          .from(environmentRevisions)
-          .where(and(eq(environmentRevisions.environmentId, environmentId), gt(environmentRevisions.revision, after)))
-          .orderBy(environmentRevisions.revision)
-          .limit(pageSize)
-          .for("update");
+        const rows = await lockRevisionPage({ tx, environmentId, after, limit: pageSize });
         for (const row of rows) {
           const before = previous ? (JSON.parse(JSON.stringify(previous)) as EnvironmentDocument) : undefined;
           const document = documentAfter(keyring, environmentId, previous, row);
           if (row.documentCiphertext && before && document && !isSnapshotPosition(row.revision)) {
             const delta = diffDocuments(before, document);
             if (delta) {
-              await tx
-                .update(environmentRevisions)
-                .set({ documentCiphertext: null, deltaCiphertext: keyring.encrypt(JSON.stringify(delta), deltaContext(environmentId, row.revision)) })
-                .where(eq(environmentRevisions.id, row.id));
+              const deltaCiphertext = keyring.encrypt(JSON.stringify(delta), deltaContext(environmentId, row.revision));
+              await setRevisionStorage({ db: tx, environmentId, revision: row.revision, stored: { deltaCiphertext } });
               converted += 1;
             }
           }
@@ -251,30 +248,15 @@ export async function compactRevisionSnapshots({ db, keyring, pageSize = 200 }: 
  */
 export async function pruneRevisions({ db, keyring, days, now = new Date() }: { db: Db; keyring: Keyring; days: number; now?: Date }): Promise<number> {
   const cutoff = new Date(now.getTime() - days * 86_400_000);
-  const candidates = rowsOf<{ environment_id: string; keep: number }>(
-    await db.execute(sql`with kept as (
-        select e.id as environment_id,
-          least(e.current_revision, coalesce((select min(r.revision) from environment_revisions r where r.environment_id = e.id and r.created_at >= ${cutoff}), e.current_revision)) as keep
-        from environments e)
-      select environment_id, keep from kept
-      where exists (select 1 from environment_revisions o where o.environment_id = kept.environment_id and o.revision < kept.keep)`),
-  );
   let removed = 0;
-  for (const { environment_id: environmentId, keep } of candidates) {
+  for (const { environmentId, keep } of await listRevisionPruneTargets({ db, cutoff })) {
     removed += await db.transaction(async (tx) => {
-      // The environment row lock orders this after any revision being recorded right now.
-      await tx.execute(sql`select 1 from environments where id = ${environmentId} for update`);
-      const document = await loadRevisionDocument({ db: tx, keyring, environmentId, revision: Number(keep) });
+      await lockEnvironment({ tx, id: environmentId });
+      const document = await loadRevisionDocument({ db: tx, keyring, environmentId, revision: keep });
       if (!document) return 0;
-      await tx
-        .update(environmentRevisions)
-        .set({ documentCiphertext: keyring.encrypt(JSON.stringify(document), revisionContext(environmentId, Number(keep))), deltaCiphertext: null })
-        .where(and(eq(environmentRevisions.environmentId, environmentId), eq(environmentRevisions.revision, Number(keep))));
-      const gone = await tx
-        .delete(environmentRevisions)
-        .where(and(eq(environmentRevisions.environmentId, environmentId), lt(environmentRevisions.revision, Number(keep))))
-        .returning({ id: environmentRevisions.id });
-      return gone.length;
+      const documentCiphertext = keyring.encrypt(JSON.stringify(document), revisionContext(environmentId, keep));
+      await setRevisionStorage({ db: tx, environmentId, revision: keep, stored: { documentCiphertext } });
+      return deleteRevisionsBefore({ tx, environmentId, revision: keep });
     });
   }
   return removed;

@@ -1,6 +1,7 @@
 import "server-only";
-import { and, asc, desc, eq, gt, gte, lte, sql, count } from "drizzle-orm";
+import { and, asc, desc, eq, gt, gte, lt, lte, sql, count } from "drizzle-orm";
 import { environmentRevisions, environments, environmentValues, rotators, type Environment } from "../schema";
+import { rowsOf } from "./audit";
 import type { DbOrTx, Tx } from "../client";
 
 export async function getEnvironmentById({ db, id }: { db: DbOrTx; id: string }): Promise<Environment | undefined> {
@@ -144,4 +145,57 @@ export async function upsertEnvironmentValue({ db, value }: { db: DbOrTx; value:
 
 export async function deleteEnvironmentValue({ db, environmentId, key }: { db: DbOrTx; environmentId: string; key: string }) {
   await db.delete(environmentValues).where(sql`${environmentValues.environmentId} = ${environmentId} and ${environmentValues.key} = ${key}`);
+}
+
+/** Environments with a snapshot revision where a delta would do (`every`: the snapshot interval). */
+export async function listEnvironmentsWithExtraSnapshots({ db, every }: { db: DbOrTx; every: number }): Promise<string[]> {
+  const rows = rowsOf<{ environment_id: string }>(
+    await db.execute(sql`select distinct environment_id from environment_revisions where document_ciphertext is not null and (revision - 1) % ${every} <> 0`),
+  );
+  return rows.map((r) => r.environment_id);
+}
+
+/** A page of an environment's stored revisions after `after`, oldest first, locked for rewriting. */
+export function lockRevisionPage({ tx, environmentId, after, limit }: { tx: Tx; environmentId: string; after: number; limit: number }) {
+  const r = environmentRevisions;
+  return tx
+    .select({ id: r.id, revision: r.revision, documentCiphertext: r.documentCiphertext, deltaCiphertext: r.deltaCiphertext })
+    .from(r)
+    .where(and(eq(r.environmentId, environmentId), gt(r.revision, after)))
+    .orderBy(asc(r.revision))
+    .limit(limit)
+    .for("update");
+}
+
+/** Rewrites how a revision is stored (a snapshot or a delta: exactly one of the two is set). */
+export async function setRevisionStorage({ db, environmentId, revision, stored }: { db: DbOrTx; environmentId: string; revision: number; stored: { documentCiphertext: string } | { deltaCiphertext: string } }) {
+  const patch = "documentCiphertext" in stored ? { documentCiphertext: stored.documentCiphertext, deltaCiphertext: null } : { documentCiphertext: null, deltaCiphertext: stored.deltaCiphertext };
+  await db.update(environmentRevisions).set(patch).where(and(eq(environmentRevisions.environmentId, environmentId), eq(environmentRevisions.revision, revision)));
+}
+
+/** Per environment with revisions older than `cutoff`: the oldest revision to keep (never past the current). */
+export async function listRevisionPruneTargets({ db, cutoff }: { db: DbOrTx; cutoff: Date }): Promise<{ environmentId: string; keep: number }[]> {
+  const rows = rowsOf<{ environment_id: string; keep: number }>(
+    await db.execute(sql`with kept as (
+        select e.id as environment_id,
+          least(e.current_revision, coalesce((select min(r.revision) from environment_revisions r where r.environment_id = e.id and r.created_at >= ${cutoff}), e.current_revision)) as keep
+        from environments e)
+      select environment_id, keep from kept
+      where exists (select 1 from environment_revisions o where o.environment_id = kept.environment_id and o.revision < kept.keep)`),
+  );
+  return rows.map((r) => ({ environmentId: r.environment_id, keep: Number(r.keep) }));
+}
+
+/** Takes the environment row's lock: orders the caller after any revision being recorded right now. */
+export async function lockEnvironment({ tx, id }: { tx: Tx; id: string }) {
+  await tx.execute(sql`select 1 from environments where id = ${id} for update`);
+}
+
+/** Deletes an environment's revisions before `revision`; returns how many. */
+export async function deleteRevisionsBefore({ tx, environmentId, revision }: { tx: Tx; environmentId: string; revision: number }): Promise<number> {
+  const gone = await tx
+    .delete(environmentRevisions)
+    .where(and(eq(environmentRevisions.environmentId, environmentId), lt(environmentRevisions.revision, revision)))
+    .returning({ id: environmentRevisions.id });
+  return gone.length;
 }
