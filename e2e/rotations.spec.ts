@@ -92,7 +92,8 @@ test("an admin rotates a PostgreSQL user and logs in with the revealed password"
 });
 
 test("an admin rotates a MariaDB user", async ({ adminPage }) => {
-  const manager = await mysql.createUser({ password: "e2e-mysql-manager", grants: ["CREATE USER ON *.*"] });
+  // SELECT on mysql.user lets Check rotation (run when the rotator is created) confirm that both accounts exist.
+  const manager = await mysql.createUser({ password: "e2e-mysql-manager", grants: ["CREATE USER ON *.*", "SELECT ON mysql.user"] });
   const one = await mysql.createUser({ password: "initial-m1" });
   const two = await mysql.createUser({ password: "initial-m2" });
   const env = new EnvironmentPage(adminPage);

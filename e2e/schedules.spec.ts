@@ -129,7 +129,8 @@ test("a failing rotator is on the overview with its error, and the failure is no
   const rotator = new RotatorPage(adminPage);
   // Nothing listens on port 1: every rotation fails with "connection refused".
   await rotator.fillSql({ name: "unreachable_db", host: "127.0.0.1", port: 1, tls: "disable", managingUser: "rotor", managingPassword: "not-used-0", user1: "app1", user2: "app2" });
-  await rotator.create();
+  // Check rotation fails (unreachable), so saving it takes "Save anyway".
+  await rotator.createAnyway();
   const run = await rotator.rotateNow();
   await expect(run.getByTestId("run-status")).toHaveAttribute("data-run-status", "failed");
 

@@ -42,6 +42,29 @@ export class RotatorPage {
     await expect(this.page).toHaveURL(/\/rotators\/[0-9a-f-]{36}$/);
   }
 
+  /** Create rotator when Check rotation fails: the checklist is shown, nothing is saved until "Save anyway". */
+  async createAnyway(): Promise<Locator> {
+    await this.form.getByRole("button", { name: "Create rotator" }).click();
+    const checklist = this.form.getByRole("region", { name: "Check rotation result" });
+    await expect(checklist).toBeVisible();
+    await checklist.getByRole("button", { name: "Save anyway" }).click();
+    await expect(this.page).toHaveURL(/\/rotators\/[0-9a-f-]{36}$/);
+    return checklist;
+  }
+
+  /** "Check rotation" on the rotator page: the checklist it answers. */
+  async checkRotation(): Promise<Locator> {
+    await this.page.getByRole("button", { name: "Check rotation" }).click();
+    const result = this.page.getByRole("region", { name: "Check rotation result" });
+    await expect(result).toBeVisible({ timeout: 30_000 });
+    return result;
+  }
+
+  /** One line of a checklist, by its stable id ("reach", "privilege:app1", …). */
+  checkLine(checklist: Locator, id: string): Locator {
+    return checklist.locator(`[data-check="${id}"]`);
+  }
+
   get rotateNowButton(): Locator {
     return this.page.getByRole("button", { name: "Rotate now" });
   }

@@ -16,7 +16,7 @@ import { findNul, NUL_FIELD_MESSAGE } from "../request-body";
 
 export type ActionResult<T = undefined> =
   | { ok: true; data: T; message?: string }
-  | { ok: false; error: string; fieldErrors?: Record<string, string> };
+  | { ok: false; error: string; fieldErrors?: Record<string, string>; details?: unknown };
 
 export interface ActionContext extends AppContext {
   user: SessionUser;

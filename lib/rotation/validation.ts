@@ -30,6 +30,8 @@ export const createRotatorSchema = z.object({
   inputs: z.record(z.string(), z.unknown()),
   importState: importStateSchema,
   ...bindingFields,
+  /** Save although Check rotation found failed lines (the form's "Save anyway"); without it such a save is refused. */
+  saveAnyway: z.boolean().optional(),
 });
 
 export const updateRotatorSchema = z.object({

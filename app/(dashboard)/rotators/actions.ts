@@ -13,21 +13,38 @@ import {
 } from "@/lib/rotation/validation";
 import { createRotator, deleteRotator, revealCredential, testRotatorConnection, updateRotator } from "@/lib/rotation/rotator-service";
 import { startRotation } from "@/lib/rotation/engine";
+import { checkRotator, checkUnsavedRotator } from "@/lib/rotation/preflight";
 import { getRotatorById } from "@/lib/db/queries/rotators";
 import { logError } from "@/lib/log";
 
+/**
+ * Check rotation runs before a new rotator is saved: one whose first rotation would fail is saved only with the
+ * explicit `saveAnyway`, and the refusal carries the checklist (`details.check`) for the form to show.
+ */
 export const createRotatorAction = authorizedAction({ name: "rotator.create", role: "operator", schema: createRotatorSchema }, async (input, ctx) => {
+  const importState = input.importState ? { current: input.importState.current ?? null, previous: input.importState.previous ?? null } : undefined;
+  const binding = { loginProviderId: input.loginProviderId, connectorId: input.connectorId };
+  const check = input.saveAnyway
+    ? null
+    : await checkUnsavedRotator(ctx, { type: input.type, inputs: input.inputs, ...binding, environmentId: input.environmentId, name: input.name, importState });
+  if (check && !check.ok) {
+    return { ok: false as const, error: `Check rotation: ${check.summary}. Nothing was saved: fix what the checklist says, or save anyway.`, details: { check } };
+  }
   const rotator = await createRotator(ctx, {
     actor: ctx.actor,
     environmentId: input.environmentId,
     name: input.name,
     type: input.type,
     inputs: input.inputs,
-    importState: input.importState ? { current: input.importState.current ?? null, previous: input.importState.previous ?? null } : undefined,
-    loginProviderId: input.loginProviderId,
-    connectorId: input.connectorId,
+    importState,
+    ...binding,
   });
-  return { ok: true as const, data: { id: rotator.id }, message: "Rotator created." };
+  return { ok: true as const, data: { id: rotator.id, check }, message: "Rotator created." };
+});
+
+/** Check rotation of a saved rotator: the checklist, changing nothing. */
+export const checkRotationAction = authorizedAction({ name: "rotator.check", role: "operator", schema: rotatorIdSchema }, async (input, ctx) => {
+  return { ok: true as const, data: await checkRotator(ctx, { rotatorId: input.rotatorId }) };
 });
 
 export const updateRotatorAction = authorizedAction({ name: "rotator.update", role: "operator", schema: updateRotatorSchema }, async (input, ctx) => {

@@ -1,12 +1,14 @@
 "use client";
 /**
  * Create or edit a rotator. Validates as the user types with the same schema the server applies; "Test
- * connection" checks the managing credentials and the target before anything is saved. On edit, secret
+ * connection" checks the managing credentials and the target before anything is saved. Creating runs Check
+ * rotation first: when a line fails, nothing is saved and the checklist is shown with "Save anyway". On edit, secret
  * fields start empty and mean "keep the stored value" unless filled in.
  */
 import { useMemo, useState, useTransition } from "react";
 import { useRouter } from "next/navigation";
-import type { FieldSpec, RotatorType } from "@/lib/rotators/types";
+import type { CheckLine, FieldSpec, RotatorType } from "@/lib/rotators/types";
+import { Checklist } from "@/components/checklist";
 import { describeInputIssues, ROTATOR_META } from "@/lib/rotators/meta";
 import { callAction } from "@/components/ui/action-form";
 import { createRotatorAction, testConnectionAction, updateRotatorAction } from "./actions";
@@ -103,6 +105,8 @@ export function RotatorForm({ type, mode, bindings }: { type: RotatorType; mode:
   const [touched, setTouched] = useState(false);
   const [serverErrors, setServerErrors] = useState<Record<string, string>>({});
   const [message, setMessage] = useState<{ ok: boolean; text: string; details?: string[] } | null>(null);
+  // A new rotator is checked before it is saved; a checklist with failures is shown here with "Save anyway".
+  const [check, setCheck] = useState<{ checks: CheckLine[]; summary: string; ok: boolean } | null>(null);
   const [pending, startTransition] = useTransition();
 
   const inputs = useMemo(() => buildInputs(fields, values), [fields, values]);
@@ -130,14 +134,15 @@ export function RotatorForm({ type, mode, bindings }: { type: RotatorType; mode:
     return Object.keys(credential).length ? { current: credential } : undefined;
   };
 
-  const save = () =>
+  const save = (saveAnyway = false) =>
     startTransition(async () => {
       setTouched(true);
       setMessage(null);
+      setCheck(null);
       const result = await callAction(() =>
         editing
           ? updateRotatorAction(null, { rotatorId: mode.rotatorId, name, inputs, ...binding })
-          : createRotatorAction(null, { environmentId: mode.environmentId, name, type, inputs, importState: importState(), ...binding }),
+          : createRotatorAction(null, { environmentId: mode.environmentId, name, type, inputs, importState: importState(), ...binding, ...(saveAnyway ? { saveAnyway: true } : {}) }),
       );
       if (result.ok) {
         router.push(`/rotators/${(result.data as { id: string }).id}`);
@@ -145,6 +150,8 @@ export function RotatorForm({ type, mode, bindings }: { type: RotatorType; mode:
       } else {
         setServerErrors(result.fieldErrors ?? {});
         setMessage({ ok: false, text: result.error });
+        const details = "details" in result ? (result.details as { check?: { checks: CheckLine[]; summary: string; ok: boolean } } | undefined) : undefined;
+        if (details?.check) setCheck(details.check);
       }
     });
 
@@ -180,7 +187,7 @@ export function RotatorForm({ type, mode, bindings }: { type: RotatorType; mode:
     >
       <label htmlFor="rotator-name">
         Name
-        <input id="rotator-name" name="name" value={name} onChange={(e) => setName(e.target.value)} required aria-invalid={serverErrors.name ? true : undefined} />
+        <input id="rotator-name" name="name" value={name} onChange={(e) => (setName(e.target.value), setCheck(null))} required aria-invalid={serverErrors.name ? true : undefined} />
         {serverErrors.name && <span className="field-error">{serverErrors.name}</span>}
       </label>
       {offersLogin && (
@@ -216,6 +223,8 @@ export function RotatorForm({ type, mode, bindings }: { type: RotatorType; mode:
           secretKept={editing && meta.secretInputPaths.includes(field.path)}
           onChange={(v) => {
             setValues((prev) => ({ ...prev, [field.path]: v }));
+            // The checklist is about what was checked: after an edit, Save checks again.
+            setCheck(null);
             // The server's word on this field is about what it was; the form checks what it is now.
             setServerErrors(({ [`inputs.${field.path}`]: _stale, ...rest }) => rest);
           }}
@@ -230,7 +239,7 @@ export function RotatorForm({ type, mode, bindings }: { type: RotatorType; mode:
               key={field.path}
               field={{ ...field, path: `import.${field.path}` }}
               value={importValues[field.path]}
-              onChange={(v) => setImportValues((prev) => ({ ...prev, [field.path]: v }))}
+              onChange={(v) => (setImportValues((prev) => ({ ...prev, [field.path]: v })), setCheck(null))}
             />
           ))}
         </fieldset>
@@ -253,6 +262,12 @@ export function RotatorForm({ type, mode, bindings }: { type: RotatorType; mode:
             </ul>
           )}
         </div>
+      )}
+      {check && (
+        <section className="card" aria-label="Check rotation result">
+          <Checklist checks={check.checks} summary={check.summary} />
+          <button className="btn btn-danger" type="button" onClick={() => save(true)} disabled={pending}>Save anyway</button>
+        </section>
       )}
       <div className="row">
         <button className="btn" type="button" onClick={test} disabled={pending}>Test connection</button>

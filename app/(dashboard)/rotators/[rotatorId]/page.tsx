@@ -17,6 +17,7 @@ import { Time } from "@/components/ui/time";
 import { RunSteps } from "@/components/run-progress";
 import { CredentialView } from "./credential-view";
 import { RotateNow } from "./rotate-now";
+import { CheckRotation } from "./check-rotation";
 import { DeleteRotatorForm } from "./delete-rotator-form";
 import { ScheduleSection } from "@/app/(dashboard)/schedules/schedule-section";
 import { loadScheduleCoverage } from "@/lib/schedules/service";
@@ -68,6 +69,7 @@ export default async function RotatorPage({ params }: { params: Promise<{ rotato
       {canOperate && (
         <div style={{ marginBottom: "1rem" }}>
           <RotateNow rotatorId={rotator.id} rotatorName={rotator.name} consumersBehind={behindWarning} />
+          <CheckRotation rotatorId={rotator.id} />
         </div>
       )}
 
