@@ -23,8 +23,6 @@ export interface Actor {
   token?: { id: string; name: string };
 }
 
-export const SYSTEM_ACTOR: Actor = { id: null, label: "system" };
-
 /** The "who" of an audit event, from the actor. */
 export function byActor(actor: Actor): { actorId: string | null; actorLabel: string; ip: string | null; viaToken?: { id: string; name: string } } {
   return { actorId: actor.id, actorLabel: actor.label, ip: actor.ip ?? null, ...(actor.token ? { viaToken: actor.token } : {}) };

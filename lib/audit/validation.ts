@@ -33,5 +33,3 @@ export const auditQuerySchema = z.object({
   to: optionalDate,
   before: z.coerce.number().int().positive().optional().catch(undefined),
 });
-
-export type AuditQuery = z.infer<typeof auditQuerySchema>;

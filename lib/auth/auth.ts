@@ -134,7 +134,3 @@ async function buildConfig(): Promise<NextAuthConfig> {
 }
 
 export const { handlers, auth, signIn, signOut } = NextAuth(async () => buildConfig());
-
-export function oidcEnabled(): boolean {
-  return Boolean(env().oidc);
-}

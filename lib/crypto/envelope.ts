@@ -113,7 +113,3 @@ export function rewrap(keys: readonly MasterKey[], target: MasterKey, ciphertext
     dataKey.fill(0);
   }
 }
-
-export function isCiphertext(value: unknown): value is string {
-  return typeof value === "string" && value.startsWith(`${PREFIX}:`);
-}

@@ -238,10 +238,6 @@ export function getStore(): Promise<Store> {
   return globalStore.__rotorStore;
 }
 
-export async function getDb(): Promise<Db> {
-  return (await getStore()).db;
-}
-
 export async function pingDb(db: Db): Promise<void> {
   await db.execute(sql`select 1`);
 }

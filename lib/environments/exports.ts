@@ -222,10 +222,3 @@ export function resolveExports(exports: Record<string, string>, document: Resolv
   }
   return { values, errors };
 }
-
-/** Resolves a path such as `app-db.current.password` or `values.api_key` in a document (`rotor env get`). */
-export function valueAtPath(document: ResolvableDocument, path: string): string | undefined {
-  const ref = parseReference(path);
-  if (ref.kind === "value") return document.values[ref.key];
-  return document.rotators[ref.rotator]?.[ref.which]?.[ref.field];
-}

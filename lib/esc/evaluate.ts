@@ -331,9 +331,3 @@ export function parseAccessor(ref: string): string[] | null {
   }
   return out.length > 0 && !expectName ? out : null;
 }
-
-/** A plain text value, or undefined (with a reason) when the value is not one. */
-export function scalarText(value: EscValue | undefined): string | undefined {
-  if (!value || value.kind !== "scalar" || value.value === null) return undefined;
-  return String(value.value);
-}

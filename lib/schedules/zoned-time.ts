@@ -103,10 +103,3 @@ export function parseLocalDateTime(text: string): WallTime | null {
   if (check.getUTCDate() !== day) return null;
   return { year, month, day, hour, minute };
 }
-
-/** Date → "2025-03-30T02:30" in the zone (for a datetime-local input). */
-export function formatLocalDateTime(date: Date, timeZone: string): string {
-  const w = wallTimeIn(date, timeZone);
-  const p = (n: number) => String(n).padStart(2, "0");
-  return `${w.year}-${p(w.month)}-${p(w.day)}T${p(w.hour)}:${p(w.minute)}`;
-}

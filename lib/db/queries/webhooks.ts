@@ -49,11 +49,6 @@ export async function insertDeliveries({ db, deliveries }: { db: DbOrTx; deliver
   return db.insert(webhookDeliveries).values(deliveries).returning();
 }
 
-export async function getDeliveryById({ db, id }: { db: DbOrTx; id: string }): Promise<WebhookDelivery | undefined> {
-  const [row] = await db.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, id));
-  return row;
-}
-
 /** The delivery log, newest first; `webhookId` narrows it to one webhook. */
 export function listDeliveries({ db, webhookId, limit }: { db: DbOrTx; webhookId?: string; limit: number }) {
   return db

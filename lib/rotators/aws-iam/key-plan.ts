@@ -50,7 +50,6 @@ export const pendingDataSchema = z.object({
    */
   createAttempts: z.array(z.object({ at: z.string(), keysBefore: z.array(z.string()) })).optional(),
 });
-export type CreateAttempt = NonNullable<PendingData["createAttempts"]>[number];
 export const MAX_CREATE_ATTEMPTS = 5;
 export type PendingData = z.output<typeof pendingDataSchema>;
 

@@ -12,7 +12,6 @@ import { passwordRulesSchema } from "../password/rules";
 import { givenPasswordSchema, MAX_PASSWORD_LENGTH, tlsSchema } from "../sql/inputs";
 
 export const REDIS_MODES = ["single-user", "two-user"] as const;
-export type RedisMode = (typeof REDIS_MODES)[number];
 
 /** Redis ACL user names: any bytes but spaces and control characters (they would split the ACL rule text). */
 function aclUserSchema(field: string) {
