@@ -86,11 +86,11 @@ async function caught(promise: Promise<unknown>): Promise<RotatorError> {
   return error as RotatorError;
 }
 
-describeRotatorContract("postgres through the aws-lambda connector", async () => {
+describeRotatorContract("postgres through the aws-lambda connector", { rotator: postgresRotator }, async () => {
   const f = await users();
   return {
-    rotator: postgresRotator,
     inputs: f.inputs,
+    withWrongManagingLogin: (i) => ({ ...i, managing: { ...i.managing, password: `${i.managing.password}-wrong` } }),
     checkLogin: login,
     firstRotation: { username: f.inputs.username1 },
     importedState: { current: { username: f.inputs.username1, password: f.initial }, previous: null },

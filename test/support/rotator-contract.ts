@@ -2,18 +2,22 @@
  * The contract every rotator keeps, as one shared test suite run against real targets (in the spirit of
  * Vault's sdk/database/dbplugin/v5/testing). A rotator's test file calls it once:
  *
- *   describeRotatorContract("postgres", async () => {
- *     const { inputs, cleanup } = await makeFreshUsers();       // a fresh target for every test
+ *   describeRotatorContract("postgres", { rotator: postgresRotator }, async () => {
+ *     const { inputs } = await makeFreshUsers();                 // a fresh target for every test
  *     return {
- *       rotator: postgresRotator,
  *       inputs,
  *       checkLogin: (credential) => cluster.checkLogin(credential), // proof independent of the rotator
  *       firstRotation: { username: inputs.username1 },
- *       cleanup,
+ *       withWrongManagingLogin: (i) => ({ ...i, managing: { ...i.managing, password: "wrong" } }),
  *     };
  *   });
  *
- * `setup` runs before EVERY test and `cleanup` after it, so tests never see each other's state.
+ * `setup` runs before EVERY test and `cleanup` after it (in afterEach, so a failed test cleans up too).
+ *
+ * A check never passes by doing nothing. A check that does not apply is declared in `skip` with the reason,
+ * and vitest reports it as skipped ("abandon: … (skipped: …)"); a check that applies but lacks what it needs
+ * from `setup` (no `checkLogin`, no `importedState`, no `withWrongManagingLogin`) fails and says what to give.
+ * `noTarget` (password, passphrase) skips the checks that are about a target at once, with its reason.
  *
  * What is checked (names usable in `skip`):
  * - "test-connection": testConnection resolves { ok: true, details: string[] }.
@@ -27,10 +31,16 @@
  *   would) converges to the same credential, which verifies and logs in.
  * - "abandoned-pending": a run that applied but never committed leaves current working, and a fresh
  *   rotation afterwards succeeds with both current and previous working.
- * - "fresh-secret": prepare generates a different secret on every call (when prepare generates one).
+ * - "abandon": (rotators with `abandon`; skipped for the others, which leave nothing to remove) a failed run
+ *   given up with `abandon` leaves what it applied unusable, current (and previous, unless the run reported it
+ *   retired) working, and the next rotation succeeds.
+ * - "bad-managing-login": with a wrong managing login (`withWrongManagingLogin`), testConnection and a
+ *   rotation (prepare → apply) fail with auth:managing-login-failed, not retryable, name no secret, and change
+ *   nothing: current and previous still work.
+ * - "fresh-secret": prepare generates a different secret on every call.
  * - "commit": commit is pure: pending becomes current, the old current becomes previous.
- * - "imported-state": (when `importedState` is given) existing credentials are accepted as-is and the first
- *   rotation keeps the imported current valid as previous.
+ * - "imported-state": existing credentials (`importedState`) are accepted as-is and the first rotation keeps
+ *   the imported current valid as previous.
  * - Always, after every test: nothing passed to `context.log` contains a secret value.
  *
  * Also exported for rotator-specific tests: `rotateOnce` (prepare → checkpoint → apply → verify → commit, as
@@ -38,7 +48,8 @@
  */
 import { inspect } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
-import { isRotatorError } from "@/lib/rotators/errors";
+import { isRotatorError, type RotatorError } from "@/lib/rotators/errors";
+import { getPath } from "@/lib/object-paths";
 import type { Credential, Pending, RotatorContext, RotatorDefinition, RotatorState } from "@/lib/rotators/types";
 
 export type ContractCheck =
@@ -49,33 +60,48 @@ export type ContractCheck =
   | "verify-credential"
   | "idempotent-apply"
   | "abandoned-pending"
+  | "abandon"
+  | "bad-managing-login"
   | "fresh-secret"
   | "commit"
   | "imported-state";
 
-export interface ContractTarget<I> {
+export interface ContractOptions<I> {
   rotator: RotatorDefinition<I>;
+  /** Checks that do not apply to this rotator, each with the reason (shown in the skipped test's name). */
+  skip?: Partial<Record<ContractCheck, string>>;
+  /** Why this rotator has no target (it only generates): skips the checks about a target with this reason,
+   *  and the other checks assert what the rotator itself returns. */
+  noTarget?: string;
+}
+
+/** The checks that are about a target: what works there, what stops working, its managing login. */
+const TARGET_CHECKS: readonly ContractCheck[] = ["third-rotation", "abandoned-pending", "bad-managing-login"];
+
+export interface ContractTarget<I> {
   /** Inputs pointing at a fresh target (already parsed by `rotator.inputsSchema`). */
   inputs: I;
   /**
    * Whether a credential works at the target, checked WITHOUT the rotator's code (own driver login, own STS
-   * call). Omit only for rotators that have no target (`password`): the login checks are then skipped.
+   * call). Required unless the rotator has no target (`noTarget`).
    */
   checkLogin?: (credential: Credential) => Promise<boolean>;
   /** A credential the target must refuse. Default: `valid` with every secret key's value changed. */
   wrongCredential?: (valid: Credential) => Credential;
   /** Fields the first rotation from empty state must produce, e.g. `{ username: inputs.username1 }`. */
   firstRotation?: Partial<Credential>;
-  /** Existing, working credentials to import without a reset (enables "imported-state"). */
+  /** Existing, working credentials to import without a reset (for "imported-state"). */
   importedState?: RotatorState;
+  /** The same inputs with a managing login the target refuses (a wrong password or secret key), for
+   *  "bad-managing-login". */
+  withWrongManagingLogin?: (inputs: I) => I;
   /** Extra context (databaseConnector, awsCredentials, sleep...). `checkpoint` and `log` are provided. */
   context?: Partial<RotatorContext>;
-  /** Checks that do not apply to this rotator; say why next to the list. */
-  skip?: ContractCheck[];
   cleanup?: () => Promise<void>;
 }
 
 export interface Harness<I> {
+  rotator: RotatorDefinition<I>;
   target: ContractTarget<I>;
   context: RotatorContext;
   /** Every pending passed to `checkpoint`, in order. */
@@ -132,7 +158,30 @@ function defaultWrong(rotator: RotatorDefinition<unknown>, valid: Credential): C
   return wrong;
 }
 
-export function describeRotatorContract<I>(name: string, setup: () => Promise<ContractTarget<I>>): void {
+/** Secret values in inputs, by the rotator's `secretInputPaths` (the managing password, a secret key). */
+function secretInputsOf(rotator: RotatorDefinition<unknown>, inputs: unknown): string[] {
+  return rotator.secretInputPaths.map((p) => getPath(inputs, p)).filter((v): v is string => typeof v === "string");
+}
+
+/** The RotatorError a promise rejects with (fails the test when it resolves or rejects with anything else). */
+export async function rejection(promise: Promise<unknown>): Promise<RotatorError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(isRotatorError(error), `expected a RotatorError, got ${inspect(error)}`).toBe(true);
+  return error as RotatorError;
+}
+
+export function describeRotatorContract<I>(name: string, options: ContractOptions<I>, setup: () => Promise<ContractTarget<I>>): void {
+  const { rotator } = options;
+  const anyRotator = rotator as RotatorDefinition<unknown>;
+  const skipped: Partial<Record<ContractCheck, string>> = {
+    ...(options.noTarget ? Object.fromEntries(TARGET_CHECKS.map((id) => [id, options.noTarget])) : {}),
+    ...(rotator.abandon ? {} : { abandon: `${name} has no abandon: a failed run leaves nothing at the target to remove` }),
+    ...options.skip,
+  };
+
   describe(`rotator contract: ${name}`, () => {
     let current: Harness<I> | undefined;
     const seenSecrets = new Set<string>();
@@ -159,72 +208,77 @@ export function describeRotatorContract<I>(name: string, setup: () => Promise<Co
         ...target.context,
         checkpoint: async (pending) => {
           checkpoints.push(structuredClone(pending));
-          for (const s of secretsOf(target.rotator as RotatorDefinition<unknown>, pending.credential)) seenSecrets.add(s);
+          for (const s of secretsOf(anyRotator, pending.credential)) seenSecrets.add(s);
         },
         log: (message, fields) => logs.push(`${message} ${textOf(fields ?? {})}`),
       };
-      current = { target, context, checkpoints, logs };
+      current = { rotator, target, context, checkpoints, logs };
       return current;
     }
 
-    const check = (id: ContractCheck, title: string, body: (h: Harness<I>) => Promise<void>) =>
-      it(`${id}: ${title}`, async (ctx) => {
-        const h = await harness();
-        if (h.target.skip?.includes(id)) {
-          ctx.skip();
-          return;
-        }
-        await body(h);
-      });
+    /** One check: reported as skipped (with why) where it does not apply, never passed without asserting. */
+    const check = (id: ContractCheck, title: string, body: (h: Harness<I>) => Promise<void>) => {
+      const reason = skipped[id];
+      if (reason) it.skip(`${id}: ${title} (skipped: ${reason})`, () => {});
+      else it(`${id}: ${title}`, async () => body(await harness()));
+    };
+
+    /** What `setup` must give for a check that applies. */
+    function needs<T>(value: T | undefined, what: string, needer: string): T {
+      if (value === undefined) throw new Error(`${name}: ${needer} needs ${what} from setup; give it, or skip the check with the reason.`);
+      return value;
+    }
+    const checkLoginOf = (h: Harness<I>) =>
+      options.noTarget ? null : needs(h.target.checkLogin, "checkLogin (a login at the target, without the rotator's code)", "a check that logs in");
 
     const works = async (h: Harness<I>, credential: Credential | null) => {
-      if (!h.target.checkLogin) return;
       expect(credential).not.toBeNull();
-      expect(await h.target.checkLogin(credential!), `credential should work: ${JSON.stringify(Object.keys(credential!))}`).toBe(true);
+      const checkLogin = checkLoginOf(h);
+      if (checkLogin) expect(await checkLogin(credential!), `credential should work: ${JSON.stringify(Object.keys(credential!))}`).toBe(true);
     };
     const fails = async (h: Harness<I>, credential: Credential) => {
-      if (!h.target.checkLogin) return;
-      expect(await h.target.checkLogin(credential)).toBe(false);
+      const checkLogin = needs(h.target.checkLogin, "checkLogin", "a check that a credential stopped working");
+      expect(await checkLogin(credential), `credential should no longer work: ${JSON.stringify(Object.keys(credential))}`).toBe(false);
     };
     const empty: RotatorState = { current: null, previous: null };
 
     check("test-connection", "testConnection succeeds with details", async ({ target, context }) => {
-      const result = await target.rotator.testConnection({ inputs: target.inputs, context });
+      const result = await rotator.testConnection({ inputs: target.inputs, context });
       expect(result.ok).toBe(true);
       expect(Array.isArray(result.details)).toBe(true);
-      expectNoSecrets(result, secretsOf(target.rotator as RotatorDefinition<unknown>, target.importedState?.current));
+      expectNoSecrets(result, [...secretsOf(anyRotator, target.importedState?.current), ...secretInputsOf(anyRotator, target.inputs)]);
     });
 
     check("first-rotation", "the first rotation from empty state makes a working current", async (h) => {
       const { target, context } = h;
-      const { state } = await rotateOnce(target.rotator, target.inputs, empty, context);
+      const { state } = await rotateOnce(rotator, target.inputs, empty, context);
       expect(state.previous).toBeNull();
       expect(state.current).not.toBeNull();
       if (target.firstRotation) expect(state.current).toMatchObject(target.firstRotation);
       // What the engine stores must pass the schema it validates imported state with.
-      expect(target.rotator.credentialSchema.safeParse(state.current).success).toBe(true);
-      for (const key of target.rotator.secretCredentialKeys) expect(typeof state.current![key]).toBe("string");
+      expect(rotator.credentialSchema.safeParse(state.current).success).toBe(true);
+      for (const key of rotator.secretCredentialKeys) expect(typeof state.current![key]).toBe("string");
       await works(h, state.current);
     });
 
     check("second-rotation", "the second rotation keeps the old current valid as previous", async (h) => {
       const { target, context } = h;
-      const first = await rotateOnce(target.rotator, target.inputs, empty, context);
-      const second = await rotateOnce(target.rotator, target.inputs, first.state, context);
+      const first = await rotateOnce(rotator, target.inputs, empty, context);
+      const second = await rotateOnce(rotator, target.inputs, first.state, context);
       expect(second.state.previous).toEqual(first.state.current);
       expect(second.state.current).not.toEqual(first.state.current);
       await works(h, second.state.current);
       await works(h, second.state.previous);
       for (const credential of [second.state.current!, second.state.previous!]) {
-        await expect(target.rotator.verifyCredential({ inputs: target.inputs, credential, context })).resolves.toEqual({ ok: true });
+        await expect(rotator.verifyCredential({ inputs: target.inputs, credential, context })).resolves.toEqual({ ok: true });
       }
     });
 
     check("third-rotation", "only the last two credentials stay valid", async (h) => {
       const { target, context } = h;
-      const first = await rotateOnce(target.rotator, target.inputs, empty, context);
-      const second = await rotateOnce(target.rotator, target.inputs, first.state, context);
-      const third = await rotateOnce(target.rotator, target.inputs, second.state, context);
+      const first = await rotateOnce(rotator, target.inputs, empty, context);
+      const second = await rotateOnce(rotator, target.inputs, first.state, context);
+      const third = await rotateOnce(rotator, target.inputs, second.state, context);
       expect(third.state.previous).toEqual(second.state.current);
       await works(h, third.state.current);
       await works(h, third.state.previous);
@@ -233,74 +287,123 @@ export function describeRotatorContract<I>(name: string, setup: () => Promise<Co
 
     check("verify-credential", "verifyCredential refuses a wrong credential without leaking it", async (h) => {
       const { target, context } = h;
-      const { state } = await rotateOnce(target.rotator, target.inputs, empty, context);
-      await expect(target.rotator.verifyCredential({ inputs: target.inputs, credential: state.current!, context })).resolves.toEqual({ ok: true });
-      const wrong = (target.wrongCredential ?? ((v) => defaultWrong(target.rotator as RotatorDefinition<unknown>, v)))(state.current!);
-      const error = await target.rotator.verifyCredential({ inputs: target.inputs, credential: wrong, context }).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      expect(isRotatorError(error), `expected a RotatorError, got ${inspect(error)}`).toBe(true);
-      expect((error as Error).message.length).toBeGreaterThan(10);
-      expectNoSecrets(error, [...secretsOf(target.rotator as RotatorDefinition<unknown>, wrong), ...secretsOf(target.rotator as RotatorDefinition<unknown>, state.current)]);
+      const { state } = await rotateOnce(rotator, target.inputs, empty, context);
+      await expect(rotator.verifyCredential({ inputs: target.inputs, credential: state.current!, context })).resolves.toEqual({ ok: true });
+      const wrong = (target.wrongCredential ?? ((v) => defaultWrong(anyRotator, v)))(state.current!);
+      const error = await rejection(rotator.verifyCredential({ inputs: target.inputs, credential: wrong, context }));
+      expect(error.message.length).toBeGreaterThan(10);
+      expectNoSecrets(error, [...secretsOf(anyRotator, wrong), ...secretsOf(anyRotator, state.current)]);
       await works(h, state.current);
     });
 
     check("idempotent-apply", "apply twice with the same pending converges", async (h) => {
       const { target, context, checkpoints } = h;
-      const { pending } = await target.rotator.prepare({ inputs: target.inputs, state: empty, context });
+      const { pending } = await rotator.prepare({ inputs: target.inputs, state: empty, context });
       await context.checkpoint(pending);
-      const once = await target.rotator.apply({ inputs: target.inputs, state: empty, pending, context });
+      const once = await rotator.apply({ inputs: target.inputs, state: empty, pending, context });
       // A crash here loses `once`; a resumed run starts from the last checkpoint.
       const resumeFrom = checkpoints.at(-1)!;
-      const twice = await target.rotator.apply({ inputs: target.inputs, state: empty, pending: resumeFrom, context, resumed: true });
+      const twice = await rotator.apply({ inputs: target.inputs, state: empty, pending: resumeFrom, context, resumed: true });
       expect(twice.pending.credential).toEqual(once.pending.credential);
-      await target.rotator.verify({ inputs: target.inputs, credential: twice.pending.credential, context });
-      const { state } = target.rotator.commit({ state: empty, pending: twice.pending });
+      await rotator.verify({ inputs: target.inputs, credential: twice.pending.credential, context });
+      const { state } = rotator.commit({ state: empty, pending: twice.pending });
       await works(h, state.current);
     });
 
     check("abandoned-pending", "an applied but uncommitted run leaves current working; the next rotation succeeds", async (h) => {
       const { target, context } = h;
-      const first = await rotateOnce(target.rotator, target.inputs, empty, context);
-      const { pending } = await target.rotator.prepare({ inputs: target.inputs, state: first.state, context });
+      const first = await rotateOnce(rotator, target.inputs, empty, context);
+      const { pending } = await rotator.prepare({ inputs: target.inputs, state: first.state, context });
       await context.checkpoint(pending);
-      await target.rotator.apply({ inputs: target.inputs, state: first.state, pending, context });
+      await rotator.apply({ inputs: target.inputs, state: first.state, pending, context });
       // Crash: never verified, never committed.
       await works(h, first.state.current);
-      const next = await rotateOnce(target.rotator, target.inputs, first.state, context);
+      const next = await rotateOnce(rotator, target.inputs, first.state, context);
       expect(next.state.previous).toEqual(first.state.current);
       await works(h, next.state.current);
       await works(h, next.state.previous);
     });
 
-    check("fresh-secret", "prepare generates a different secret on every call", async ({ target, context }) => {
-      const a = await target.rotator.prepare({ inputs: target.inputs, state: empty, context });
-      const b = await target.rotator.prepare({ inputs: target.inputs, state: empty, context });
-      const rotator = target.rotator as RotatorDefinition<unknown>;
-      const sa = secretsOf(rotator, a.pending.credential);
-      const sb = secretsOf(rotator, b.pending.credential);
-      for (let i = 0; i < Math.min(sa.length, sb.length); i++) expect(sa[i]).not.toEqual(sb[i]);
+    check("abandon", "abandon removes what a failed run applied and keeps current (and previous) working", async (h) => {
+      const { target } = h;
+      const abandon = rotator.abandon!.bind(rotator);
+      const first = await rotateOnce(rotator, target.inputs, empty, h.context);
+      const second = await rotateOnce(rotator, target.inputs, first.state, h.context);
+      let retired = false;
+      const context: RotatorContext = { ...h.context, previousRetired: async () => void (retired = true) };
+      const { pending } = await rotator.prepare({ inputs: target.inputs, state: second.state, context });
+      await context.checkpoint(pending);
+      const applied = await rotator.apply({ inputs: target.inputs, state: second.state, pending, context });
+      // The run fails here (say verify gives up); the engine abandons it instead of resuming.
+      await abandon({ inputs: target.inputs, state: second.state, pending: applied.pending, context });
+      await works(h, second.state.current);
+      if (!retired) await works(h, second.state.previous);
+      const given = applied.pending.credential;
+      const inState = [second.state.current, second.state.previous].some((c) => JSON.stringify(c) === JSON.stringify(given));
+      if (given && !inState) await fails(h, given);
+      // As the engine continues: a run that retired previous leaves a state without it.
+      const state = retired ? { current: second.state.current, previous: null } : second.state;
+      const next = await rotateOnce(rotator, target.inputs, state, h.context);
+      expect(next.state.previous).toEqual(second.state.current);
+      await works(h, next.state.current);
+      await works(h, next.state.previous);
     });
 
-    check("commit", "commit moves current to previous and pending to current", async ({ target }) => {
+    check("bad-managing-login", "a wrong managing login fails clearly, leaks nothing and changes nothing", async (h) => {
+      const { target, context } = h;
+      const wrongLogin = needs(target.withWrongManagingLogin, "withWrongManagingLogin", '"bad-managing-login"');
+      const first = await rotateOnce(rotator, target.inputs, empty, context);
+      const { state } = await rotateOnce(rotator, target.inputs, first.state, context);
+      const inputs = wrongLogin(target.inputs);
+      const secrets = [...secretInputsOf(anyRotator, inputs), ...secretInputsOf(anyRotator, target.inputs), ...secretsOf(anyRotator, state.current), ...secretsOf(anyRotator, state.previous)];
+      expect(secretInputsOf(anyRotator, inputs), "the wrong login differs in a secret input").not.toEqual(secretInputsOf(anyRotator, target.inputs));
+      const tested = await rejection(rotator.testConnection({ inputs, context }));
+      expect(tested.code).toBe("auth:managing-login-failed");
+      expectNoSecrets(tested, secrets);
+      // The rotation fails where the rotator first reaches the target: in prepare (aws-iam) or in apply.
+      let pending: Pending | undefined;
+      const rotation = await rejection(
+        (async () => {
+          ({ pending } = await rotator.prepare({ inputs, state, context }));
+          await context.checkpoint(pending);
+          await rotator.apply({ inputs, state, pending, context });
+        })(),
+      );
+      expect(rotation.code).toBe("auth:managing-login-failed");
+      expect(rotation.retryable, "a wrong login is not retried").toBe(false);
+      expectNoSecrets(rotation, [...secrets, ...secretsOf(anyRotator, pending?.credential)]);
+      await works(h, state.current);
+      await works(h, state.previous);
+    });
+
+    check("fresh-secret", "prepare generates a different secret on every call", async ({ target, context }) => {
+      const a = await rotator.prepare({ inputs: target.inputs, state: empty, context });
+      const b = await rotator.prepare({ inputs: target.inputs, state: empty, context });
+      const sa = secretsOf(anyRotator, a.pending.credential);
+      const sb = secretsOf(anyRotator, b.pending.credential);
+      expect(sa.length, "prepare generated no secret").toBeGreaterThan(0);
+      expect(sb.length).toBe(sa.length);
+      for (let i = 0; i < sa.length; i++) expect(sa[i]).not.toEqual(sb[i]);
+    });
+
+    check("commit", "commit moves current to previous and pending to current", async () => {
       const old: Credential = { marker: "old" };
       const older: Credential = { marker: "older" };
       const next: Credential = { marker: "next" };
-      const result = target.rotator.commit({ state: { current: old, previous: older }, pending: { credential: next, data: {} } });
+      const result = rotator.commit({ state: { current: old, previous: older }, pending: { credential: next, data: {} } });
       expect(result.state).toEqual({ current: next, previous: old });
-      const fromEmpty = target.rotator.commit({ state: empty, pending: { credential: next, data: {} } });
+      const fromEmpty = rotator.commit({ state: empty, pending: { credential: next, data: {} } });
       expect(fromEmpty.state).toEqual({ current: next, previous: null });
     });
 
     check("imported-state", "imported credentials stay valid through the first rotation", async (h) => {
       const { target, context } = h;
-      if (!target.importedState) return;
-      const imported = target.importedState;
+      const imported = needs(target.importedState, "importedState (working credentials to import)", '"imported-state"');
+      expect(imported.current, "importedState has a current credential").not.toBeNull();
       for (const c of [imported.current, imported.previous]) {
-        if (c) await expect(target.rotator.verifyCredential({ inputs: target.inputs, credential: c, context })).resolves.toEqual({ ok: true });
+        if (c) await expect(rotator.verifyCredential({ inputs: target.inputs, credential: c, context })).resolves.toEqual({ ok: true });
       }
-      const { state } = await rotateOnce(target.rotator, target.inputs, imported, context);
+      const { state } = await rotateOnce(rotator, target.inputs, imported, context);
       expect(state.previous).toEqual(imported.current);
       await works(h, state.current);
       await works(h, state.previous);

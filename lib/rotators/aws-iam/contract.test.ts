@@ -12,7 +12,18 @@ import { awsIamInputsSchema } from "./inputs";
 
 let counter = 0;
 
-describeRotatorContract("aws-iam", async () => {
+describeRotatorContract(
+  "aws-iam",
+  {
+    rotator: awsIamRotator,
+    skip: {
+      "fresh-secret": "AWS generates the secret in apply (CreateAccessKey), not in prepare",
+      // A seeded key would take one of the user's two slots in EVERY contract test (setup is shared), and
+      // Rotor rightly refuses to delete a key it was not given.
+      "imported-state": "covered in rotator.test.ts (\"rotates from an imported existing key\")",
+    },
+  },
+  async () => {
   let t = Date.parse("2026-03-01T12:00:00Z");
   const fake = await startFakeAws({ now: () => t, propagationDelayMs: 5_000 });
   const restoreEndpoint = fake.useAsDefaultEndpoint();
@@ -36,22 +47,20 @@ describeRotatorContract("aws-iam", async () => {
     }
   };
 
+  const inputs = awsIamInputsSchema.parse({ userName: "app", login: { kind: "static", ...fake.adminCredentials } });
   return {
-    rotator: awsIamRotator,
-    inputs: awsIamInputsSchema.parse({ userName: "app", login: { kind: "static", ...fake.adminCredentials } }),
+    inputs,
     checkLogin,
-    // No importedState: a seeded key would take one of the user's two slots in EVERY contract test (setup is
-    // shared), and Rotor rightly refuses to delete a key it was not given. Importing is covered in
-    // rotator.test.ts ("rotates from an imported existing key").
+    withWrongManagingLogin: (i) => ({ ...i, login: { ...i.login!, secretAccessKey: `${fake.adminCredentials.secretAccessKey}-wrong` } }),
     context: {
       rotatorId: `contract-${++counter}`,
       now: () => new Date(t),
       sleep: async (ms) => void (t += ms),
     },
-    // No check is skipped. "fresh-secret" holds trivially: AWS generates the secret in apply, not prepare.
     cleanup: async () => {
       restoreEndpoint();
       await fake.stop();
     },
   };
-});
+  },
+);

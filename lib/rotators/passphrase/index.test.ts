@@ -6,11 +6,11 @@ import { generatePassphrase, passphraseEntropyBits } from "./generate";
 import { passphraseInputsSchema } from "./inputs";
 import { EFF_LARGE_WORDLIST_SIZE, WORDS } from "./wordlist";
 
-describeRotatorContract("passphrase", async () => ({
-  rotator: passphraseRotator,
+describeRotatorContract("passphrase", { rotator: passphraseRotator, noTarget: "passphrase has no target: it generates a passphrase for you to use" }, async () => ({
   inputs: passphraseInputsSchema.parse({ length: 6 }),
   // No target: "wrong" can only mean malformed.
   wrongCredential: () => ({ secret: "not-a-passphrase-credential" }),
+  importedState: { current: { passphrase: "correct-horse-battery-staple" }, previous: null },
 }));
 
 const inputs = (raw: Record<string, unknown> = {}) => passphraseInputsSchema.parse(raw);

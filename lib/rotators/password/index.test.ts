@@ -4,11 +4,11 @@ import { isRotatorError } from "../errors";
 import { passwordRotator } from "./index";
 import { passwordInputsSchema } from "./inputs";
 
-describeRotatorContract("password", async () => ({
-  rotator: passwordRotator,
+describeRotatorContract("password", { rotator: passwordRotator, noTarget: "password has no target: it generates a password for you to use" }, async () => ({
   inputs: passwordInputsSchema.parse({ passwordRules: { length: 40 } }),
   // No target: "wrong" can only mean malformed.
   wrongCredential: () => ({ secret: "not-a-password-credential" }),
+  importedState: { current: { password: "an-imported-password-0123456789" }, previous: null },
 }));
 
 describe("password rotator", () => {

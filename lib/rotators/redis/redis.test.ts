@@ -52,11 +52,13 @@ async function fixture(options: { mode?: "single-user" | "two-user"; managingRul
   return { inputs, users, managing };
 }
 
-describeRotatorContract("redis (single-user)", async () => {
+const wrongManagingPassword = (inputs: RedisInputs): RedisInputs => ({ ...inputs, managing: { ...inputs.managing, password: `${inputs.managing.password}-wrong` } });
+
+describeRotatorContract("redis (single-user)", { rotator: redisRotator }, async () => {
   const f = await fixture();
   return {
-    rotator: redisRotator,
     inputs: f.inputs,
+    withWrongManagingLogin: wrongManagingPassword,
     checkLogin: login,
     firstRotation: { username: f.users[0]!.username },
     importedState: { current: { username: f.users[0]!.username, password: f.users[0]!.password }, previous: null },
@@ -66,11 +68,11 @@ describeRotatorContract("redis (single-user)", async () => {
   };
 });
 
-describeRotatorContract("redis (two-user)", async () => {
+describeRotatorContract("redis (two-user)", { rotator: redisRotator }, async () => {
   const f = await fixture({ mode: "two-user" });
   return {
-    rotator: redisRotator,
     inputs: f.inputs,
+    withWrongManagingLogin: wrongManagingPassword,
     checkLogin: login,
     firstRotation: { username: f.users[0]!.username },
     importedState: {
