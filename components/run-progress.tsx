@@ -6,7 +6,7 @@ import type { RunView } from "@/lib/rotation/run-view";
 import { fetchJson, queryKeys } from "./query-keys";
 import { StatusBadge } from "./ui/status-badge";
 
-const finished = (run?: RunView) => run?.status === "succeeded" || run?.status === "failed";
+const finished = (run?: RunView) => run?.status === "succeeded" || run?.status === "failed" || run?.status === "held";
 
 export function RunProgress({ runId, onFinished }: { runId: string; onFinished?: (run: RunView) => void }) {
   const { data: run, error } = useQuery({
@@ -46,7 +46,7 @@ export function RunSteps({ run, live = false }: { run: RunView; live?: boolean }
         ))}
       </ol>
       {run.errorMessage && (
-        <p className="alert alert-error" role="alert">
+        <p className={`alert ${run.status === "held" ? "alert-warn" : "alert-error"}`} role="alert">
           {run.errorMessage} <span className="mono muted">({run.errorCode})</span>
         </p>
       )}

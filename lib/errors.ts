@@ -28,7 +28,8 @@ export type AppErrorCode =
   | "setup:token-invalid"
   | "setup:token-expired"
   | "setup:done"
-  | "rotation:busy";
+  | "rotation:busy"
+  | "rotation:held";
 
 const STATUS: Record<AppErrorCode, number> = {
   "auth:unauthenticated": 401,
@@ -47,6 +48,7 @@ const STATUS: Record<AppErrorCode, number> = {
   "setup:token-expired": 403,
   "setup:done": 404,
   "rotation:busy": 409,
+  "rotation:held": 409,
   // The target (a database, AWS, a connector) refused or did not answer: Rotor was the gateway.
   "target:unreachable": 502,
   "target:timeout": 504,

@@ -15,6 +15,8 @@ const TONE: Record<string, string> = {
   // A step that proved nothing (verification through an ESC connector) must not read as a success.
   skipped: "warn",
   paused: "neutral",
+  // The lockout guard deferred a rotation: nothing broke, but someone must look.
+  held: "warn",
 };
 
 export function StatusBadge({ status }: { status: string }) {

@@ -21,7 +21,7 @@ import {
   uuid,
 } from "drizzle-orm/pg-core";
 import { ROTATOR_TYPES } from "../rotators/types";
-import { RUN_STATUSES, RUN_TRIGGERS, TOKEN_KINDS, TOKEN_SCOPES, type WebhookEvent } from "./vocabulary";
+import { RUN_STATUSES, RUN_TRIGGERS, TOKEN_KINDS, TOKEN_SCOPES, type WebhookEvent, LOCKOUT_POLICIES, type RetiringCheck } from "./vocabulary";
 
 const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
 const updatedAt = () => timestamp("updated_at", { withTimezone: true }).notNull().defaultNow();
@@ -239,6 +239,8 @@ export const rotators = pgTable(
     /** The `failingSince` whose final failure was notified (one rotation.failed per failure episode; cleared,
      *  with one rotation.recovered, when the rotator works again). */
     notifiedFailingSince: timestamp("notified_failing_since", { withTimezone: true }),
+    /** The lockout guard: what a rotation does when the credential it would retire is still in use. */
+    lockoutPolicy: text("lockout_policy", { enum: LOCKOUT_POLICIES }).notNull().default("warn"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -315,6 +317,8 @@ export const rotationRuns = pgTable(
     errorMessage: text("error_message"),
     revisionBefore: integer("revision_before"),
     revisionAfter: integer("revision_after"),
+    /** The lockout guard's finding about the credential this run retires (no secret values). */
+    retiringCheck: jsonb("retiring_check").$type<RetiringCheck>(),
     startedAt: timestamp("started_at", { withTimezone: true }).notNull().defaultNow(),
     finishedAt: timestamp("finished_at", { withTimezone: true }),
     /** Set when the notifier has taken the finished run (webhooks: rotation.succeeded); an outbox marker. */

@@ -35,14 +35,16 @@ import { logError } from "../log";
 import { resolveRotatorContext } from "./rotator-context";
 import { leaseOwner } from "./lease-owner";
 import { env } from "../env";
+import { CHECK_STEP, guardRetiringCredential } from "./lockout-guard";
 
 export type RunTrigger = RotationRun["trigger"];
-export type StepName = "resume" | "abandon previous attempt" | "plan" | "persist pending" | "apply" | "verify" | "commit";
+export type StepName = "resume" | "abandon previous attempt" | typeof CHECK_STEP | "plan" | "persist pending" | "apply" | "verify" | "commit";
 
 export interface RunOutcome {
   runId: string;
   rotatorId: string;
-  status: "succeeded" | "failed";
+  /** held: the lockout guard deferred it (policy hold) before anything changed. */
+  status: "succeeded" | "failed" | "held";
   errorCode?: string | null;
   errorMessage?: string | null;
   /** A failed run: whether trying again later may help (see AppError.retryable). */
@@ -82,6 +84,8 @@ export interface StartRotation {
   trigger: RunTrigger;
   actor: Actor;
   batchId?: string;
+  /** "Rotate anyway": rotate even if the lockout guard finds the retiring credential in use (policy hold). */
+  overrideHold?: boolean;
 }
 
 /**
@@ -128,7 +132,7 @@ export async function startRotation(
       });
       await updateRotatorById({ db, id: rotator.id, patch: { lastRunId: run.id } });
     }
-    const completion = executeRun(app, { rotator, run, resumed, actor: request.actor, owner, ttlMs, options });
+    const completion = executeRun(app, { rotator, run, resumed, actor: request.actor, overrideHold: request.overrideHold, owner, ttlMs, options });
     return { runId: run.id, completion };
   } catch (error) {
     await releaseRotatorLease({ db, id: rotator.id, owner });
@@ -165,6 +169,7 @@ interface RunJob {
   run: RotationRun;
   resumed: boolean;
   actor: Actor;
+  overrideHold?: boolean;
   owner: string;
   ttlMs: number;
   options: EngineOptions;
@@ -270,6 +275,12 @@ async function executeRun(app: AppContext, job: RunJob): Promise<RunOutcome> {
     // Only a credential recorded by an interrupted attempt may already have reached the target.
     const resumedPending = pending !== null;
     if (!pending) {
+      // Before anything is planned or changed: is the credential this rotation retires still in use?
+      const guard = await guardRetiringCredential(app, {
+        rotator, run, definition, inputs, state, context, secrets, step, actor: job.actor,
+        ...(job.overrideHold ? { overriddenBy: job.actor } : {}),
+      });
+      if (guard === "held") return { runId: run.id, rotatorId: rotator.id, status: "held", errorCode: "rotation:held" };
       const prepared = await step("plan", () => definition.prepare({ inputs, state, context }), (p) =>
         [describePending(p.pending, definition.secretCredentialKeys), ...(p.warnings ?? []).map((w) => `Warning: ${w}`)].filter(Boolean).join(" ") || undefined,
       );

@@ -23,6 +23,7 @@ import type { DbOrTx } from "../db/client";
 import { exportsUsing } from "../environments/exports";
 import { checkBinding, checkBindingExists, resolveRotatorContext } from "./rotator-context";
 import type { RotatorContext } from "../rotators/types";
+import { DEFAULT_LOCKOUT_POLICY, type LockoutPolicy } from "./lockout-finding";
 
 /** Validates a type's inputs; errors name the fields as the form labels them, keyed `inputs.<path>`. */
 function parseInputs(type: RotatorType, inputs: unknown) {
@@ -61,7 +62,7 @@ export async function verifyImportedState(type: RotatorType, inputs: unknown, st
 /** A new rotator's row: public inputs in the clear, secret inputs and state encrypted under its id. */
 export function newRotatorRow(
   keyring: AppContext["keyring"],
-  rotator: { id: string; environmentId: string; name: string; type: RotatorType; inputs: Record<string, unknown>; state: RotatorState; stateRevision: number; loginProviderId?: string | null; connectorId?: string | null },
+  rotator: { id: string; environmentId: string; name: string; type: RotatorType; inputs: Record<string, unknown>; state: RotatorState; stateRevision: number; loginProviderId?: string | null; connectorId?: string | null; lockoutPolicy?: LockoutPolicy },
 ) {
   const { publicInputs, secrets } = splitSecretInputs(rotator.inputs, getRotatorDefinition(rotator.type).secretInputPaths);
   return {
@@ -76,6 +77,7 @@ export function newRotatorRow(
     stateSummary: stateSummary(rotator.type, rotator.state),
     loginProviderId: rotator.loginProviderId ?? null,
     connectorId: rotator.connectorId ?? null,
+    lockoutPolicy: rotator.lockoutPolicy ?? DEFAULT_LOCKOUT_POLICY,
   };
 }
 
@@ -95,6 +97,8 @@ export async function createRotator(
     /** aws-iam: the AWS login provider; postgres/mysql: the connector (absent = direct). */
     loginProviderId?: string | null;
     connectorId?: string | null;
+    /** The lockout guard's policy; "warn" when absent. */
+    lockoutPolicy?: LockoutPolicy;
   },
 ): Promise<RotatorRow> {
   const definition = getRotatorDefinition(request.type);
@@ -135,6 +139,7 @@ export async function createRotator(
         stateRevision: reserved.after,
         loginProviderId: request.loginProviderId,
         connectorId: request.connectorId,
+        lockoutPolicy: request.lockoutPolicy,
       }),
     });
     await recordRevision({ tx, keyring: app.keyring, environmentId: environment.id, reason: `rotator ${request.name} added`, actor: request.actor, changedRotators: [request.name], reserved });
@@ -147,6 +152,7 @@ export async function createRotator(
         importedState: Boolean(state.current),
         loginProviderId: rotator.loginProviderId,
         connectorId: rotator.connectorId,
+        lockoutPolicy: rotator.lockoutPolicy,
       }),
     });
     return rotator;
@@ -156,7 +162,8 @@ export async function createRotator(
 export async function updateRotator(
   app: AppContext,
   // loginProviderId / connectorId: undefined keeps the current choice, null clears it (static keys / direct).
-  request: { actor: Actor; rotatorId: string; name: string; inputs: unknown; loginProviderId?: string | null; connectorId?: string | null },
+  // lockoutPolicy: undefined keeps the current policy.
+  request: { actor: Actor; rotatorId: string; name: string; inputs: unknown; loginProviderId?: string | null; connectorId?: string | null; lockoutPolicy?: LockoutPolicy },
 ): Promise<RotatorRow> {
   const existing = await getRotatorById({ db: app.db, id: request.rotatorId });
   if (!existing) throw new AppError("not-found", "That rotator no longer exists.");
@@ -180,6 +187,7 @@ export async function updateRotator(
         secretInputsCiphertext: app.keyring.encrypt(JSON.stringify(secrets), inputsContext(existing.id)),
         ...(request.loginProviderId !== undefined ? { loginProviderId: request.loginProviderId } : {}),
         ...(request.connectorId !== undefined ? { connectorId: request.connectorId } : {}),
+        ...(request.lockoutPolicy !== undefined ? { lockoutPolicy: request.lockoutPolicy } : {}),
       },
     });
     await recordRevision({
@@ -194,8 +202,8 @@ export async function updateRotator(
     await insertAuditEvent({
       tx,
       event: auditEvent(request.actor, "rotator.updated", rotator, {
-        from: { name: existing.name, inputs: existing.inputs, loginProviderId: existing.loginProviderId, connectorId: existing.connectorId },
-        to: { name: request.name, inputs: publicInputs, loginProviderId: rotator.loginProviderId, connectorId: rotator.connectorId },
+        from: { name: existing.name, inputs: existing.inputs, loginProviderId: existing.loginProviderId, connectorId: existing.connectorId, lockoutPolicy: existing.lockoutPolicy },
+        to: { name: request.name, inputs: publicInputs, loginProviderId: rotator.loginProviderId, connectorId: rotator.connectorId, lockoutPolicy: rotator.lockoutPolicy },
         secretsChanged: changedSecrets,
       }),
     });

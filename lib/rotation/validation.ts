@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { ROTATOR_TYPES } from "../rotators/types";
 import { RESERVED_ROOT } from "../environments/exports";
+import { LOCKOUT_POLICIES } from "./lockout-finding";
 
 export const rotatorNameSchema = z
   .string()
@@ -17,6 +18,9 @@ export const importStateSchema = z
   .object({ current: credentialSchema.nullable().optional(), previous: credentialSchema.nullable().optional() })
   .optional();
 
+/** The lockout guard's policy (lib/rotation/lockout-guard.ts); the form labels the field "Lockout guard". */
+export const lockoutPolicySchema = z.enum(LOCKOUT_POLICIES, { error: "Lockout guard must be off, warn or hold" });
+
 /** aws-iam: the AWS login provider; postgres/mysql: the connector. null = none (static keys / direct). */
 const bindingFields = {
   loginProviderId: z.uuid().nullable().optional(),
@@ -29,6 +33,7 @@ export const createRotatorSchema = z.object({
   type: z.enum(ROTATOR_TYPES),
   inputs: z.record(z.string(), z.unknown()),
   importState: importStateSchema,
+  lockoutPolicy: lockoutPolicySchema.optional(),
   ...bindingFields,
   /** Save although Check rotation found failed lines (the form's "Save anyway"); without it such a save is refused. */
   saveAnyway: z.boolean().optional(),
@@ -38,6 +43,7 @@ export const updateRotatorSchema = z.object({
   rotatorId: z.uuid(),
   name: rotatorNameSchema,
   inputs: z.record(z.string(), z.unknown()),
+  lockoutPolicy: lockoutPolicySchema.optional(),
   ...bindingFields,
 });
 
@@ -53,5 +59,7 @@ export const testConnectionSchema = z.object({
 });
 
 export const rotatorIdSchema = z.object({ rotatorId: z.uuid() });
+/** Rotate anyway names the held run the operator saw, so a newer finding is never overridden unseen. */
+export const rotateAnywaySchema = z.object({ rotatorId: z.uuid(), heldRunId: z.uuid() });
 export const revealSchema = z.object({ rotatorId: z.uuid(), which: z.enum(["current", "previous"]) });
 export const deleteRotatorSchema = z.object({ rotatorId: z.uuid(), confirmName: z.string().trim().min(1, "Type the rotator's name to confirm") });

@@ -115,6 +115,35 @@ export interface VerifyCredentialResponse {
   skipped?: string;
 }
 
+/**
+ * The lockout guard's question (lib/rotation/lockout-guard.ts): is the credential this rotation is about to
+ * retire (today's `previous`) still in use at the target? Asked before anything changes.
+ */
+export interface CheckInUseRequest<I> {
+  inputs: I;
+  /** The credential that will be overwritten or deleted (state.previous). */
+  credential: Credential;
+  /** When it stopped being current (the revision that introduced today's current); null when unknown. */
+  retiredAt: Date | null;
+  context: RotatorContext;
+}
+
+/**
+ * - `in-use`: the target shows it is used (sessions open as that user, the key used after it was retired);
+ * - `unused`: the target was asked and shows no use;
+ * - `unknown`: the target cannot tell (the managing user may not see other users' sessions, a connector that
+ *   cannot ask). Never a reason to hold a rotation; the summary says what to grant.
+ */
+export type InUseVerdict = "in-use" | "unused" | "unknown";
+
+export interface CheckInUseResponse {
+  verdict: InUseVerdict;
+  /** One sentence for the run's step, the webhook and the rotator page; never a secret value. */
+  summary: string;
+  /** Who still uses it, as people recognise them ("2 sessions from 10.0.0.5"); empty unless in use. */
+  holders: string[];
+}
+
 export interface PrepareRequest<I> { inputs: I; state: RotatorState; context: RotatorContext }
 export interface PrepareResponse {
   pending: Pending;
@@ -212,6 +241,10 @@ export interface RotatorDefinition<I> extends RotatorMeta<I> {
    *  fresh). Remove anything `apply` created at the target that is neither `state.current` nor `state.previous`
    *  (an IAM key whose run failed). Never touches current or previous. Absent = nothing to clean up. */
   abandon?(req: ApplyRequest<I>): Promise<void>;
+  /** Optional: whether the credential a rotation would retire is still in use at the target (see
+   *  CheckInUseRequest). Changes nothing. A missing permission is answered as `unknown`, not thrown. Absent =
+   *  nothing to check (a generated password has no target to ask). */
+  checkInUse?(req: CheckInUseRequest<I>): Promise<CheckInUseResponse>;
   /** The state after a verified rotation: pending becomes current, the old current becomes previous. Pure. */
   commit(req: { state: RotatorState; pending: Pending & { credential: Credential } }): CommitResult;
 }

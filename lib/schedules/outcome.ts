@@ -9,6 +9,8 @@
  *   privilege, a refused managing login) — those wait for a person. An environment schedule retries only the
  *   rotators that failed retryably. When no retry is left the bookkeeping is cleared: the rotators stay failing (that is on the rotator, set by the engine) until a
  *   rotation succeeds, and the notifier sends one rotation.failed for the episode.
+ * - Held (the lockout guard found the retiring credential still in use, policy hold) is retried on the same
+ *   backoff as a retryable failure; it is not a failure of the rotator.
  * - Busy (someone else is rotating it right now) is not a failure. A regular run whose only rotator was busy
  *   is put off by `busyDelayMs` instead of being counted as done.
  * - A run cut short by shutdown leaves the schedule due, so another process (or the restart) takes it over.
@@ -17,7 +19,8 @@ import type { Schedule } from "../db/schema";
 import { backoffDelayMs, type RetryPolicy } from "../backoff";
 import { planNextRun, specFromStored } from "./schedule-spec";
 
-export type TargetStatus = "succeeded" | "failed" | "busy" | "skipped" | "gone";
+/** held: the lockout guard deferred it (the retiring credential is still in use, policy hold). */
+export type TargetStatus = "succeeded" | "failed" | "held" | "busy" | "skipped" | "gone";
 
 export interface TargetResult {
   rotatorId: string;
@@ -51,11 +54,13 @@ export type SchedulePatch = Partial<
 >;
 
 function outcomeOf(results: TargetResult[]): string {
-  const ran = results.filter((r) => r.status === "succeeded" || r.status === "failed");
+  const ran = results.filter((r) => r.status === "succeeded" || r.status === "failed" || r.status === "held");
   if (ran.length === 0) return "skipped";
   const failed = ran.filter((r) => r.status === "failed").length;
-  if (failed === 0) return "succeeded";
-  return failed === ran.length ? "failed" : "partial";
+  const held = ran.filter((r) => r.status === "held").length;
+  if (failed === 0 && held === 0) return "succeeded";
+  if (failed === ran.length) return "failed";
+  return held === ran.length ? "held" : "partial";
 }
 
 export function finishPatch(schedule: Schedule, input: FinishInput): SchedulePatch {
@@ -79,7 +84,8 @@ export function finishPatch(schedule: Schedule, input: FinishInput): SchedulePat
   }
   patch.lastOutcome = outcomeOf(results);
 
-  const failed = results.filter((r) => r.status === "failed" && r.retryable !== false).map((r) => r.rotatorId);
+  // A held rotation is retried like a retryable failure: by then its consumers may have moved on.
+  const failed = results.filter((r) => (r.status === "failed" && r.retryable !== false) || r.status === "held").map((r) => r.rotatorId);
   const nextRetry = input.kind === "regular" ? 1 : schedule.retryCount + 1;
   if (failed.length > 0 && nextRetry <= input.retry.maxRetries) {
     patch.retryCount = nextRetry;

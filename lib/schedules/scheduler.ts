@@ -26,6 +26,8 @@ import type { Schedule } from "../db/schema";
 import { beatSchedulerHeartbeat, deleteSchedulerHeartbeat } from "../db/queries/scheduler-heartbeats";
 import { claimDueSchedules, lockLeasedSchedule, releaseScheduleLease, renewScheduleLease, updateScheduleById } from "../db/queries/schedules";
 import { getRotatorById, listRotatorsByEnvironment } from "../db/queries/rotators";
+import { getRunById } from "../db/queries/runs";
+import type { DbOrTx } from "../db/client";
 import { rotateNow, type EngineOptions } from "../rotation/engine";
 import { isAppError } from "../errors";
 import { collectNotifications, deliverDueWebhooks, pruneDeliveryLog, type CollectOptions, type NotifierOptions } from "../webhooks/notifier";
@@ -284,8 +286,9 @@ export class Scheduler {
       this.stats.skipped++;
       return { rotatorId, status: "skipped" };
     }
-    // A retry is moot once the rotator works again (someone pressed Rotate now meanwhile).
-    if (trigger === "retry" && !rotator.failingSince) {
+    // A retry is moot once the rotator works again (someone pressed Rotate now meanwhile), unless the last
+    // run was held by the lockout guard: then the retry is the deferred rotation itself.
+    if (trigger === "retry" && !rotator.failingSince && !(await lastRunHeld(db, rotator.lastRunId))) {
       this.stats.skipped++;
       return { rotatorId, status: "skipped" };
     }
@@ -293,7 +296,7 @@ export class Scheduler {
       this.stats.rotations++;
       const outcome = await rotateNow(this.app, { rotatorId, trigger, actor: SCHEDULER_ACTOR, batchId }, this.options.engine);
       if (outcome.status === "succeeded") this.stats.succeeded++;
-      else this.stats.failed++;
+      else if (outcome.status === "failed") this.stats.failed++;
       return { rotatorId, status: outcome.status, retryable: outcome.retryable };
     } catch (error) {
       if (isAppError(error) && error.code === "rotation:busy") return { rotatorId, status: "busy" };
@@ -329,4 +332,8 @@ export class Scheduler {
     clearTimeout(sleeper.timer);
     sleeper.resolve();
   }
+}
+
+async function lastRunHeld(db: DbOrTx, runId: string | null): Promise<boolean> {
+  return runId ? (await getRunById({ db, id: runId }))?.status === "held" : false;
 }

@@ -11,4 +11,5 @@ export const WEBHOOK_EVENT_HELP: Record<WebhookEvent, string> = {
   "rotation.failed": "a rotation failed for good (after its retries), once per failure episode",
   "rotation.recovered": "a failing rotator rotates again, once",
   "rotation.overdue": "a scheduled rotation did not start on time",
+  "rotation.held": "the lockout guard held a rotation: the credential it would retire is still in use",
 };

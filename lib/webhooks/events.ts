@@ -6,6 +6,7 @@
  * Never a secret: names, ids, times, the trigger and the (already redacted, bounded) error message only.
  */
 import type { WebhookEvent } from "./event-types";
+import { describeRetiringCheck, type RetiringCheck } from "../rotation/lockout-finding";
 
 export type NotificationType = WebhookEvent | "webhook.test";
 
@@ -30,6 +31,9 @@ export interface NotificationEvent {
   /** rotation.failed / rotation.recovered: when the failure episode began, and how many attempts failed. */
   failingSince?: string;
   failedAttempts?: number;
+  /** The lockout guard's finding about the credential the run retires (rotation.held, and a rotation.succeeded
+   *  that rotated although it was in use under policy warn or by Rotate anyway). */
+  retiringCheck?: RetiringCheck;
   /** rotation.overdue: the schedule and since when the run is due. */
   schedule?: { id: string; description: string; dueAt: string };
 }
@@ -39,6 +43,7 @@ export const EVENT_LABELS: Record<NotificationType, string> = {
   "rotation.failed": "Rotation failed",
   "rotation.recovered": "Rotation recovered",
   "rotation.overdue": "Rotation overdue",
+  "rotation.held": "Rotation held",
   "webhook.test": "Test notification",
 };
 
@@ -47,6 +52,7 @@ const EMOJI: Record<NotificationType, string> = {
   "rotation.failed": ":rotating_light:",
   "rotation.recovered": ":large_green_circle:",
   "rotation.overdue": ":warning:",
+  "rotation.held": ":raised_hand:",
   "webhook.test": ":wave:",
 };
 
@@ -65,6 +71,9 @@ export function toSlackMessage(event: NotificationEvent) {
   if (event.schedule) fields.push(`*Due since*\n${escapeSlack(event.schedule.dueAt)}`);
   const blocks: Record<string, unknown>[] = [{ type: "section", text: { type: "mrkdwn", text: `${title}\n${escapeSlack(event.summary)}` } }];
   if (fields.length) blocks.push({ type: "section", fields: fields.slice(0, 10).map((text) => ({ type: "mrkdwn", text })) });
+  if (event.retiringCheck?.inUse && event.type !== "rotation.held") {
+    blocks.push({ type: "section", text: { type: "mrkdwn", text: `*Still in use*\n${escapeSlack(describeRetiringCheck(event.retiringCheck))}` } });
+  }
   if (event.run?.errorMessage) blocks.push({ type: "section", text: { type: "mrkdwn", text: `*Error*\n\`\`\`${escapeSlack(event.run.errorMessage)}\`\`\`` } });
   blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: `Rotor · ${event.type} · ${event.occurredAt}` }] });
   return { text: `${EVENT_LABELS[event.type]}: ${event.summary}`, blocks };

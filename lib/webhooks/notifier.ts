@@ -6,6 +6,7 @@ import "server-only";
  *    RETURNING so that exactly one process emits it, and writes a delivery per interested webhook in the
  *    same transaction (an outbox: a crash never loses an event, and never emits one twice):
  *    - every finished, successful run            → rotation.succeeded  (manual and scheduled alike)
+ *    - a run the lockout guard held               → rotation.held       (with the finding: who still uses it)
  *    - a rotator failing with no attempt pending  → rotation.failed     (once per failure episode: retries
  *                                                                        of a scheduled run come first)
  *    - a notified episode that ended              → rotation.recovered  (once)
@@ -38,6 +39,7 @@ import { getEnvironmentById } from "../db/queries/environments";
 import { getRunById } from "../db/queries/runs";
 import { backoffDelayMs, type BackoffPolicy } from "../backoff";
 import { renderBody, type NotificationEvent } from "./events";
+import { retiringHolders } from "../rotation/lockout-finding";
 import { sendWebhook } from "./send";
 import { logError } from "../log";
 
@@ -129,15 +131,20 @@ export async function collectNotifications(app: AppContext, options: CollectOpti
     const claimed = await db.transaction(async (tx) => {
       const runs = await claimFinishedRuns({ db: tx, limit: BATCH });
       for (const run of runs) {
-        if (run.status !== "succeeded" || !run.rotatorId || !run.environmentId) continue;
+        if (run.status === "failed" || !run.rotatorId || !run.environmentId) continue;
+        const held = run.status === "held";
+        const check = run.retiringCheck;
         const event: NotificationEvent = {
           id: randomUUID(),
-          type: "rotation.succeeded",
+          type: held ? "rotation.held" : "rotation.succeeded",
           occurredAt: (run.finishedAt ?? new Date()).toISOString(),
-          summary: `${run.rotatorName} in ${run.environmentName} was rotated (${run.trigger}).`,
+          summary: held
+            ? `The rotation of ${run.rotatorName} in ${run.environmentName} was held (${run.trigger}): the credential it would retire is still used by ${check ? retiringHolders(check).join(", ") : "someone"}.`
+            : `${run.rotatorName} in ${run.environmentName} was rotated (${run.trigger}).${check?.inUse ? " The retired credential was still in use." : ""}`,
           rotator: { id: run.rotatorId, name: run.rotatorName, type: run.rotatorType, url: link.rotator(run.rotatorId) },
           environment: { id: run.environmentId, name: run.environmentName, url: link.environment(run.environmentId) },
           run: runPart(run),
+          ...(check ? { retiringCheck: check } : {}),
         };
         await enqueueNotification(tx, event, { environmentId: run.environmentId });
         events++;

@@ -7,6 +7,7 @@ import {
   createRotatorSchema,
   deleteRotatorSchema,
   revealSchema,
+  rotateAnywaySchema,
   rotatorIdSchema,
   testConnectionSchema,
   updateRotatorSchema,
@@ -14,6 +15,7 @@ import {
 import { createRotator, deleteRotator, revealCredential, testRotatorConnection, updateRotator } from "@/lib/rotation/rotator-service";
 import { startRotation } from "@/lib/rotation/engine";
 import { checkRotator, checkUnsavedRotator } from "@/lib/rotation/preflight";
+import { rotateAnyway } from "@/lib/rotation/rotate-anyway";
 import { getRotatorById } from "@/lib/db/queries/rotators";
 import { logError } from "@/lib/log";
 
@@ -38,6 +40,10 @@ export const createRotatorAction = authorizedAction({ name: "rotator.create", ro
     inputs: input.inputs,
     importState,
     ...binding,
+    importState: input.importState ? { current: input.importState.current ?? null, previous: input.importState.previous ?? null } : undefined,
+    loginProviderId: input.loginProviderId,
+    connectorId: input.connectorId,
+    lockoutPolicy: input.lockoutPolicy,
   });
   return { ok: true as const, data: { id: rotator.id, check }, message: "Rotator created." };
 });
@@ -73,6 +79,13 @@ export const revealCredentialAction = authorizedAction({ name: "secret.reveal", 
 /** Starts the rotation and returns its run id at once; the page follows its steps live. */
 export const rotateNowAction = authorizedAction({ name: "rotator.rotate", role: "operator", schema: rotatorIdSchema }, async (input, ctx) => {
   const { runId, completion } = await startRotation(ctx, { rotatorId: input.rotatorId, trigger: "user", actor: ctx.actor });
+  after(() => completion.catch((error) => logError(`run ${runId} ended unexpectedly`, error)));
+  return { ok: true as const, data: { runId } };
+});
+
+/** Rotates a rotator the lockout guard held, after the operator confirmed who still uses it; audited. */
+export const rotateAnywayAction = authorizedAction({ name: "rotator.rotate_anyway", role: "operator", schema: rotateAnywaySchema }, async (input, ctx) => {
+  const { runId, completion } = await rotateAnyway(ctx, { actor: ctx.actor, rotatorId: input.rotatorId, heldRunId: input.heldRunId });
   after(() => completion.catch((error) => logError(`run ${runId} ended unexpectedly`, error)));
   return { ok: true as const, data: { runId } };
 });

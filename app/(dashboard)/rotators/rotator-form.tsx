@@ -14,8 +14,9 @@ import { callAction } from "@/components/ui/action-form";
 import { createRotatorAction, testConnectionAction, updateRotatorAction } from "./actions";
 import { setPath } from "@/lib/object-paths";
 import { buildInputs, initialValues } from "./rotator-form-fields";
+import { DEFAULT_LOCKOUT_POLICY, LOCKOUT_POLICIES, LOCKOUT_POLICY_LABELS, type LockoutPolicy } from "@/lib/rotation/lockout-finding";
 
-type Mode = { kind: "create"; environmentId: string } | { kind: "edit"; rotatorId: string; name: string; inputs: Record<string, unknown> };
+type Mode = { kind: "create"; environmentId: string } | { kind: "edit"; rotatorId: string; name: string; inputs: Record<string, unknown>; lockoutPolicy?: LockoutPolicy };
 
 /**
  * Optional choices the page may pass: an AWS login provider for types that sign in to AWS, a connector (or
@@ -100,6 +101,7 @@ export function RotatorForm({ type, mode, bindings }: { type: RotatorType; mode:
   const router = useRouter();
   const editing = mode.kind === "edit";
   const [name, setName] = useState(editing ? mode.name : "");
+  const [lockoutPolicy, setLockoutPolicy] = useState<LockoutPolicy>((editing ? mode.lockoutPolicy : undefined) ?? DEFAULT_LOCKOUT_POLICY);
   const [values, setValues] = useState(() => initialValues(meta.fields, editing ? mode.inputs : undefined));
   const [importValues, setImportValues] = useState<Record<string, string | boolean>>({});
   const [touched, setTouched] = useState(false);
@@ -126,7 +128,7 @@ export function RotatorForm({ type, mode, bindings }: { type: RotatorType; mode:
   const visible = fields.filter((f) => !f.showIf || f.showIf.values.includes(String(values[f.showIf.path] ?? "")));
   // Server errors about something the form has no field for here (the imported credential, a rule as a whole)
   // are listed with the message, so none goes unseen.
-  const shownPaths = new Set(["name", "loginProviderId", "connectorId", ...visible.map((f) => `inputs.${f.path}`)]);
+  const shownPaths = new Set(["name", "loginProviderId", "connectorId", "lockoutPolicy", ...visible.map((f) => `inputs.${f.path}`)]);
   const unplaced = Object.entries(serverErrors).filter(([path]) => !shownPaths.has(path)).map(([, text]) => text);
 
   const importState = () => {
@@ -141,8 +143,8 @@ export function RotatorForm({ type, mode, bindings }: { type: RotatorType; mode:
       setCheck(null);
       const result = await callAction(() =>
         editing
-          ? updateRotatorAction(null, { rotatorId: mode.rotatorId, name, inputs, ...binding })
-          : createRotatorAction(null, { environmentId: mode.environmentId, name, type, inputs, importState: importState(), ...binding, ...(saveAnyway ? { saveAnyway: true } : {}) }),
+          ? updateRotatorAction(null, { rotatorId: mode.rotatorId, name, inputs, lockoutPolicy, ...binding })
+          : createRotatorAction(null, { environmentId: mode.environmentId, name, type, inputs, importState: importState(), lockoutPolicy, ...binding, ...(saveAnyway ? { saveAnyway: true } : {}) }),
       );
       if (result.ok) {
         router.push(`/rotators/${(result.data as { id: string }).id}`);
@@ -230,6 +232,16 @@ export function RotatorForm({ type, mode, bindings }: { type: RotatorType; mode:
           }}
         />
       ))}
+      <label htmlFor="rotator-lockout-policy">
+        Lockout guard
+        <select id="rotator-lockout-policy" name="lockoutPolicy" value={lockoutPolicy} onChange={(e) => setLockoutPolicy(e.target.value as LockoutPolicy)}>
+          {LOCKOUT_POLICIES.map((policy) => (
+            <option key={policy} value={policy}>{LOCKOUT_POLICY_LABELS[policy]}</option>
+          ))}
+        </select>
+        <span className="muted">Before a rotation retires the previous credential, Rotor checks whether it is still in use (open sessions, recent key use, consumers that have not fetched the current revision).</span>
+        {serverErrors.lockoutPolicy && <span className="field-error">{serverErrors.lockoutPolicy}</span>}
+      </label>
       {!editing && (
         <fieldset className="card">
           <legend>Import the credential in use now (optional)</legend>

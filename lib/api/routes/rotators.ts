@@ -5,7 +5,7 @@ import { defineApiRoute, type ApiContext } from "../route";
 import { environmentNamed, rotatorWithId } from "../lookup";
 import { consumerSchema, environmentNameParam, listOf, rotatorSummarySchema } from "../schemas";
 import { toRotatorSummary } from "../views";
-import { rotatorNameSchema, importStateSchema } from "../../rotation/validation";
+import { rotatorNameSchema, importStateSchema, lockoutPolicySchema } from "../../rotation/validation";
 import { ROTATOR_TYPES, type Credential } from "../../rotators/types";
 import { getRotatorDefinition } from "../../rotators/registry";
 import { createRotator, deleteRotator, importRotatorState, updateRotator } from "../../rotation/rotator-service";
@@ -46,6 +46,7 @@ const rotatorSchema = rotatorSummarySchema
     connector: z.string().nullable(),
     schedule: scheduleSchema.nullable(),
     stateRevision: z.number().int().nullable().meta({ description: "The revision that introduced the current credential" }),
+    lockoutPolicy: lockoutPolicySchema.meta({ description: "What a rotation does when the credential it retires is still in use: off (no check), warn (rotate and record), hold (defer)" }),
     consumersBehind: z
       .array(consumerSchema.omit({ current: true, behindOn: true }))
       .meta({ description: "Consumers that have not received stateRevision yet and can still read: rotating now retires the credential they still use" }),
@@ -85,6 +86,7 @@ async function rotatorJson(ctx: ApiContext, rotator: RotatorRow, environment: En
     connector: connector?.name ?? null,
     schedule: scheduleJson(own ? toScheduleView(own) : null),
     stateRevision: rotator.stateRevision,
+    lockoutPolicy: rotator.lockoutPolicy,
     consumersBehind: (await consumersBehindRotator({ db: ctx.db, rotator })).consumers,
     createdAt: rotator.createdAt.toISOString(),
     updatedAt: rotator.updatedAt.toISOString(),
@@ -144,6 +146,7 @@ export const createRotatorRoute = defineApiRoute({
     type: z.enum(ROTATOR_TYPES, { message: `type must be one of ${ROTATOR_TYPES.join(", ")}` }),
     inputs: z.record(z.string(), z.unknown()).default({}),
     importState: importStateSchema,
+    lockoutPolicy: lockoutPolicySchema.optional(),
     ...bindingFields,
   }),
   responses: { 201: { description: "Created", schema: rotatorSchema } },
@@ -156,6 +159,7 @@ export const createRotatorRoute = defineApiRoute({
       type: body.type,
       inputs: body.inputs,
       importState: body.importState ? { current: body.importState.current ?? null, previous: body.importState.previous ?? null } : undefined,
+      lockoutPolicy: body.lockoutPolicy,
       ...(await bindingIds(ctx, body)),
     });
     return { status: 201, body: await rotatorJson(ctx, rotator, environment) };
@@ -186,7 +190,7 @@ export const updateRotatorRoute = defineApiRoute({
   tag: TAG,
   auth: "rotator.write",
   params: rotatorIdParam,
-  body: z.object({ name: rotatorNameSchema.optional(), inputs: z.record(z.string(), z.unknown()).optional(), ...bindingFields }),
+  body: z.object({ name: rotatorNameSchema.optional(), inputs: z.record(z.string(), z.unknown()).optional(), lockoutPolicy: lockoutPolicySchema.optional(), ...bindingFields }),
   responses: { 200: { description: "The rotator after the change", schema: rotatorSchema } },
   async handler({ params, body }, ctx) {
     const { rotator, environment } = await rotatorWithId(ctx, params.id);
@@ -195,6 +199,7 @@ export const updateRotatorRoute = defineApiRoute({
       rotatorId: rotator.id,
       name: body.name ?? rotator.name,
       inputs: body.inputs ?? (rotator.inputs as Record<string, unknown>),
+      lockoutPolicy: body.lockoutPolicy,
       ...(await bindingIds(ctx, body)),
     });
     return { status: 200, body: await rotatorJson(ctx, updated, environment) };

@@ -121,7 +121,7 @@ export async function deleteOldDeliveries({ db, days }: { db: DbOrTx; days: numb
 
 /** Finished runs not yet handed to the notifier, marked as handed. */
 export async function claimFinishedRuns({ db, limit }: { db: DbOrTx; limit: number }): Promise<RotationRun[]> {
-  const conditions = [isNull(rotationRuns.notifiedAt), inArray(rotationRuns.status, ["succeeded", "failed"]), isNotNull(rotationRuns.finishedAt)];
+  const conditions = [isNull(rotationRuns.notifiedAt), inArray(rotationRuns.status, ["succeeded", "failed", "held"]), isNotNull(rotationRuns.finishedAt)];
   const pending = db
     .select({ id: rotationRuns.id })
     .from(rotationRuns)

@@ -5,7 +5,7 @@
  */
 import type { EventEmitter } from "node:events";
 import mysql from "mysql2/promise";
-import type { DatabaseConnection, DatabaseLogin, PasswordPolicy, PingUser, TargetUser } from "../sql/connector";
+import type { DatabaseConnection, DatabaseLogin, ListSessionsResponse, PasswordPolicy, PingUser, SessionVisibility, TargetUser } from "../sql/connector";
 import { cachingSha2PasswordHash, mysqlNativePasswordHash } from "./password-hashes";
 import { DEFAULT_TIMEOUT_MS, tlsOptionsOf, type DriverFailure, type SqlDialect, type SqlSession } from "../sql/dialect";
 
@@ -234,6 +234,35 @@ async function passwordPolicyOf(session: MysqlSession, product: Product): Promis
   return null;
 }
 
+/**
+ * The processlist shows other users' connections only with PROCESS (or SUPER); without it, an empty list says
+ * nothing. A privilege that may arrive through an active role cannot be told from here: then "none" is kept,
+ * which the guard reports as "cannot tell" (it never holds a rotation).
+ */
+async function sessionVisibility(session: MysqlSession): Promise<SessionVisibility> {
+  const [info] = await query<{ me: string }>(session, "SELECT CURRENT_USER() AS me");
+  const me = splitAccount(info!.me);
+  const grantee = `'${me.username}'@'${me.host}'`;
+  const privileges = await query<{ p: string }>(
+    session,
+    "SELECT PRIVILEGE_TYPE AS p FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = ? AND PRIVILEGE_TYPE IN ('PROCESS', 'SUPER')",
+    [grantee],
+  );
+  return privileges.length > 0 ? { level: "all", grant: null } : { level: "none", grant: `GRANT PROCESS ON *.* TO ${grantee}` };
+}
+
+async function sessionsOf(session: MysqlSession, user: TargetUser): Promise<ListSessionsResponse> {
+  const visibility = await sessionVisibility(session);
+  // HOST is the client's host:port; the account host is not listed, so every account of that name counts.
+  const rows = await query<{ host: string | null }>(
+    session,
+    "SELECT HOST AS host FROM information_schema.PROCESSLIST WHERE USER = ? AND ID <> CONNECTION_ID()",
+    [user.username],
+  );
+  const sources = [...new Set(rows.map((r) => (r.host ?? "").replace(/:\d+$/, "") || "local socket"))];
+  return { ...visibility, count: rows.length, sources };
+}
+
 async function checkAuthenticatedAs(session: MysqlSession, user: TargetUser): Promise<string | null> {
   const [row] = await query<{ me: string }>(session, "SELECT CURRENT_USER() AS me");
   const me = splitAccount(row!.me);
@@ -282,6 +311,8 @@ export const mysqlDialect: SqlDialect<MysqlSession> = {
   connect,
   setPassword,
   inspect,
+  sessionVisibility,
+  sessionsOf,
   checkAuthenticatedAs,
   classify,
   describeUser: (user) => `'${user.username}'@'${hostOf(user)}'`,

@@ -3,7 +3,7 @@
  */
 import pg from "pg";
 import type { ConnectionOptions } from "node:tls";
-import type { DatabaseConnection, DatabaseLogin, PingUser, TargetUser } from "../sql/connector";
+import type { DatabaseConnection, DatabaseLogin, ListSessionsResponse, PingUser, SessionVisibility, TargetUser } from "../sql/connector";
 import { DEFAULT_TIMEOUT_MS, tlsOptionsOf, type DriverFailure, type SqlDialect, type SqlSession } from "../sql/dialect";
 import { buildScramSha256Verifier } from "./scram";
 
@@ -121,6 +121,32 @@ async function inspect(session: PgSession, users: TargetUser[]) {
   };
 }
 
+/**
+ * pg_stat_activity lists every backend to every user, with its role; where it comes from (client_addr, state,
+ * backend_start) only to members of pg_read_all_stats (or of the role itself) and superusers.
+ */
+async function sessionVisibility(session: PgSession): Promise<SessionVisibility> {
+  const { rows } = await session.client.query<{ all: boolean; me: string }>(
+    `SELECT current_user AS me, (r.rolsuper OR pg_has_role(current_user, 'pg_read_all_stats', 'USAGE')) AS all
+       FROM pg_roles r WHERE r.rolname = current_user`,
+  );
+  const row = rows[0]!;
+  return row.all ? { level: "all", grant: null } : { level: "count", grant: `GRANT pg_read_all_stats TO ${pg.escapeIdentifier(row.me)}` };
+}
+
+async function sessionsOf(session: PgSession, user: TargetUser): Promise<ListSessionsResponse> {
+  const visibility = await sessionVisibility(session);
+  // backend_type is hidden too without the privilege; a hidden row with a role is a client backend.
+  const { rows } = await session.client.query<{ n: number; sources: string[] }>(
+    `SELECT count(*)::int AS n,
+            coalesce(array_agg(DISTINCT coalesce(host(client_addr), 'local socket')) FILTER (WHERE backend_start IS NOT NULL), '{}') AS sources
+       FROM pg_stat_activity
+      WHERE usename = $1 AND pid <> pg_backend_pid() AND (backend_type IS NULL OR backend_type = 'client backend')`,
+    [user.username],
+  );
+  return { ...visibility, count: rows[0]?.n ?? 0, sources: rows[0]?.sources ?? [] };
+}
+
 async function checkAuthenticatedAs(session: PgSession, user: TargetUser): Promise<string | null> {
   const { rows } = await session.client.query<{ who: string }>("SELECT session_user AS who");
   const who = rows[0]?.who;
@@ -160,6 +186,8 @@ export const postgresDialect: SqlDialect<PgSession> = {
   connect,
   setPassword,
   inspect,
+  sessionVisibility,
+  sessionsOf,
   checkAuthenticatedAs,
   classify,
   describeUser: (user) => `"${user.username}"`,

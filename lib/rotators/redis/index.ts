@@ -276,6 +276,40 @@ export const redisRotator: RotatorDefinition<RedisInputs> = {
     });
   },
 
+  /**
+   * The lockout guard: connections signed in as the retiring credential's user (CLIENT LIST). Two-user mode:
+   * every connection of the spare user holds the password about to be replaced. Single-user mode: both
+   * passwords belong to the one user, so only a connection older than today's password (it signed in before
+   * the current one existed) is known to hold an older one; younger ones are counted but cannot be told apart.
+   */
+  async checkInUse({ inputs, credential, retiredAt, context }) {
+    const { username } = parseCredential(credential, "The retiring credential");
+    const clients = await asManaging(inputs, "inspect", secretsOf(inputs), (session) => clientsSignedInAs(session, username));
+    if (clients === "no-permission") {
+      return {
+        verdict: "unknown",
+        summary: `Cannot tell whether ACL user "${username}" is still in use: the managing user may not run CLIENT LIST. Grant it: ACL SETUSER ${inputs.managing.username} +client|list`,
+        holders: [],
+      };
+    }
+    const now = (context.now ? context.now() : new Date()).getTime();
+    const single = inputs.mode === "single-user";
+    if (single && !retiredAt) {
+      return { verdict: "unknown", summary: `${clients.length} connection(s) of ACL user "${username}"; when its current password was introduced is not known, so which password they hold cannot be told.`, holders: [] };
+    }
+    const holding = single ? clients.filter((c) => c.age * 1000 > now - retiredAt!.getTime()) : clients;
+    const younger = clients.length - holding.length;
+    const rest = younger > 0 ? ` ${younger} newer connection${younger === 1 ? "" : "s"} may use either password.` : "";
+    if (holding.length === 0) return { verdict: "unused", summary: `No connection signed in as ACL user "${username}" with the retiring password.${rest}`, holders: [] };
+    const sources = [...new Set(holding.map((c) => c.addr.replace(/:\d+$/, "")))];
+    const n = `${holding.length} connection${holding.length === 1 ? "" : "s"}`;
+    return {
+      verdict: "in-use",
+      summary: `${n} signed in as ACL user "${username}" ${single ? "before its current password existed " : ""}from ${sources.join(", ")}: the password they used is about to be removed.${rest}`,
+      holders: [`${n} as ${username} from ${sources.join(", ")}`],
+    };
+  },
+
   commit({ state, pending }) {
     return { state: { current: pending.credential, previous: state.current } };
   },
@@ -326,6 +360,22 @@ async function managingPermissions(session: RedisSession, manager: string, neede
   }
   for (const c of needed) out.set(c.command, { allowed: own ? aclAllows(own.commands, c.command, { hasSelectors: own.hasSelectors }) : null, how: `its rules: ${own?.commands || "none"}` });
   return out;
+}
+
+/** CLIENT LIST USER (Redis 7.2+), else the whole CLIENT LIST filtered; "no-permission" without +client|list. */
+async function clientsSignedInAs(session: RedisSession, username: string): Promise<ReturnType<typeof clientsOfUser> | "no-permission"> {
+  const noPermission = (error: unknown) => /^NOPERM/.test(error instanceof Error ? error.message : "");
+  try {
+    return clientsOfUser(String(await session.command(["CLIENT", "LIST", "USER", username])), username);
+  } catch (error) {
+    if (noPermission(error)) return "no-permission";
+  }
+  try {
+    return clientsOfUser(String(await session.command(["CLIENT", "LIST"])), username);
+  } catch (error) {
+    if (noPermission(error)) return "no-permission";
+    throw error;
+  }
 }
 
 async function saveAcl(session: RedisSession): Promise<void> {

@@ -97,6 +97,34 @@ export interface PingResponse {
   /** Set when the connector cannot look into the database at all (a Pulumi ESC-compatible connector): why. The
    *  managing login, the users and the privileges are then unknown, not missing. */
   notInspected?: string;
+  /** What the managing user can see of other users' sessions (the lockout guard's in-use check). Absent from
+   *  connectors that do not report it. */
+  sessionVisibility?: SessionVisibility;
+}
+
+/**
+ * How much of another user's sessions the managing user can see:
+ * - `all`: each session and where it comes from (PostgreSQL pg_read_all_stats, MySQL PROCESS);
+ * - `count`: that sessions exist, not from where (PostgreSQL without pg_read_all_stats);
+ * - `none`: only its own (MySQL without PROCESS): whether the user is still connected cannot be told.
+ */
+export interface SessionVisibility {
+  level: "all" | "count" | "none";
+  /** What to grant the managing user to see everything; null when it already does. */
+  grant: string | null;
+}
+
+export interface ListSessionsRequest {
+  connection: DatabaseConnection;
+  managing: DatabaseLogin;
+  user: TargetUser;
+}
+
+/** The sessions open as `user` now (not counting the managing user's own). */
+export interface ListSessionsResponse extends SessionVisibility {
+  count: number;
+  /** Where they come from (client addresses or hosts), when visible. */
+  sources: string[];
 }
 
 export interface SetPasswordRequest {
@@ -133,4 +161,6 @@ export interface DatabaseConnector {
   setPassword(req: SetPasswordRequest): Promise<SetPasswordResponse>;
   /** Log in as `user` with `password` and run a trivial query. Changes nothing. */
   verifyLogin(req: VerifyLoginRequest): Promise<VerifyLoginResponse>;
+  /** Optional: the sessions open as `user` (the lockout guard). Changes nothing. Absent: cannot tell. */
+  listSessions?(req: ListSessionsRequest): Promise<ListSessionsResponse>;
 }

@@ -2,7 +2,7 @@
  * What differs between PostgreSQL and MySQL/MariaDB: the driver, the SQL, and how the driver reports
  * failures. Everything else (connection lifetime, error messages, the rotation itself) is shared.
  */
-import type { DatabaseConnection, DatabaseDialect, DatabaseLogin, PingResponse, TargetUser, TlsSettings } from "./connector";
+import type { DatabaseConnection, DatabaseDialect, DatabaseLogin, ListSessionsResponse, PingResponse, SessionVisibility, TargetUser, TlsSettings } from "./connector";
 
 /** Connect timeout, also used as the statement timeout, when the connection does not set one. */
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -49,6 +49,10 @@ export interface SqlDialect<S extends SqlSession = SqlSession> {
   /** Change the password with driver-escaped SQL; the plaintext must not appear in anything logged. */
   setPassword(session: S, user: TargetUser, newPassword: string): Promise<void>;
   inspect(session: S, users: TargetUser[]): Promise<Omit<PingResponse, "ok">>;
+  /** What the managing user (this session) can see of other users' sessions. */
+  sessionVisibility(session: S): Promise<SessionVisibility>;
+  /** The sessions open as `user`, other than this one, as far as the managing user can see them. */
+  sessionsOf(session: S, user: TargetUser): Promise<ListSessionsResponse>;
   /** null when the session belongs to `user`; otherwise why it does not. */
   checkAuthenticatedAs(session: S, user: TargetUser): Promise<string | null>;
   /** SQL-level classification; network and TLS errors are classified in driver-errors.ts. */

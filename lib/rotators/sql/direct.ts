@@ -60,7 +60,10 @@ export function createDirectConnector(dialects: SqlDialects): DatabaseConnector 
   return {
     async ping({ connection, managing, users = [] }) {
       const dialect = dialectOf(connection);
-      const result = await asManaging(dialect, { connection, managing, phase: "inspect" }, (session) => dialect.inspect(session, users));
+      const result = await asManaging(dialect, { connection, managing, phase: "inspect" }, async (session) => ({
+        ...(await dialect.inspect(session, users)),
+        sessionVisibility: await dialect.sessionVisibility(session),
+      }));
       const warnings = [...result.warnings];
       // A server that lets anyone in makes every "the new password works" check meaningless; say so before the
       // user relies on Rotor's verification.
@@ -79,6 +82,11 @@ export function createDirectConnector(dialects: SqlDialects): DatabaseConnector 
         dialect.setPassword(session, user, newPassword),
       );
       return { ok: true };
+    },
+
+    async listSessions({ connection, managing, user }) {
+      const dialect = dialectOf(connection);
+      return asManaging(dialect, { connection, managing, phase: "inspect", user }, (session) => dialect.sessionsOf(session, user));
     },
 
     async verifyLogin({ connection, user, password }) {

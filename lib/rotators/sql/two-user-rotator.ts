@@ -8,7 +8,7 @@ import { isRotatorError, RotatorError } from "../errors";
 import { blockedLine, failedLine, lineFromError, okLine, passwordRulesLine, skippedLine, warningLine } from "../preflight";
 import { generatePassword } from "../password/generate";
 import type { ApplyResponse, CheckLine, Credential, Pending, RotatorContext, RotatorDefinition, RotatorMeta, RotatorState } from "../types";
-import type { DatabaseConnection, DatabaseConnector, PingResponse, TargetUser } from "./connector";
+import type { DatabaseConnection, DatabaseConnector, PingResponse, SessionVisibility, TargetUser } from "./connector";
 import type { SqlDialect } from "./dialect";
 import { createDirectConnector } from "./direct";
 import { sqlCredentialSchema, type SqlRotatorInputs } from "./inputs";
@@ -52,6 +52,19 @@ function parseCredential(credential: Credential | null | undefined, what: string
 async function sleepFor(ms: number, context: RotatorContext): Promise<void> {
   if (context.sleep) return context.sleep(ms);
   await new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Test connection's line about the lockout guard: can the managing user see who is still connected? */
+function describeSessionVisibility(visibility: SessionVisibility, managing: string): string {
+  switch (visibility.level) {
+    case "all":
+      return `The managing user "${managing}" can see other users' sessions, so Rotor can tell whether a retiring user is still connected.`;
+    case "count":
+      // Enough for the guard (it counts sessions), so not a warning: only where they come from is hidden.
+      return `The managing user "${managing}" can count other users' sessions but not see where they come from; to name them in lockout findings: ${visibility.grant}`;
+    case "none":
+      return `Warning: the managing user "${managing}" cannot see other users' sessions, so Rotor cannot tell whether a retiring user is still connected. Grant it: ${visibility.grant}`;
+  }
 }
 
 /** The rotator of one SQL type: its meta (./meta.ts of the type) and its dialect (./dialect.ts of the type). */
@@ -160,6 +173,7 @@ export function createTwoUserRotator<I extends SqlRotatorInputs>(meta: RotatorMe
               : `The ${name} exists and the managing user may change its password${ping.privilege ? ` (${ping.privilege})` : ""}.`,
         );
       }
+      if (ping.sessionVisibility) details.push(describeSessionVisibility(ping.sessionVisibility, inputs.managing.username));
       for (const warning of ping.warnings) details.push(`Warning: ${warning}`);
       return { ok: true, details };
     },
@@ -313,6 +327,31 @@ export function createTwoUserRotator<I extends SqlRotatorInputs>(meta: RotatorMe
         reason = result.reason;
       }
       throw new RotatorError("auth:verify-failed", `The new password of ${describe(inputs, parsed.username)} does not work: ${reason}`);
+    },
+
+    async checkInUse({ inputs, credential, context }) {
+      const { username } = parseCredential(credential, "The retiring credential");
+      const who = `${dialect.userNoun} ${describe(inputs, username)}`;
+      const connector = connectorOf(context);
+      if (!connector.listSessions) {
+        return { verdict: "unknown", summary: `Cannot tell whether ${who} is still in use: this connector cannot list sessions.`, holders: [] };
+      }
+      const found = await connector.listSessions({ connection: connectionOf(inputs, dialect), managing: inputs.managing, user: targetUser(inputs, username) });
+      if (found.level === "none") {
+        return {
+          verdict: "unknown",
+          summary: `Cannot tell whether ${who} is still in use: the managing user "${inputs.managing.username}" cannot see other users' sessions (${found.grant}).`,
+          holders: [],
+        };
+      }
+      if (found.count === 0) return { verdict: "unused", summary: `No session of ${who} is open.`, holders: [] };
+      const sessions = `${found.count} session${found.count === 1 ? "" : "s"}`;
+      const from = found.sources.length ? ` from ${found.sources.join(", ")}` : found.grant ? ` (from where is hidden: ${found.grant})` : "";
+      return {
+        verdict: "in-use",
+        summary: `${sessions} of ${who} ${found.count === 1 ? "is" : "are"} open${from}: its password is about to be replaced.`,
+        holders: [`${sessions} as ${username}${found.sources.length ? ` from ${found.sources.join(", ")}` : ""}`],
+      };
     },
 
     commit({ state, pending }) {

@@ -23,6 +23,8 @@ import { ScheduleSection } from "@/app/(dashboard)/schedules/schedule-section";
 import { loadScheduleCoverage } from "@/lib/schedules/service";
 import { isRowId } from "@/lib/db/ids";
 import { consumersBehindRotator, describeConsumersBehind } from "@/lib/environments/consumers";
+import { describeRetiringCheck, retiringHolders } from "@/lib/rotation/lockout-finding";
+import { HeldRotation } from "./rotate-anyway";
 
 export const metadata = { title: "Rotator" };
 
@@ -43,6 +45,8 @@ export default async function RotatorPage({ params }: { params: Promise<{ rotato
     consumersBehindRotator({ db, rotator }),
   ]);
   const behindWarning = describeConsumersBehind(behind);
+  // The lockout guard held the latest run: say what it found, and offer Rotate anyway.
+  const held = runs.find((r) => r.id === rotator.lastRunId && r.status === "held");
   const steps = await listStepsByRuns({ db, runIds: runs.map((r) => r.id) });
   const runViews = runs.map((r) => toRunView(r, steps.filter((s) => s.runId === r.id)));
   const definition = rotatorMeta(rotator.type);
@@ -65,6 +69,16 @@ export default async function RotatorPage({ params }: { params: Promise<{ rotato
         </div>
         {canOperate && <Link className="btn" href={`/rotators/${rotator.id}/edit`}>Edit</Link>}
       </div>
+      {held && (
+        <HeldRotation
+          rotatorId={rotator.id}
+          rotatorName={rotator.name}
+          heldRunId={held.id}
+          finding={held.retiringCheck ? describeRetiringCheck(held.retiringCheck) : (held.errorMessage ?? "")}
+          stillUsedBy={held.retiringCheck ? retiringHolders(held.retiringCheck) : []}
+          canOperate={canOperate}
+        />
+      )}
       {/* Full width, so the live progress of a run has room below the button. */}
       {canOperate && (
         <div style={{ marginBottom: "1rem" }}>

@@ -28,7 +28,7 @@ export default async function EditRotatorPage({ params }: { params: Promise<{ ro
         {/* Only the public inputs reach the browser; secret inputs stay on the server. */}
         <RotatorForm
           type={rotator.type}
-          mode={{ kind: "edit", rotatorId: rotator.id, name: rotator.name, inputs: rotator.inputs as Record<string, unknown> }}
+          mode={{ kind: "edit", rotatorId: rotator.id, name: rotator.name, inputs: rotator.inputs as Record<string, unknown>, lockoutPolicy: rotator.lockoutPolicy }}
           bindings={{ loginProviders, connectors, current: { loginProviderId: rotator.loginProviderId, connectorId: rotator.connectorId } }}
         />
       </div>

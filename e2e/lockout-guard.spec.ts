@@ -1,0 +1,69 @@
+/**
+ * The lockout guard in the browser: a rotator whose policy is "hold" (chosen in the rotator form) does not
+ * rotate while a consumer still holds the credential the rotation would retire. The run ends "held", its
+ * "check retiring credential" step names the consumer, the rotator page shows the hold, and "Rotate anyway"
+ * asks first, naming who still uses it, then rotates.
+ */
+import { test, expect } from "./fixtures";
+import { EnvironmentPage } from "./pages/environment-page";
+import { RotatorPage } from "./pages/rotator-page";
+import { ApiTokensPage } from "./pages/api-tokens-page";
+
+const suffix = Date.now().toString(36);
+
+test("a held rotation is shown on the rotator page, and Rotate anyway confirms who still uses the credential", async ({ adminPage, request }) => {
+  const environment = `guard-${suffix}`;
+  const env = new EnvironmentPage(adminPage);
+  await env.create(environment);
+  await env.addRotator("password");
+  const rotator = new RotatorPage(adminPage);
+  await rotator.form.getByLabel("Name", { exact: true }).fill("api-key");
+  await rotator.form.getByLabel("Lockout guard").selectOption("hold");
+  await rotator.create();
+  const rotatorUrl = adminPage.url();
+  await rotator.rotateNow();
+
+  // An application reads the environment, then one more rotation leaves it on the revision before.
+  const tokens = new ApiTokensPage(adminPage);
+  await tokens.goto();
+  const tokenName = `worker-${suffix}`;
+  const token = await tokens.createServiceToken({ name: tokenName, scope: "read", environments: [environment] });
+  const opened = await request.get(`/api/v1/environments/${encodeURIComponent(environment)}/open`, { headers: { Authorization: `Bearer ${token}` } });
+  expect(opened.status()).toBe(200);
+  const revision = (await opened.json()).revision as number;
+  await adminPage.goto(rotatorUrl);
+  await rotator.rotateNow();
+
+  // Rotating now would retire the password the application still uses: policy hold keeps it.
+  const holder = `token ${tokenName} (revision ${revision})`;
+  await rotator.rotateNowButton.click();
+  await adminPage.getByRole("dialog").getByRole("button", { name: "Rotate", exact: true }).click();
+  const live = adminPage.getByTestId("live-run");
+  await expect(live.getByTestId("run-status")).toHaveAttribute("data-run-status", "held", { timeout: 30_000 });
+  const step = live.getByRole("listitem").filter({ hasText: "check retiring credential" });
+  await expect(step).toContainText("Held: The retiring credential is still in use");
+  await expect(step).toContainText(holder);
+  await expect(live.getByRole("list", { name: "Steps" })).not.toContainText("apply");
+
+  await adminPage.reload();
+  const held = adminPage.getByRole("region", { name: "Rotation held" });
+  await expect(held).toContainText(`1 consumer has not fetched revision`);
+  await expect(held).toContainText(holder);
+
+  // Rotate anyway asks first and names who still uses the credential; Cancel changes nothing.
+  await held.getByRole("button", { name: "Rotate anyway" }).click();
+  const dialog = adminPage.getByRole("dialog", { name: "Rotate api-key anyway?" });
+  await expect(dialog.getByRole("list", { name: "Still used by" })).toHaveText(holder);
+  await dialog.getByRole("button", { name: "Cancel" }).click();
+  await expect(adminPage.getByTestId("live-run")).toHaveCount(0);
+
+  await held.getByRole("button", { name: "Rotate anyway" }).click();
+  await dialog.getByRole("button", { name: "Rotate anyway" }).click();
+  const run = adminPage.getByTestId("live-run");
+  await expect(run.getByTestId("run-status")).toHaveAttribute("data-run-status", "succeeded", { timeout: 30_000 });
+  await expect(run.getByRole("listitem").filter({ hasText: "check retiring credential" })).toContainText("Rotating anyway (chosen by");
+
+  // The page no longer shows the hold.
+  await adminPage.reload();
+  await expect(adminPage.getByRole("region", { name: "Rotation held" })).toHaveCount(0);
+});
