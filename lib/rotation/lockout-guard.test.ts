@@ -199,7 +199,7 @@ describe("lockout guard: PostgreSQL", () => {
   });
 });
 
-const NOTIFIER = { owner: "guard-test", publicUrl: "https://rotor.example.com", overdueGraceMs: 3_600_000, maxAttempts: 3, timeoutMs: 2_000 };
+const NOTIFIER = { owner: "guard-test", publicUrl: "https://rotor.example.com", overdueGraceMs: 3_600_000, maxAttempts: 3, timeoutMs: 2_000, describeSchedule: () => "test schedule" };
 
 /** The payloads enqueued for a webhook (the outbox), oldest first. */
 async function payloadsFor(webhookId: string): Promise<NotificationEvent[]> {
