@@ -16,7 +16,7 @@ import "server-only";
  */
 import { byActor, type Actor, type AppContext } from "../app-context";
 import type { RotationRun, RotatorRow } from "../db/schema";
-import { getEnvironmentRevision } from "../db/queries/environments";
+import { getRevisionCreatedAt } from "../db/queries/environments";
 import { getRotatorById, updateRotatorById } from "../db/queries/rotators";
 import { updateRunById } from "../db/queries/runs";
 import { insertAuditEvent } from "../db/queries/audit";
@@ -84,8 +84,9 @@ export async function guardRetiringCredential(app: AppContext, request: GuardReq
     CHECK_STEP,
     async (): Promise<RetiringCheck> => {
       const revision = rotator.stateRevision;
-      const introduced = revision === null ? undefined : await getEnvironmentRevision({ db: app.db, environmentId: rotator.environmentId, revision });
-      const retiredAt = introduced?.createdAt ?? rotator.lastRotatedAt ?? null;
+      // Revisions may have been pruned by retention; then the last rotation's time is the best answer.
+      const introduced = revision === null ? undefined : await getRevisionCreatedAt({ db: app.db, environmentId: rotator.environmentId, revision });
+      const retiredAt = introduced ?? rotator.lastRotatedAt ?? null;
       const [target, behind] = await Promise.all([askTarget(request, credential, retiredAt), consumersBehindRotator({ db: app.db, rotator })]);
       const consumers = behind.consumers.map((c) => ({ label: c.label, kind: c.kind, revision: c.revision }));
       const inUse = target.verdict === "in-use" || consumers.length > 0;

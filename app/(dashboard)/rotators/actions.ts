@@ -40,9 +40,6 @@ export const createRotatorAction = authorizedAction({ name: "rotator.create", ro
     inputs: input.inputs,
     importState,
     ...binding,
-    importState: input.importState ? { current: input.importState.current ?? null, previous: input.importState.previous ?? null } : undefined,
-    loginProviderId: input.loginProviderId,
-    connectorId: input.connectorId,
     lockoutPolicy: input.lockoutPolicy,
   });
   return { ok: true as const, data: { id: rotator.id, check }, message: "Rotator created." };

@@ -78,6 +78,15 @@ export async function insertEnvironmentRevision({ tx, revision }: { tx: Tx; revi
 }
 
 /** What opening revision N reads: the newest snapshot at or before N and every revision after it up to N. */
+/** When a revision was made (the lockout guard: when the credential it introduced became current). */
+export async function getRevisionCreatedAt({ db, environmentId, revision }: { db: DbOrTx; environmentId: string; revision: number }): Promise<Date | undefined> {
+  const [row] = await db
+    .select({ createdAt: environmentRevisions.createdAt })
+    .from(environmentRevisions)
+    .where(and(eq(environmentRevisions.environmentId, environmentId), eq(environmentRevisions.revision, revision)));
+  return row?.createdAt;
+}
+
 export function listRevisionChain({ db, environmentId, revision }: { db: DbOrTx; environmentId: string; revision: number }) {
   const r = environmentRevisions;
   const snapshot = sql`(select max(s.revision) from environment_revisions s
