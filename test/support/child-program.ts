@@ -13,7 +13,8 @@ const fs = require("node:fs");
 const log = (event) => fs.appendFileSync(process.env.CHILD_LOG, JSON.stringify({ pid: process.pid, t: Date.now(), ...event }) + "\\n");
 const vars = Object.fromEntries((process.env.CHILD_VARS || "").split(",").filter(Boolean).map((k) => [k, process.env[k] ?? null]));
 const envFile = () => (process.env.ROTOR_ENV_FILE ? fs.readFileSync(process.env.ROTOR_ENV_FILE, "utf8") : undefined);
-log({ event: "start", vars, envFile: envFile() });
+// The handlers first, then "start": tests signal the child as soon as they see "start", and a signal that
+// came before its handler would end the child (the default action) instead of being recorded.
 for (const signal of ["SIGHUP", "SIGUSR1", "SIGUSR2", "SIGINT"]) process.on(signal, () => log({ event: "signal", signal, envFile: envFile() }));
 process.on("SIGTERM", () => {
   log({ event: "signal", signal: "SIGTERM" });
@@ -21,6 +22,7 @@ process.on("SIGTERM", () => {
   log({ event: "exit" });
   process.exit(0);
 });
+log({ event: "start", vars, envFile: envFile() });
 if (process.env.CHILD_EXIT_AFTER_MS) setTimeout(() => { log({ event: "exit" }); process.exit(Number(process.env.CHILD_EXIT_CODE || 0)); }, Number(process.env.CHILD_EXIT_AFTER_MS));
 setInterval(() => {}, 1000);
 `;
