@@ -35,6 +35,10 @@ import { createClient } from "@redis/client";
 import { recordOpen } from "../environments/open";
 import { getEnvironmentById } from "../db/queries/environments";
 import { createLocalUser } from "../users/service";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { GetAccessKeyLastUsedCommand, IAMClient } from "@aws-sdk/client-iam";
+import { startFakeAws, type FakeAws } from "@/test/support/fake-aws";
+import { REQUIRED_IAM_ACTIONS } from "../rotators/aws-iam/aws-errors";
 import { connectRedisAdmin, MANAGING_COMMANDS, type RedisAdmin } from "@/test/support/redis-admin";
 
 const PG = { host: "127.0.0.1", port: 5432 };
@@ -475,5 +479,97 @@ describe("lockout guard: consumers known to Rotor", () => {
     const next = await rotateNow(app, { rotatorId: rotator.id, trigger: "retry", actor: TEST_ACTOR });
     expect(next.status).toBe("succeeded");
     expect((await getRunById({ db: app.db, id: next.runId }))!.retiringCheck).toMatchObject({ inUse: false, consumers: [], outcome: "proceeded" });
+  });
+});
+
+describe("lockout guard: aws-iam (GetAccessKeyLastUsed)", () => {
+  let fake: FakeAws;
+  let restoreEndpoint: () => void;
+  beforeAll(async () => {
+    fake = await startFakeAws();
+    restoreEndpoint = fake.useAsDefaultEndpoint();
+  });
+  afterAll(async () => {
+    restoreEndpoint?.();
+    await fake?.stop();
+  });
+
+  const callerIdentity = async (key: { accessKeyId: string; secretAccessKey: string }) => {
+    const sts = new STSClient({ region: "eu-west-1", credentials: key, maxAttempts: 1 });
+    try {
+      return await sts.send(new GetCallerIdentityCommand({}));
+    } finally {
+      sts.destroy();
+    }
+  };
+
+  it("the IAM endpoint answers GetAccessKeyLastUsed as AWS documents it: N/A until a signed request reaches it", async () => {
+    fake.admin.createUser("reader");
+    const key = fake.admin.seedAccessKey("reader");
+    const iam = new IAMClient({ region: "us-east-1", credentials: fake.adminCredentials, maxAttempts: 1 });
+    try {
+      const never = await iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: key.accessKeyId }));
+      expect(never.UserName).toBe("reader");
+      expect(never.AccessKeyLastUsed).toEqual({ ServiceName: "N/A", Region: "N/A" });
+      const before = Math.floor(Date.now() / 1000) * 1000;
+      await callerIdentity(key);
+      const used = await iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: key.accessKeyId }));
+      expect(used.AccessKeyLastUsed).toMatchObject({ ServiceName: "sts", Region: "eu-west-1" });
+      expect(used.AccessKeyLastUsed!.LastUsedDate!.getTime()).toBeGreaterThanOrEqual(before);
+    } finally {
+      iam.destroy();
+    }
+  });
+
+  it("a previous key used after it stopped being current is flagged (and holds); one not used since does not", async () => {
+    fake.admin.createUser("guarded-app");
+    const rotator = await createRotator(app, {
+      actor: TEST_ACTOR,
+      environmentId,
+      name: `iam${++counter}`,
+      type: "aws-iam",
+      inputs: { region: "us-east-1", userName: "guarded-app", login: { kind: "static", ...fake.adminCredentials } },
+      lockoutPolicy: "hold",
+    });
+    for (let i = 0; i < 2; i++) expect((await rotateNow(app, { rotatorId: rotator.id, trigger: "user", actor: TEST_ACTOR })).status).toBe("succeeded");
+
+    // Nobody signed with the previous key since it was replaced: the rotation goes on.
+    const quiet = await rotateNow(app, { rotatorId: rotator.id, trigger: "schedule", actor: TEST_ACTOR });
+    expect(quiet.status).toBe("succeeded");
+    expect((await getRunById({ db: app.db, id: quiet.runId }))!.retiringCheck).toMatchObject({ inUse: false, target: { verdict: "unused" } });
+
+    // An application still signs with what is now the previous key (IAM records whole seconds: wait past one).
+    const previous = (await stateOf(rotator.id)).previous!;
+    await new Promise((r) => setTimeout(r, 1_100));
+    await callerIdentity({ accessKeyId: previous.accessKeyId!, secretAccessKey: previous.secretAccessKey! });
+    const before = await stateOf(rotator.id);
+    const held = await rotateNow(app, { rotatorId: rotator.id, trigger: "schedule", actor: TEST_ACTOR });
+    expect(held.status).toBe("held");
+    const check = (await getRunById({ db: app.db, id: held.runId }))!.retiringCheck!;
+    expect(check).toMatchObject({ inUse: true, credential: previous.accessKeyId, target: { verdict: "in-use" } });
+    expect(check.target.holders[0]).toMatch(new RegExp(`^access key ${previous.accessKeyId} \\(last used \\d{4}-.*Z \\(sts in eu-west-1\\)\\)$`));
+    // Held before anything changed: the key Rotor would have deleted still exists and works.
+    expect(await stateOf(rotator.id)).toEqual(before);
+    expect(fake.admin.getAccessKey(previous.accessKeyId!)?.status).toBe("Active");
+  });
+
+  it("a managing login without iam:GetAccessKeyLastUsed cannot tell, which never holds", async () => {
+    fake.admin.createUser("blind-manager", { policy: [...REQUIRED_IAM_ACTIONS] });
+    const managerKey = fake.admin.seedAccessKey("blind-manager");
+    fake.admin.createUser("blind-app");
+    const rotator = await createRotator(app, {
+      actor: TEST_ACTOR,
+      environmentId,
+      name: `iam${++counter}`,
+      type: "aws-iam",
+      inputs: { region: "us-east-1", userName: "blind-app", login: { kind: "static", accessKeyId: managerKey.accessKeyId, secretAccessKey: managerKey.secretAccessKey } },
+      lockoutPolicy: "hold",
+    });
+    for (let i = 0; i < 2; i++) expect((await rotateNow(app, { rotatorId: rotator.id, trigger: "user", actor: TEST_ACTOR })).status).toBe("succeeded");
+    const outcome = await rotateNow(app, { rotatorId: rotator.id, trigger: "schedule", actor: TEST_ACTOR });
+    expect(outcome.status).toBe("succeeded");
+    const check = (await getRunById({ db: app.db, id: outcome.runId }))!.retiringCheck!;
+    expect(check.target.verdict).toBe("unknown");
+    expect(check.target.summary).toContain("may not call iam:GetAccessKeyLastUsed on blind-app");
   });
 });

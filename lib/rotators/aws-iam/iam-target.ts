@@ -5,6 +5,7 @@
 import {
   CreateAccessKeyCommand,
   DeleteAccessKeyCommand,
+  GetAccessKeyLastUsedCommand,
   GetUserCommand,
   ListAccessKeysCommand,
   ListUserTagsCommand,
@@ -118,6 +119,15 @@ export class IamTarget {
       marker = out.IsTruncated ? out.Marker : undefined;
     } while (marker);
     return keys;
+  }
+
+  /** GetAccessKeyLastUsed: when, with which service and where the key was last used (no date: never). */
+  async keyLastUsed(accessKeyId: string): Promise<{ lastUsedDate?: Date; serviceName?: string; region?: string }> {
+    const out = await awsCall(this.describe("iam:GetAccessKeyLastUsed", accessKeyId), () =>
+      this.client.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: accessKeyId }), this.sendOptions),
+    );
+    const used = out.AccessKeyLastUsed;
+    return { lastUsedDate: used?.LastUsedDate, serviceName: used?.ServiceName, region: used?.Region };
   }
 
   async listTags(): Promise<Tag[]> {

@@ -353,6 +353,47 @@ export const awsIamRotator: RotatorDefinition<AwsIamInputs> = {
     return { ok: true };
   },
 
+  /**
+   * The lockout guard: GetAccessKeyLastUsed on the key a rotation would delete. Used after the moment it
+   * stopped being current means a consumer still signs with it. IAM records use with a delay (AWS says up to
+   * a few hours), so "not used" is as of IAM's record. Without iam:GetAccessKeyLastUsed: cannot tell.
+   */
+  async checkInUse({ inputs, credential, retiredAt, context }) {
+    const parsed = awsIamCredentialSchema.safeParse(credential);
+    if (!parsed.success) throw new RotatorError("input:invalid", "The retiring credential must be { accessKeyId, secretAccessKey }.");
+    const { accessKeyId } = parsed.data;
+    return withTarget(inputs, context, async ({ target }) => {
+      let used: Awaited<ReturnType<IamTarget["keyLastUsed"]>>;
+      try {
+        used = await target.keyLastUsed(accessKeyId);
+      } catch (error) {
+        if (error instanceof RotatorError && error.code === "auth:permission-denied") {
+          return {
+            verdict: "unknown" as const,
+            summary: `Cannot tell whether access key ${accessKeyId} is still in use: the managing login may not call iam:GetAccessKeyLastUsed on ${target.userName}. Grant it.`,
+            holders: [],
+          };
+        }
+        throw error;
+      }
+      if (!used.lastUsedDate) return { verdict: "unused" as const, summary: `Access key ${accessKeyId} has never been used (IAM: N/A).`, holders: [] };
+      const when = used.lastUsedDate.toISOString();
+      const where = [used.serviceName, used.region].filter((v) => v && v !== "N/A").join(" in ");
+      const lastUse = `${when}${where ? ` (${where})` : ""}`;
+      if (!retiredAt) {
+        return { verdict: "unknown" as const, summary: `Access key ${accessKeyId} was last used at ${lastUse}; when it stopped being current is not known.`, holders: [] };
+      }
+      if (used.lastUsedDate.getTime() > retiredAt.getTime()) {
+        return {
+          verdict: "in-use" as const,
+          summary: `Access key ${accessKeyId} was used at ${lastUse}, after it stopped being current at ${retiredAt.toISOString()}: it is about to be deleted.`,
+          holders: [`access key ${accessKeyId} (last used ${lastUse})`],
+        };
+      }
+      return { verdict: "unused" as const, summary: `Access key ${accessKeyId} was last used at ${lastUse}, before it stopped being current.`, holders: [] };
+    });
+  },
+
   commit({ state, pending }) {
     const next = { ...pending.credential };
     // Committing the same pending twice must not turn current into its own previous.

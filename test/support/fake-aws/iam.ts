@@ -89,6 +89,26 @@ const actions: Record<string, QueryActionHandler> = {
     return null;
   },
 
+  /**
+   * As AWS documents it: the key's owner, and when, with which service and in which region it was last used;
+   * LastUsedDate absent and ServiceName/Region "N/A" when it never was. Authorized on the owning user.
+   */
+  GetAccessKeyLastUsed(ctx) {
+    const accessKeyId = required(ctx.params, "AccessKeyId");
+    const key = ctx.store.keys.get(accessKeyId);
+    if (!key) throw new FakeAwsError("AccessDenied", `User: ${ctx.caller?.arn ?? "anonymous"} is not authorized to perform: iam:GetAccessKeyLastUsed on resource: access key ${accessKeyId}`, 403);
+    const user = ctx.store.getUser(key.userName);
+    ctx.authorize("iam:GetAccessKeyLastUsed", user.arn);
+    const used = key.lastUsed;
+    return (
+      el("UserName", user.userName) +
+      node(
+        "AccessKeyLastUsed",
+        (used ? el("LastUsedDate", used.date) : "") + el("ServiceName", used?.serviceName ?? "N/A") + el("Region", used?.region ?? "N/A"),
+      )
+    );
+  },
+
   ListUserTags(ctx) {
     required(ctx.params, "UserName");
     const user = targetUser(ctx, "iam:ListUserTags");

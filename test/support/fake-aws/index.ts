@@ -80,6 +80,8 @@ export async function startFakeAws(options: StartFakeAwsOptions = {}): Promise<F
     if (key) {
       if (key.status !== "Active" || now() < key.usableFrom) throw invalidClientTokenId();
       verifySignature(request, auth, key.secretAccessKey);
+      // What GetAccessKeyLastUsed reports: a correctly signed request by an active key reached the service.
+      key.lastUsed = { date: new Date(now()), serviceName: auth.service, region: auth.region };
       return { principal: store.principalOfUser(store.getUser(key.userName)), accessKeyId: key.accessKeyId };
     }
     const session = store.sessions.get(auth.accessKeyId);

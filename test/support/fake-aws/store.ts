@@ -41,6 +41,8 @@ export interface FakeAccessKey {
   createDate: Date;
   /** Virtual time (ms) from which STS/IAM accept the key. */
   usableFrom: number;
+  /** The last request this key signed that reached a service (GetAccessKeyLastUsed); absent: never used. */
+  lastUsed?: { date: Date; serviceName: string; region: string };
 }
 
 /** Who signed a request, as GetCallerIdentity reports it and as authorization checks see it. */
