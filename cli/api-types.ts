@@ -1,6 +1,6 @@
 /**
- * The shapes of Rotor's REST API v1 that the CLI reads (coord/API-CONTRACT.md; the server's OpenAPI document
- * at /api/v1/openapi.json is the authority). Only the fields the CLI uses are typed.
+ * The shapes of Rotor's REST API v1 that the CLI reads (the server's OpenAPI document at /api/v1/openapi.json,
+ * built from lib/api/schemas.ts, is the authority). Only the fields the CLI uses are typed.
  */
 
 export type Role = "admin" | "operator" | "viewer";

@@ -1,6 +1,6 @@
 /**
  * `rotor env get <env> <path>`: a path in the opened document, in the namespace that exported variables use
- * (API-CONTRACT.md): `values.<key>` for plain values, `<rotator>.current|previous.<field>` for rotated
+ * (lib/environments/exports.ts): `values.<key>` for plain values, `<rotator>.current|previous.<field>` for rotated
  * credentials (`app-db.current.password`), `<rotator>.<metadata>` (`app-db.rotatedAt`) and prefixes of those.
  */
 import { getPath } from "../lib/object-paths";

@@ -46,7 +46,7 @@ export class CliError extends Error {
   }
 }
 
-/** The problem document of RFC 9457 as Rotor sends it (API-CONTRACT.md, "Errors"). */
+/** The problem document of RFC 9457 as Rotor sends it (lib/api/problem.ts). */
 export interface Problem {
   type?: string;
   title?: string;

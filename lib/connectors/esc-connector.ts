@@ -84,7 +84,8 @@ export function createEscLambdaConnector(options: LambdaTarget): LambdaDatabaseC
 
     async setPassword({ connection, managing, user, newPassword }) {
       checkTls(connection);
-      if (connection.dialect === "mysql" && (user.host ?? "%") !== "%") {
+      // Only MySQL accounts have a host; ESC's connector rotates by user name alone, i.e. the host '%'.
+      if ((user.host ?? "%") !== "%") {
         throw new RotatorError(
           "input:invalid",
           `A Pulumi ESC-compatible connector can only rotate accounts with host '%', not '${user.username}'@'${user.host}'.`,

@@ -14,6 +14,16 @@ const errors = (plan: EscImportPlan) => plan.problems.map(formatProblem);
 const notes = (plan: EscImportPlan) => plan.notes.map(formatProblem);
 
 describe("ESC definitions from the docs", () => {
+  it("notes what a file leaves to a default: a SQL rotator's TLS (Rotor's), a password without inputs (ESC's)", () => {
+    const sql = planEscImport([fixture("managingCredentials.yaml"), fixture("postgres-connector.yaml", "rotatorExample/db")]);
+    expect(notes(sql)).toContain("postgres-connector.yaml:4 values.dbRotator: TLS to the database: require (ESC does not say; Rotor's default). Change it on the rotator if the server has no TLS");
+    const bare = planEscImport([{ file: "bare.yaml", content: "values:\n  generated:\n    fn::rotate::password: {}\n" }]);
+    expect(errors(bare)).toEqual([]);
+    expect(notes(bare)).toContain("bare.yaml:3 values.generated: no inputs: ESC's password defaults apply (16 characters)");
+    const given = planEscImport([fixture("password.yaml")]);
+    expect(notes(given).filter((n) => n.includes("password defaults apply"))).toEqual([]);
+  });
+
   it("postgres through an aws-lambda connector, managing credentials in a second file (ESC's two-environment split)", () => {
     const plan = planEscImport([fixture("managingCredentials.yaml"), fixture("postgres-connector.yaml", "rotatorExample/db")]);
     expect(errors(plan)).toEqual([]);

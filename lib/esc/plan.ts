@@ -14,7 +14,7 @@ import { EXPORT_NAME_PATTERN, validateExports } from "../environments/exports";
 import { rotatorNameSchema } from "../rotation/validation";
 import { oidcLoginConfigSchema, staticLoginConfigSchema, type OidcLoginConfig, type StaticLoginConfig, type StaticLoginSecret } from "../aws-logins/validation";
 import { connectorConfigSchema, parseFunctionArn, type ConnectorConfig } from "../connectors/validation";
-import { getPath, setPath } from "../object-paths";
+import { setPath } from "../object-paths";
 import type { EscProblem } from "./problems";
 import { entryOf, parseEscYaml, type EscEntry, type EscNode } from "./yaml-tree";
 import { EscEvaluator, functionOf, isRotateKey, parseAccessor, type EscFileInput, type EscValue } from "./evaluate";
@@ -368,11 +368,7 @@ class Planner {
       for (const [path, message] of Object.entries(fieldErrors)) this.error(file.file, inputsNode?.line ?? fn.line, `${base}.inputs${path ? ` (Rotor input ${path})` : ""}`, message);
       return null;
     }
-    if (type === "postgres" || type === "mysql") {
-      const tls = getPath(parsed.data, "tls.mode");
-      if (!getPath(extension, "tls")) this.note(file.file, fn.line, base, `TLS to the database: ${String(tls)} (ESC does not say; Rotor's default). Change it on the rotator if the server has no TLS`);
-    }
-    if (type === "password" && !inputsNode) this.note(file.file, fn.line, base, "no inputs: ESC's password defaults apply (16 characters)");
+    for (const note of mapping.importNotes?.({ inputs: parsed.data as Record<string, unknown>, extension, inputsGiven: Boolean(inputsNode) }) ?? []) this.note(file.file, fn.line, base, note);
     return { name: entry.key, type, inputs: parsed.data as Record<string, unknown>, state, loginKey, connectorKey, file: file.file, line: entry.line };
   }
 

@@ -11,6 +11,7 @@ import type { Credential, RotatorType } from "../rotators/types";
 import type { EscValue } from "./evaluate";
 import type { EscReader } from "./reader";
 import { passwordRulesSchema } from "../rotators/password/rules";
+import { getPath } from "../object-paths";
 
 export type LoginValue = EscValue & { kind: "login" };
 
@@ -39,6 +40,8 @@ export interface EscRotatorMapping {
   credentialToEsc(credential: Credential, secret: SecretWriter): unknown;
   /** Rotor input paths that ESC has no field for (carried in the `# rotor:` comment). */
   rotorOnly: readonly string[];
+  /** What the import preview notes about settings the file left to a default (Rotor's, or ESC's own). */
+  importNotes?(imported: { inputs: Record<string, unknown>; extension: Record<string, unknown>; inputsGiven: boolean }): string[];
 }
 
 /** Drops undefined fields (and objects left empty) so schemas see only what the file said. */
@@ -64,7 +67,8 @@ function loginAt(read: EscReader, path: string, required: boolean): LoginValue |
 
 const get = (object: Record<string, unknown>, key: string) => object[key] as Record<string, unknown> | undefined;
 
-function sqlMapping(provider: "postgres" | "mysql"): EscRotatorMapping {
+/** `rotorOnly`: the dialect's inputs that ESC has no field for (MySQL's account host, besides the shared ones). */
+function sqlMapping(provider: "postgres" | "mysql", rotorOnly: readonly string[]): EscRotatorMapping {
   return {
     provider,
     fromEsc(read) {
@@ -105,7 +109,11 @@ function sqlMapping(provider: "postgres" | "mysql"): EscRotatorMapping {
       });
     },
     credentialToEsc: (credential, secret) => compact({ username: credential.username, password: secret(credential.password) }),
-    rotorOnly: provider === "mysql" ? ["tls", "passwordRules", "timeoutMs", "userHost"] : ["tls", "passwordRules", "timeoutMs"],
+    rotorOnly: ["tls", "passwordRules", "timeoutMs", ...rotorOnly],
+    importNotes: ({ inputs, extension }) =>
+      getPath(extension, "tls")
+        ? []
+        : [`TLS to the database: ${String(getPath(inputs, "tls.mode"))} (ESC does not say; Rotor's default). Change it on the rotator if the server has no TLS`],
   };
 }
 
@@ -124,8 +132,8 @@ function singleFieldState(field: string) {
 }
 
 export const ESC_ROTATORS: Record<RotatorType, EscRotatorMapping | null> = {
-  postgres: sqlMapping("postgres"),
-  mysql: sqlMapping("mysql"),
+  postgres: sqlMapping("postgres", []),
+  mysql: sqlMapping("mysql", ["userHost"]),
   "aws-iam": {
     provider: "aws-iam",
     fromEsc(read) {
@@ -188,6 +196,7 @@ export const ESC_ROTATORS: Record<RotatorType, EscRotatorMapping | null> = {
       });
     },
     rotorOnly: ["passwordRules.digits", "passwordRules.minDigits"],
+    importNotes: ({ inputsGiven }) => (inputsGiven ? [] : [`no inputs: ESC's password defaults apply (${ESC_PASSWORD_DEFAULTS.length} characters)`]),
   },
   passphrase: {
     provider: "passphrase",
