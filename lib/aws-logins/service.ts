@@ -10,7 +10,7 @@ import { byActor, type AppContext, type Actor } from "../app-context";
 import { AppError, toAppError } from "../errors";
 import { env } from "../env";
 import { RotatorError } from "../rotators/errors";
-import type { AwsCredentials } from "../rotators/types";
+import type { AwsCredentials, IssuerTokenRequest } from "../rotators/types";
 import { insertAuditEvent, recordAuditEvent } from "../db/queries/audit";
 import {
   deleteLoginProviderById,
@@ -33,7 +33,7 @@ import {
 } from "./validation";
 import { credentialCache, type CredentialCache } from "./credential-cache";
 import { describeIssuerKeys, ensureIssuerKeys, type IssuerKeyPolicy } from "./issuer-keys";
-import { discoveryDocument, DISCOVERY_PATH, JWKS_PATH, mintWebIdentityToken } from "./issuer";
+import { discoveryDocument, DISCOVERY_PATH, JWKS_PATH, mintAdapterToken, mintWebIdentityToken } from "./issuer";
 import { assumeRoleWithWebIdentity, callerIdentity, type TemporaryCredentials } from "./sts";
 import { renderSessionName, renderTemplate, subjectPattern, TEST_SUBJECT_NAME, type TokenPurpose } from "./subject";
 import { oidcProviderArn, providerHost, setupCommands, trustPolicy } from "./trust-policy";
@@ -104,6 +104,36 @@ async function exchangeOidc(app: AppContext, row: LoginProviderRow, config: Oidc
     audience: config.audience,
     subject,
   });
+}
+
+/**
+ * The token signer of an `external` rotator (RotatorContext.issuerToken): one short-lived token per request to
+ * its adapter, signed with the issuer's current key. Audited like the AWS tokens: which rotator, which
+ * audience, which request id and jti — never the token.
+ */
+export function adapterTokenSigner(
+  app: AppContext,
+  use: { environment: string; rotator: string; rotatorId?: string },
+  options: Pick<LoginOptions, "issuerUrl" | "policy"> = {},
+): (request: IssuerTokenRequest) => Promise<{ token: string; issuer: string }> {
+  return async (request) => {
+    const issuerUrl = options.issuerUrl ?? issuerSettings().issuerUrl;
+    const policy = options.policy ?? issuerSettings().policy;
+    const minted = await mintAdapterToken(app, policy, { issuerUrl, ...request, environment: use.environment, rotator: use.rotator });
+    await recordAuditEvent({
+      db: app.db,
+      event: {
+        actorId: null,
+        actorLabel: "rotor (OIDC issuer)",
+        action: "external.token_issued",
+        targetType: "rotator",
+        targetId: use.rotatorId ?? null,
+        targetLabel: use.rotator,
+        details: { audience: request.audience, requestId: request.requestId, jti: minted.jti, kid: minted.kid, expiresAt: minted.expiresAt.toISOString() },
+      },
+    });
+    return { token: minted.token, issuer: issuerUrl };
+  };
 }
 
 /**

@@ -14,7 +14,7 @@
 export const SUBJECT_PLACEHOLDERS = ["environment", "rotator", "login", "purpose"] as const;
 export type SubjectPlaceholder = (typeof SUBJECT_PLACEHOLDERS)[number];
 export type SubjectVariables = Record<SubjectPlaceholder, string>;
-export type TokenPurpose = "rotation" | "connector" | "test";
+export type TokenPurpose = "rotation" | "connector" | "test" | "adapter";
 
 export const DEFAULT_SUBJECT_TEMPLATE = "rotor:{environment}:{rotator}";
 export const DEFAULT_SESSION_NAME_TEMPLATE = "rotor-{rotator}";

@@ -100,6 +100,26 @@ export class EscReader {
     return value.items.map((item) => String((item as { value: unknown }).value));
   }
 
+  /**
+   * Plain data (maps, lists, scalars) as JSON, for inputs that are arbitrary objects (the external rotator's
+   * `request`). Refuses secrets when `noSecrets` names where they would end up stored in clear.
+   */
+  json(path: string, options: { noSecrets?: string } = {}): unknown {
+    const value = this.value(path);
+    if (!value) return undefined;
+    const convert = (node: EscValue, at: string): unknown => {
+      if (node.kind === "scalar") {
+        if (node.secret && options.noSecrets) this.issue(at, `${this.full(at)} is a secret, but ${options.noSecrets}`, node);
+        return node.value;
+      }
+      if (node.kind === "seq") return node.items.map((item, i) => convert(item, `${at}.${i}`));
+      if (node.kind === "map") return Object.fromEntries([...node.entries].map(([key, child]) => [key, convert(child, `${at}.${key}`)]));
+      this.issue(at, `${this.full(at)} must be plain data, not an AWS login`, node);
+      return undefined;
+    };
+    return convert(value, path);
+  }
+
   /** Marks the map at `path` as read (its children are read one by one). */
   map(path: string): boolean {
     const value = this.at(path);

@@ -209,6 +209,32 @@ export const ESC_ROTATORS: Record<RotatorType, EscRotatorMapping | null> = {
   },
   // Pulumi ESC has no Redis rotator: such a rotator is listed as not exported.
   redis: null,
+  external: {
+    provider: "external",
+    fromEsc(read) {
+      const request = read.json("request", { noSecrets: "Rotor stores the request in clear (ESC sends it as is too): keep secrets in the adapter" });
+      return { inputs: compact({ url: read.text("url", { required: true }), request }), binding: {} };
+    },
+    credentialFromEsc(read, which) {
+      // ESC's state is the adapter's last answer, whatever its fields: every one is read, and must be text.
+      const value = read.value(which);
+      if (!value) return null;
+      if (value.kind !== "map") {
+        read.issues.push({ line: value.source.line, path: `${read.base}.${which}`, message: `${read.base}.${which} must be a map (the adapter's answer)` });
+        return null;
+      }
+      const credential: Credential = {};
+      for (const [key, child] of value.entries) {
+        if (child.kind === "scalar" && typeof child.value === "string") credential[key] = child.value;
+        else if (child.kind === "scalar" && (typeof child.value === "number" || typeof child.value === "boolean")) credential[key] = String(child.value);
+        else read.issues.push({ line: child.source.line, path: `${read.base}.${which}.${key}`, message: `${read.base}.${which}.${key} must be text: Rotor stores an external credential as text fields` });
+      }
+      return credential;
+    },
+    toEsc: (inputs) => compact({ url: inputs.url, request: inputs.request }),
+    credentialToEsc: (credential, secret) => compact(Object.fromEntries(Object.entries(credential).map(([key, value]) => [key, secret(value)]))),
+    rotorOnly: ["verifyUrl", "allowInsecureHttp", "ca", "timeoutMs", "requiredKeys"],
+  },
 };
 
 export function mappingForProvider(provider: string): { type: RotatorType; mapping: EscRotatorMapping } | undefined {

@@ -25,7 +25,8 @@ import { finishStep, getLastFinishedRunByRotator, getUnfinishedRunByRotator, ins
 import { getEnvironmentById } from "../db/queries/environments";
 import { insertAuditEvent } from "../db/queries/audit";
 import { getRotatorDefinition } from "../rotators/registry";
-import type { Credential, Pending, RotatorContext, RotatorState } from "../rotators/types";
+import type { Credential, Pending, RotatorContext, RotatorMeta, RotatorState } from "../rotators/types";
+import { secretKeysOf } from "../rotators/meta";
 import { decryptPending, decryptSecretInputs, encryptPending, encryptState, loadInputs, loadState, stateSummary } from "./rotator-records";
 import { recordRevision, reserveRevision } from "../environments/revisions";
 import { credentialSecrets, secretStrings } from "./secret-fields";
@@ -196,7 +197,6 @@ async function executeRun(app: AppContext, job: RunJob): Promise<RunOutcome> {
   // persisted with the pending record so that a resumed run still knows, and applied if the run fails.
   let previousRetired = false;
   let lastPending: Pending | null = null;
-  const secretKeys = definition.secretCredentialKeys;
   let currentStep: { id: number; name: StepName } | undefined;
 
   const step = async <T>(
@@ -218,7 +218,7 @@ async function executeRun(app: AppContext, job: RunJob): Promise<RunOutcome> {
   };
 
   const persistPending = async (pending: Pending) => {
-    secrets = [...new Set([...secrets, ...credentialSecrets(secretKeys, pending.credential)])];
+    secrets = [...new Set([...secrets, ...credentialSecrets(definition, pending.credential)])];
     lastPending = pending;
     const record: Pending = { credential: pending.credential, data: pending.data, ...(previousRetired ? { previousRetired: true } : {}) };
     await updateRunById({ db, id: run.id, patch: { pendingCiphertext: encryptPending(keyring, run.id, record) } });
@@ -228,7 +228,7 @@ async function executeRun(app: AppContext, job: RunJob): Promise<RunOutcome> {
     const inputs = loadInputs(keyring, rotator);
     secrets = secretStrings(decryptSecretInputs(keyring, rotator));
     const state: RotatorState = loadState(keyring, rotator);
-    secrets.push(...credentialSecrets(secretKeys, state.current, state.previous));
+    secrets.push(...credentialSecrets(definition, state.current, state.previous));
     // The rotator's login provider (aws-iam) or connector (postgres/mysql), if it has one; explicit
     // options.rotatorContext (tests) takes precedence. Credentials are fetched lazily by the rotator.
     const resolved = await resolveRotatorContext(app, {
@@ -237,6 +237,7 @@ async function executeRun(app: AppContext, job: RunJob): Promise<RunOutcome> {
       connectorId: rotator.connectorId,
       environmentName: run.environmentName,
       rotatorName: rotator.name,
+      rotatorId: rotator.id,
     });
     secrets.push(...resolved.secrets);
     const context: RotatorContext = {
@@ -264,7 +265,7 @@ async function executeRun(app: AppContext, job: RunJob): Promise<RunOutcome> {
         (p) => (p ? "Resuming the interrupted run with its recorded pending credential." : "The interrupted run had not recorded a pending credential; planning afresh."),
       );
       if (pending) {
-        secrets.push(...credentialSecrets(secretKeys, pending.credential));
+        secrets.push(...credentialSecrets(definition, pending.credential));
         lastPending = pending;
         previousRetired = pending.previousRetired === true && Boolean(state.previous);
       }
@@ -282,7 +283,7 @@ async function executeRun(app: AppContext, job: RunJob): Promise<RunOutcome> {
       });
       if (guard === "held") return { runId: run.id, rotatorId: rotator.id, status: "held", errorCode: "rotation:held" };
       const prepared = await step("plan", () => definition.prepare({ inputs, state, context }), (p) =>
-        [describePending(p.pending, definition.secretCredentialKeys), ...(p.warnings ?? []).map((w) => `Warning: ${w}`)].filter(Boolean).join(" ") || undefined,
+        [describePending(p.pending, definition), ...(p.warnings ?? []).map((w) => `Warning: ${w}`)].filter(Boolean).join(" ") || undefined,
       );
       pending = prepared.pending;
       const planned = pending;
@@ -293,7 +294,7 @@ async function executeRun(app: AppContext, job: RunJob): Promise<RunOutcome> {
       const result = await definition.apply({ inputs, state, pending: pending!, context, resumed: resumedPending });
       await persistPending(result.pending);
       return result;
-    }, (r) => [describePending(r.pending, secretKeys), ...(r.notes ?? [])].filter(Boolean).join(" ") || undefined).then((r) => r.pending);
+    }, (r) => [describePending(r.pending, definition), ...(r.notes ?? [])].filter(Boolean).join(" ") || undefined).then((r) => r.pending);
 
     await step(
       "verify",
@@ -365,13 +366,14 @@ async function executeRun(app: AppContext, job: RunJob): Promise<RunOutcome> {
 }
 
 /** A credential's first non-secret field (a username, an access key id), which names it. */
-function credentialName(credential: Credential, secretKeys: readonly string[]): string | undefined {
+function credentialName(credential: Credential, meta: RotatorMeta): string | undefined {
+  const secretKeys = secretKeysOf(meta, credential);
   return Object.entries(credential).find(([key]) => !secretKeys.includes(key))?.[1];
 }
 
 /** Names the credential being installed. */
-function describePending(pending: Pending, secretKeys: readonly string[]): string | undefined {
-  const name = pending.credential ? credentialName(pending.credential, secretKeys) : undefined;
+function describePending(pending: Pending, meta: RotatorMeta): string | undefined {
+  const name = pending.credential ? credentialName(pending.credential, meta) : undefined;
   return name ? `Target credential: ${name}.` : undefined;
 }
 
@@ -420,7 +422,7 @@ async function recordFailure(
   if (isAppError(error) || isRotatorError(error)) {
     logError(`rotation ${run.id} of ${rotator.name} failed (${code})`, redactedError(error, secrets), { runId: run.id, rotatorId: rotator.id });
   }
-  const retiredName = retiredPrevious ? credentialName(retiredPrevious, getRotatorDefinition(rotator.type).secretCredentialKeys) : null;
+  const retiredName = retiredPrevious ? credentialName(retiredPrevious, getRotatorDefinition(rotator.type)) : null;
   if (retiredPrevious) {
     message = `${message} The previous credential${retiredName ? ` (${retiredName})` : ""} no longer works at the target, so it was removed from the environment.`;
   }

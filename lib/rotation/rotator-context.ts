@@ -5,6 +5,7 @@ import "server-only";
  * - `aws-login` with a login provider → `awsCredentials` (static keys, or an OIDC login's temporary credentials);
  * - `connector` with a connector → `databaseConnector` (the aws-lambda connector, Rotor's handler or
  *   ESC-compatible) instead of a direct connection.
+ * - `issuer` → `issuerToken`, tokens signed by Rotor's OIDC issuer for an external rotator's adapter.
  * Used by the rotation engine for every run and by "Test connection". Nothing is fetched here: credentials
  * are obtained lazily when the rotator first asks for them.
  */
@@ -12,7 +13,7 @@ import type { AppContext } from "../app-context";
 import { AppError } from "../errors";
 import type { RotatorContext, RotatorType } from "../rotators/types";
 import { rotatorMeta, typesWithBinding } from "../rotators/meta";
-import { credentialsForLogin, type LoginOptions } from "../aws-logins/service";
+import { adapterTokenSigner, credentialsForLogin, type LoginOptions } from "../aws-logins/service";
 import { connectorFor } from "../connectors/service";
 import { getLoginProviderById } from "../db/queries/login-providers";
 import { getConnectorById } from "../db/queries/connectors";
@@ -24,6 +25,8 @@ export interface RotatorBinding {
   /** Fill the login's subject template. */
   environmentName: string;
   rotatorName: string;
+  /** The rotator's row id, when it exists (audit of the tokens signed for it). */
+  rotatorId?: string;
 }
 
 export interface ResolvedRotatorContext {
@@ -62,6 +65,9 @@ export async function resolveRotatorContext(app: AppContext, binding: RotatorBin
   const kind = rotatorMeta(binding.type).binding.kind;
   if (kind === "aws-login" && binding.loginProviderId) {
     context.awsCredentials = credentialsForLogin(app, binding.loginProviderId, { ...use, purpose: "rotation" }, options);
+  }
+  if (kind === "issuer") {
+    context.issuerToken = adapterTokenSigner(app, { ...use, rotatorId: binding.rotatorId }, options);
   }
   if (kind === "connector" && binding.connectorId) {
     const resolved = await connectorFor(app, binding.connectorId, use, options);

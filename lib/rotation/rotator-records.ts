@@ -7,6 +7,7 @@ import type { Keyring } from "../crypto/keyring";
 import type { RotatorRow } from "../db/schema";
 import type { Credential, Pending, RotatorState } from "../rotators/types";
 import { getRotatorDefinition } from "../rotators/registry";
+import { secretKeysOf } from "../rotators/meta";
 import { mergeSecretInputs } from "./secret-fields";
 
 export const EMPTY_STATE: RotatorState = { current: null, previous: null };
@@ -45,7 +46,7 @@ export function decryptPending(keyring: Keyring, runId: string, ciphertext: stri
 /** What lists may show about a credential: every non-secret field (a username, an access key id). */
 export function publicCredential(type: RotatorRow["type"], credential: Credential | null): Record<string, string> | null {
   if (!credential) return null;
-  const secretKeys = new Set(getRotatorDefinition(type).secretCredentialKeys);
+  const secretKeys = new Set(secretKeysOf(getRotatorDefinition(type), credential));
   return Object.fromEntries(Object.entries(credential).filter(([key]) => !secretKeys.has(key)));
 }
 

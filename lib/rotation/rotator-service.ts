@@ -53,7 +53,7 @@ export async function verifyImportedState(type: RotatorType, inputs: unknown, st
       const result = await definition.verifyCredential({ inputs, credential: shape.data, context: { ...context, checkpoint: async () => undefined } });
       if (result.skipped) skipped.push(`${which}: ${result.skipped}`);
     } catch (error) {
-      throw toAppError(error, { secrets: [...secrets, ...credentialSecrets(definition.secretCredentialKeys, credential)], prefix: `The imported ${which} credential does not work` });
+      throw toAppError(error, { secrets: [...secrets, ...credentialSecrets(definition, credential)], prefix: `The imported ${which} credential does not work` });
     }
   }
   return skipped;

@@ -4,6 +4,10 @@
  * error messages can be scrubbed of them (scrubMessage, lib/errors.ts).
  */
 import { deletePath, getPath, setPath } from "../object-paths";
+import { secretKeysOf } from "../rotators/meta";
+import type { Credential, RotatorMeta } from "../rotators/types";
+
+type SecretKeyFacts = Pick<RotatorMeta, "secretCredentialKeys" | "everyCredentialKeySecret">;
 
 type Json = Record<string, unknown>;
 
@@ -46,9 +50,10 @@ export function secretStrings(...values: unknown[]): string[] {
 }
 
 /**
- * The secret fields of credentials (`secretCredentialKeys`), for scrubbing messages. Only those: a username or
- * an access key id names the credential and must stay readable ("current key AKIA…", not "[redacted]").
+ * The secret fields of credentials (`secretKeysOf` the type: its `secretCredentialKeys`, or every field of an
+ * external credential), for scrubbing messages. Only those: a username or an access key id names the
+ * credential and must stay readable ("current key AKIA…", not "[redacted]").
  */
-export function credentialSecrets(secretKeys: readonly string[], ...credentials: (Record<string, unknown> | null | undefined)[]): string[] {
-  return secretStrings(...credentials.map((credential) => (credential ? secretKeys.map((key) => credential[key]) : [])));
+export function credentialSecrets(meta: SecretKeyFacts, ...credentials: (Credential | null | undefined)[]): string[] {
+  return secretStrings(...credentials.map((credential) => (credential ? secretKeysOf(meta, credential).map((key) => credential[key]) : [])));
 }

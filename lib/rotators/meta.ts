@@ -3,7 +3,7 @@
  * inputs schema, secret paths, how it reaches its target). Pages, the rotator form and the services read a
  * type's facts here, never by comparing type names. The runnable rotators are in ./registry.ts.
  */
-import type { RotatorBinding, RotatorMeta, RotatorType } from "./types";
+import type { Credential, RotatorBinding, RotatorMeta, RotatorType } from "./types";
 import { ROTATOR_TYPES } from "./types";
 import { awsIamMeta } from "./aws-iam/meta";
 import { mysqlMeta } from "./mysql/meta";
@@ -11,6 +11,7 @@ import { passphraseMeta } from "./passphrase/meta";
 import { passwordMeta } from "./password/meta";
 import { postgresMeta } from "./postgres/meta";
 import { redisMeta } from "./redis/meta";
+import { externalMeta } from "./external/meta";
 
 export const ROTATOR_META: Record<RotatorType, RotatorMeta> = {
   postgres: postgresMeta as RotatorMeta,
@@ -19,10 +20,17 @@ export const ROTATOR_META: Record<RotatorType, RotatorMeta> = {
   password: passwordMeta as RotatorMeta,
   passphrase: passphraseMeta as RotatorMeta,
   redis: redisMeta as RotatorMeta,
+  external: externalMeta as RotatorMeta,
 };
 
 export function rotatorMeta(type: RotatorType): RotatorMeta {
   return ROTATOR_META[type];
+}
+
+/** The secret keys of this credential: the type's listed keys, or all of them when every key is secret. */
+export function secretKeysOf(meta: Pick<RotatorMeta, "secretCredentialKeys" | "everyCredentialKeySecret">, credential: Credential | null | undefined): string[] {
+  if (meta.everyCredentialKeySecret) return credential ? Object.keys(credential) : [];
+  return [...meta.secretCredentialKeys];
 }
 
 /** The types that reach their target through this kind of binding, in the order of ROTATOR_TYPES. */

@@ -10,6 +10,7 @@ import { awsIamRotator } from "./aws-iam";
 import { passwordRotator } from "./password";
 import { passphraseRotator } from "./passphrase";
 import { redisRotator } from "./redis";
+import { externalRotator } from "./external";
 
 // Inputs differ per type; callers validate with `inputsSchema` before use, so `unknown` inputs are safe here.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -20,6 +21,7 @@ export const ROTATORS: Record<RotatorType, RotatorDefinition<any>> = {
   password: passwordRotator,
   passphrase: passphraseRotator,
   redis: redisRotator,
+  external: externalRotator,
 };
 
 export function getRotatorDefinition(type: RotatorType): RotatorDefinition<unknown> {

@@ -18,7 +18,7 @@ import type { z } from "zod";
  * and so is every other per-type map, so a new type fails the build until it has an entry everywhere; the
  * database column (lib/db/schema.ts) takes its values from here too.
  */
-export const ROTATOR_TYPES = ["postgres", "mysql", "aws-iam", "password", "passphrase", "redis"] as const;
+export const ROTATOR_TYPES = ["postgres", "mysql", "aws-iam", "password", "passphrase", "redis", "external"] as const;
 export type RotatorType = (typeof ROTATOR_TYPES)[number];
 
 /** A credential as consumers read it. Every value is a string; which keys are secret is listed by the rotator. */
@@ -56,6 +56,16 @@ export interface AwsCredentials {
 /** Logging hook: messages must never contain secret values. */
 export type RotatorLogger = (message: string, fields?: Record<string, unknown>) => void;
 
+/** What a token from Rotor's issuer is for (see RotatorContext.issuerToken). */
+export interface IssuerTokenRequest {
+  /** The `aud` claim: the exact URL the token is sent to. */
+  audience: string;
+  /** The `body_hash` claim: `sha256-<base64>` of the exact request body (Subresource Integrity form). */
+  bodyHash: string;
+  /** The `rotor_request_id` claim: the same for every attempt of one rotation, so the receiver can be idempotent. */
+  requestId: string;
+}
+
 export interface RotatorContext {
   /** Persist an updated pending record before continuing (write-ahead). Must be awaited. */
   checkpoint(pending: Pending): Promise<void>;
@@ -63,6 +73,10 @@ export interface RotatorContext {
   awsCredentials?: () => Promise<AwsCredentials>;
   /** How to reach a database: direct by default, or an aws-lambda connector (lib/connectors) chosen by the engine. */
   databaseConnector?: import("./sql/connector").DatabaseConnector;
+  /** A short-lived token signed by Rotor's OIDC issuer (lib/aws-logins), for rotators bound to it (`external`):
+   *  the engine fills in iss, sub, iat, exp and a fresh jti; the rotator names the audience and what the token
+   *  is bound to. Never logged or stored. */
+  issuerToken?: (request: IssuerTokenRequest) => Promise<{ token: string; issuer: string }>;
   /** Injected clock/sleep so tests can run backoff loops quickly. */
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
@@ -176,9 +190,11 @@ export interface CommitResult { state: RotatorState }
  * - `aws-login`: an AWS login provider (lib/aws-logins) gives `context.awsCredentials`. Without one, the static
  *   keys under `inlineLoginPath` in the inputs are used; a login provider replaces them.
  * - `connector`: a connector (lib/connectors) gives `context.databaseConnector`; without one, it connects directly.
+ * - `issuer`: an HTTPS service trusts tokens signed by Rotor's own OIDC issuer: the engine gives
+ *   `context.issuerToken`.
  * - `none`: nothing to reach.
  */
-export type RotatorBinding = { kind: "aws-login"; inlineLoginPath: string } | { kind: "connector" } | { kind: "none" };
+export type RotatorBinding = { kind: "aws-login"; inlineLoginPath: string } | { kind: "connector" } | { kind: "issuer" } | { kind: "none" };
 
 /** One field of the rotator form, as a dotted path into the inputs (or into the imported credential). */
 export interface FieldSpec {
@@ -207,6 +223,10 @@ export interface RotatorMeta<I = unknown> {
   secretInputPaths: readonly string[];
   /** Keys of a Credential that are secret (masked unless revealed); the other keys name the credential. */
   secretCredentialKeys: readonly string[];
+  /** Set when the credential's keys are not known in advance (`external`: whatever the adapter answers): then
+   *  EVERY key is secret, as in Pulumi ESC, and `secretCredentialKeys` is empty. Read through
+   *  `secretKeysOf` (./meta.ts), never directly. */
+  everyCredentialKeySecret?: boolean;
   /** Schema of a credential (used to validate imported state). */
   credentialSchema: z.ZodType<Credential>;
   binding: RotatorBinding;

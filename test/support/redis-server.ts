@@ -7,12 +7,13 @@
  *   server.address          // { host: "127.0.0.1", port, tls: { ca } }
  *   await server.stop();
  */
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import type { RedisServerAddress } from "./redis-admin";
+import { makeCertificates } from "./certificates";
 
 export interface RedisTestServer {
   address: RedisServerAddress & { tls?: { ca: string } };
@@ -34,17 +35,6 @@ async function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
-}
-
-function makeCertificates(dir: string): { ca: string; otherCa: string } {
-  const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
-  for (const name of ["ca", "other-ca"]) {
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", `${name}.key`, "-out", `${name}.crt`, "-days", "2", "-subj", `/CN=Rotor test ${name}`);
-  }
-  openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost");
-  fs.writeFileSync(path.join(dir, "server.ext"), "subjectAltName=DNS:localhost\n");
-  openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.crt", "-days", "2", "-extfile", "server.ext");
-  return { ca: fs.readFileSync(path.join(dir, "ca.crt"), "utf8"), otherCa: fs.readFileSync(path.join(dir, "other-ca.crt"), "utf8") };
 }
 
 export async function startRedisServer(options: { tls?: boolean } = {}): Promise<RedisTestServer> {

@@ -49,6 +49,7 @@
 import { inspect } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { isRotatorError, type RotatorError } from "@/lib/rotators/errors";
+import { secretKeysOf } from "@/lib/rotators/meta";
 import { getPath } from "@/lib/object-paths";
 import type { Credential, Pending, RotatorContext, RotatorDefinition, RotatorState } from "@/lib/rotators/types";
 
@@ -128,10 +129,10 @@ export function expectNoSecrets(value: unknown, secrets: readonly (string | unde
   }
 }
 
-/** The secret values of a credential, by the rotator's `secretCredentialKeys`. */
+/** The secret values of a credential, by the rotator's secret keys (`secretKeysOf`). */
 export function secretsOf(rotator: RotatorDefinition<unknown>, credential: Credential | null | undefined): string[] {
   if (!credential) return [];
-  return rotator.secretCredentialKeys.map((k) => credential[k]).filter((v): v is string => typeof v === "string");
+  return secretKeysOf(rotator, credential).map((k) => credential[k]).filter((v): v is string => typeof v === "string");
 }
 
 /** Run one full rotation the way the engine does: prepare → checkpoint → apply → verify → commit. */
@@ -152,7 +153,7 @@ export async function rotateOnce<I>(
 
 function defaultWrong(rotator: RotatorDefinition<unknown>, valid: Credential): Credential {
   const wrong = { ...valid };
-  for (const key of rotator.secretCredentialKeys) {
+  for (const key of secretKeysOf(rotator, valid)) {
     if (typeof wrong[key] === "string") wrong[key] = `${wrong[key]}-wrong`;
   }
   return wrong;
@@ -257,7 +258,7 @@ export function describeRotatorContract<I>(name: string, options: ContractOption
       if (target.firstRotation) expect(state.current).toMatchObject(target.firstRotation);
       // What the engine stores must pass the schema it validates imported state with.
       expect(rotator.credentialSchema.safeParse(state.current).success).toBe(true);
-      for (const key of rotator.secretCredentialKeys) expect(typeof state.current![key]).toBe("string");
+      for (const key of secretKeysOf(rotator, state.current)) expect(typeof state.current![key]).toBe("string");
       await works(h, state.current);
     });
 

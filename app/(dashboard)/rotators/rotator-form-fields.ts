@@ -26,8 +26,16 @@ export function initialValues(fields: readonly FieldSpec[], inputs?: Record<stri
   const values: Record<string, string | boolean> = {};
   for (const field of fields) {
     const stored = inputs ? getPath(inputs, field.path) : undefined;
-    if (stored !== undefined && stored !== null) values[field.path] = typeof stored === "boolean" ? stored : String(stored);
+    if (stored !== undefined && stored !== null) values[field.path] = formValue(stored);
     else if (field.defaultValue !== undefined) values[field.path] = field.defaultValue;
   }
   return values;
+}
+
+/** A stored input as its field shows it: lists comma-separated, objects as JSON text (the schemas parse both back). */
+function formValue(stored: unknown): string | boolean {
+  if (typeof stored === "boolean") return stored;
+  if (Array.isArray(stored) && stored.every((item) => typeof item !== "object")) return stored.join(", ");
+  if (typeof stored === "object") return JSON.stringify(stored, null, 2);
+  return String(stored);
 }

@@ -14,7 +14,8 @@ export function CredentialView({
   rotatorId: string;
   which: "current" | "previous";
   summary: Record<string, string> | null;
-  secretKeys: string[];
+  /** "all": every key is secret and only known once revealed (an external rotator's answer). */
+  secretKeys: string[] | "all";
   canReveal: boolean;
 }) {
   const [revealed, setRevealed] = useState<Record<string, string> | null>(null);
@@ -38,7 +39,10 @@ export function CredentialView({
         {Object.entries(summary).map(([key, value]) => (
           <div key={key} className="row"><dt className="muted">{key}</dt><dd className="mono" data-testid={`${which}-${key}`}>{value}</dd></div>
         ))}
-        {secretKeys.map((key) => (
+        {secretKeys === "all" && !revealed && (
+          <div className="row"><dt className="muted">(every field)</dt><dd className="mono" data-testid={`${which}-masked`}>••••••••••••</dd></div>
+        )}
+        {(secretKeys === "all" ? Object.keys(revealed ?? {}) : secretKeys).map((key) => (
           <div key={key} className="row">
             <dt className="muted">{key}</dt>
             <dd className="mono" data-testid={`${which}-${key}`}>{revealed ? revealed[key] : "••••••••••••"}</dd>
@@ -63,7 +67,8 @@ export function CredentialView({
               startTransition(async () => {
                 const credential = revealed ?? (await fetchSecret());
                 if (!credential) return;
-                await navigator.clipboard?.writeText(secretKeys.map((k) => credential[k]).join("\n")).catch(() => undefined);
+                const text = secretKeys === "all" ? JSON.stringify(credential) : secretKeys.map((k) => credential[k]).join("\n");
+                await navigator.clipboard?.writeText(text).catch(() => undefined);
                 setCopied(true);
               })
             }

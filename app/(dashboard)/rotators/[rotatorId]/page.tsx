@@ -52,7 +52,8 @@ export default async function RotatorPage({ params }: { params: Promise<{ rotato
   const definition = rotatorMeta(rotator.type);
   const summary = rotator.stateSummary as { current?: Record<string, string> | null; previous?: Record<string, string> | null };
   const canOperate = hasRole(user.role, "operator");
-  const secretKeys = [...definition.secretCredentialKeys];
+  // A type whose credential is whatever its target answers (external) has every key secret, names unknown here.
+  const secretKeys = definition.everyCredentialKeySecret ? ("all" as const) : [...definition.secretCredentialKeys];
   return (
     <>
       <p className="muted">

@@ -1,0 +1,373 @@
+/**
+ * The `external` rotator against the reference adapter (examples/external-adapter, a child process over HTTPS)
+ * that verifies Rotor's tokens against the JWKS of a real store, served over HTTP the way the app serves it;
+ * and against small misbehaving adapters (late, wrong answers, errors) on loopback. Every failure must leave
+ * `current` untouched and say what to do, without a secret in it.
+ */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { decodeJwt, generateKeyPair, SignJWT } from "jose";
+import { openTestApp, TEST_ACTOR, type TestApp } from "@/test/support/app-context";
+import { startIssuerServer, type IssuerServer } from "@/test/support/issuer-server";
+import { startReferenceAdapter, type ReferenceAdapter } from "@/test/support/external-adapter";
+import { describeRotatorContract, expectNoSecrets, rotateOnce } from "@/test/support/rotator-contract";
+import { adapterTokenSigner, issuerSettings } from "@/lib/aws-logins/service";
+import { ensureIssuerKeys } from "@/lib/aws-logins/issuer-keys";
+import { JWKS_PATH } from "@/lib/aws-logins/issuer";
+import { createEnvironment } from "@/lib/environments/service";
+import { createRotator } from "@/lib/rotation/rotator-service";
+import { rotateNow, startRotation, SimulatedCrash } from "@/lib/rotation/engine";
+import { getRotatorById } from "@/lib/db/queries/rotators";
+import { getRunById } from "@/lib/db/queries/runs";
+import { decryptPending, loadState } from "@/lib/rotation/rotator-records";
+import { describeInputIssues } from "../meta";
+import { RotatorError } from "../errors";
+import type { Credential, RotatorContext, RotatorState } from "../types";
+import { bodyHash, sendToAdapter } from "./http";
+import { externalInputsSchema, type ExternalInputs } from "./inputs";
+import { externalRotator } from "./index";
+
+let app: TestApp;
+let issuer: IssuerServer;
+let adapter: ReferenceAdapter;
+let environmentId: string;
+const { policy } = issuerSettings();
+const sign = () => adapterTokenSigner(app, { environment: "prod", rotator: "ext" });
+const fast = { sleep: async () => undefined };
+const empty: RotatorState = { current: null, previous: null };
+
+beforeAll(async () => {
+  app = await openTestApp("pglite");
+  issuer = await startIssuerServer(app, policy);
+  // The adapter checks `iss` against Rotor's public URL, and fetches the keys from the JWKS route.
+  adapter = await startReferenceAdapter({ jwksUrl: `${issuer.url}${JWKS_PATH}`, issuer: issuerSettings().issuerUrl });
+  environmentId = (await createEnvironment(app, { actor: TEST_ACTOR, name: "prod", description: "" })).id;
+}, 60_000);
+
+afterAll(async () => {
+  await adapter?.stop();
+  await issuer?.stop();
+  await app?.destroy();
+});
+
+let users = 0;
+const newUser = () => `app${++users}`;
+
+function referenceInputs(username: string, extra: Record<string, unknown> = {}): ExternalInputs {
+  return externalInputsSchema.parse({
+    url: `${adapter.url}/rotate`,
+    verifyUrl: `${adapter.url}/verify`,
+    request: { username },
+    ca: adapter.ca,
+    timeoutMs: 5_000,
+    requiredKeys: "username, password",
+    ...extra,
+  });
+}
+
+function context(extra: Partial<RotatorContext> = {}): RotatorContext {
+  return { checkpoint: async () => undefined, issuerToken: sign(), ...fast, ...extra };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<RotatorError> {
+  const error = await promise.then(() => undefined, (e: unknown) => e);
+  expect(error, "expected a RotatorError").toBeInstanceOf(RotatorError);
+  return error as RotatorError;
+}
+
+describeRotatorContract(
+  "external (reference adapter over HTTPS)",
+  {
+    rotator: externalRotator,
+    skip: {
+      "fresh-secret": "prepare generates nothing; the adapter makes the new credential",
+      "bad-managing-login": "there is no managing login: the adapter trusts Rotor's signed token (a forged signature is tested below)",
+    },
+  },
+  async () => {
+    const username = newUser();
+    const initial = `initial-${username}-password`;
+    adapter.seed(username, initial);
+    return {
+      inputs: referenceInputs(username),
+      checkLogin: async (credential: Credential) => adapter.accepts(credential),
+      firstRotation: { username },
+      importedState: { current: { username, password: initial }, previous: null },
+      context: { issuerToken: sign(), ...fast },
+    };
+  },
+);
+
+describe("external rotator and the reference adapter", () => {
+  it("sends ESC's {request, state} with a token bound to the URL and the exact body; the answer becomes current", async () => {
+    const username = newUser();
+    const first = await rotateOnce(externalRotator, referenceInputs(username), empty, context());
+    expect(first.state).toEqual({ current: { username, password: expect.any(String) }, previous: null });
+    const second = await rotateOnce(externalRotator, referenceInputs(username), first.state, context());
+    expect(second.state.previous).toEqual(first.state.current);
+    expect(adapter.accepts(second.state.current!)).toBe(true);
+    expect(adapter.accepts(first.state.current!)).toBe(true);
+    // Nothing secret in what the adapter logged.
+    expectNoSecrets(adapter.output(), [first.credential.password, second.credential.password]);
+  });
+
+  it("a token signed by another key is refused by the adapter: the rotation fails clearly and changes nothing", async () => {
+    const username = newUser();
+    const first = await rotateOnce(externalRotator, referenceInputs(username), empty, context());
+    const before = adapter.read().passwords.filter((p) => p.username === username);
+    const { current } = await ensureIssuerKeys(app, policy);
+    const { privateKey } = await generateKeyPair("RS256");
+    const forged: RotatorContext["issuerToken"] = async (request) => ({
+      issuer: issuerSettings().issuerUrl,
+      // Same kid as Rotor's real key, other private key: only the signature check can catch it.
+      token: await new SignJWT({ body_hash: request.bodyHash, rotor_request_id: request.requestId })
+        .setProtectedHeader({ alg: "RS256", kid: current.kid })
+        .setIssuer(issuerSettings().issuerUrl)
+        .setAudience(request.audience)
+        .setIssuedAt()
+        .setExpirationTime("5m")
+        .setJti(crypto.randomUUID())
+        .sign(privateKey),
+    });
+    const error = await rejection(rotateOnce(externalRotator, referenceInputs(username), first.state, context({ issuerToken: forged })));
+    expect(error.code).toBe("auth:permission-denied");
+    expect(error.message).toMatch(/refused Rotor's token \(HTTP 401: token signature is not valid\).*\.well-known\/jwks\.json/);
+    expect(adapter.read().passwords.filter((p) => p.username === username)).toEqual(before);
+    expectNoSecrets(error, [first.credential.password]);
+  });
+
+  it("a body_hash that is not the body's is refused by the adapter", async () => {
+    const username = newUser();
+    const real = sign();
+    const other = bodyHash(Buffer.from('{"request":{},"state":null}'));
+    const error = await rejection(rotateOnce(externalRotator, referenceInputs(username), empty, context({ issuerToken: (r) => real({ ...r, bodyHash: other }) })));
+    expect(error.message).toMatch(/HTTP 401: body_hash does not match the request body/);
+    expect(adapter.read().passwords.filter((p) => p.username === username)).toEqual([]);
+  });
+
+  it("the adapter refuses a replayed token, another audience and an expired token", async () => {
+    const body = Buffer.from(JSON.stringify({ request: { username: newUser() }, state: null }));
+    const url = `${adapter.url}/rotate`;
+    const post = (token: string) =>
+      sendToAdapter({ url, method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body, inputs: { ca: adapter.ca, timeoutMs: 5_000 } });
+    const { token } = await sign()({ audience: url, bodyHash: bodyHash(body), requestId: crypto.randomUUID() });
+    expect((await post(token)).status).toBe(200);
+    const replay = await post(token);
+    expect([replay.status, JSON.parse(replay.body.toString()).error]).toEqual([401, "token was already used (replay)"]);
+
+    const elsewhere = await sign()({ audience: `${adapter.url}/verify`, bodyHash: bodyHash(body), requestId: crypto.randomUUID() });
+    expect(JSON.parse((await post(elsewhere.token)).body.toString()).error).toMatch(/another audience/);
+
+    const past = adapterTokenSigner(app, { environment: "prod", rotator: "ext" }, { policy: { ...policy, now: () => new Date(Date.now() - 3_600_000) } });
+    const expired = await past({ audience: url, bodyHash: bodyHash(body), requestId: crypto.randomUUID() });
+    expect(JSON.parse((await post(expired.token)).body.toString()).error).toBe("token has expired");
+  });
+
+  it("the same request id is sent again after a lost answer, and the adapter answers it without rotating twice", async () => {
+    const username = newUser();
+    const inputs = referenceInputs(username);
+    const { pending } = await externalRotator.prepare({ inputs, state: empty, context: context() });
+    const once = await externalRotator.apply({ inputs, state: empty, pending, context: context() });
+    // The process died before recording `once`: the resumed run starts from the recorded pending (no answer).
+    const twice = await externalRotator.apply({ inputs, state: empty, pending, context: context() });
+    expect(twice.pending.credential).toEqual(once.pending.credential);
+    expect(adapter.read().passwords.filter((p) => p.username === username)).toHaveLength(1);
+    expect(Object.keys(adapter.read().answers)).toContain(pending.data.requestId);
+  });
+
+  it("without a verify URL the verify step says it proved nothing; with one, a refused credential fails", async () => {
+    const username = newUser();
+    const noVerify = referenceInputs(username, { verifyUrl: undefined });
+    const result = await externalRotator.verify({ inputs: noVerify, credential: { username, password: "whatever" }, context: context() });
+    expect(result.skipped).toMatch(/No verify URL/);
+    const error = await rejection(externalRotator.verify({ inputs: referenceInputs(username), credential: { username, password: "not-issued-here" }, context: context() }));
+    expect(error.code).toBe("auth:verify-failed");
+    expect(error.message).toMatch(/verify URL at https:\/\/localhost:\d+\/verify says the credential does not work \(HTTP 422: this credential is not accepted\)/);
+    expectNoSecrets(error, ["not-issued-here"]);
+  });
+
+  it("a wrong CA, or none, is refused with what to do", async () => {
+    const error = await rejection(externalRotator.testConnection({ inputs: referenceInputs("x", { ca: undefined }), context: context() }));
+    expect(error.code).toBe("target:rejected");
+    expect(error.message).toMatch(/TLS certificate of the adapter at https:\/\/localhost:\d+\/rotate was not accepted.*Adapter CA certificate/);
+    const ok = await externalRotator.testConnection({ inputs: referenceInputs("x"), context: context() });
+    expect(ok.details[0]).toMatch(/answers over TLS \(HTTP 405/);
+  });
+});
+
+/** A loopback adapter whose behaviour a test picks; it records what it was sent. */
+async function scriptedAdapter() {
+  type Behaviour = (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer, n: number) => void;
+  const seen: { headers: http.IncomingHttpHeaders; body: string; claims: Record<string, unknown> }[] = [];
+  let behaviour: Behaviour = (_req, res) => json(res, 200, { username: "svc", password: `pw-${crypto.randomUUID()}` });
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks);
+      const token = String(req.headers.authorization ?? "").replace(/^Bearer /, "");
+      seen.push({ headers: req.headers, body: body.toString(), claims: token ? (decodeJwt(token) as Record<string, unknown>) : {} });
+      behaviour(req, res, body, seen.length);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/rotate`;
+  return {
+    url,
+    seen,
+    behave(next: Behaviour) {
+      behaviour = next;
+    },
+    stop: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+function json(res: http.ServerResponse, status: number, body: unknown, contentType = "application/json") {
+  res.writeHead(status, { "content-type": contentType });
+  res.end(typeof body === "string" ? body : JSON.stringify(body));
+}
+
+describe("external rotator with a misbehaving adapter (through the engine: current untouched)", () => {
+  let scripted: Awaited<ReturnType<typeof scriptedAdapter>>;
+  beforeAll(async () => {
+    scripted = await scriptedAdapter();
+  });
+  afterAll(() => scripted?.stop());
+
+  let n = 0;
+  async function rotatorWithCurrent() {
+    scripted.behave((_req, res) => json(res, 200, { username: "svc", password: `pw-${crypto.randomUUID()}` }));
+    const rotator = await createRotator(app, {
+      actor: TEST_ACTOR,
+      environmentId,
+      name: `ext${++n}`,
+      type: "external",
+      inputs: { url: scripted.url, request: { service: "billing" }, timeoutMs: 300, requiredKeys: ["password"] },
+    });
+    const first = await rotateNow(app, { rotatorId: rotator.id, trigger: "user", actor: TEST_ACTOR }, { rotatorContext: fast });
+    expect(first.status).toBe("succeeded");
+    return { rotator, before: await stateOf(rotator.id) };
+  }
+
+  async function stateOf(id: string): Promise<RotatorState> {
+    return loadState(app.keyring, (await getRotatorById({ db: app.db, id }))!);
+  }
+
+  const cases: [string, Parameters<typeof scripted.behave>[0], RegExp][] = [
+    ["answers late", (_req, res) => setTimeout(() => json(res, 200, { password: "too-late-password" }), 1_500), /did not answer within 0\.3s\. Nothing was promoted/],
+    ["answers with something that is not JSON", (_req, res) => json(res, 200, "<html>hello</html>", "text/html"), /answered HTTP 200 but not with JSON \(Content-Type: text\/html\)/],
+    ["answers a JSON array", (_req, res) => json(res, 200, [1, 2]), /but with a JSON array, not a JSON object/],
+    ["answers without a required field", (_req, res) => json(res, 200, { username: "svc", token: "secret-token-value" }), /without "password" \(it has "username", "token"\), which "Fields the answer must have" requires/],
+    ["answers a field that is not text", (_req, res) => json(res, 200, { password: "p4ssword-value", expires: 3600 }), /fields that are not text \("expires" is a number\)/],
+    ["answers more than 64 KiB", (_req, res) => json(res, 200, { password: "x".repeat(70_000) }), /more than 64 KiB/],
+    ["redirects", (_req, res) => { res.writeHead(302, { location: "https://elsewhere.example/rotate?key=abc" }); res.end(); }, /redirect to https:\/\/elsewhere\.example\/rotate \(HTTP 302\)\. Rotor does not follow redirects/],
+    ["fails, echoing the request (with the current credential) in its error", (_req, res, body) => json(res, 500, { error: `cannot rotate: ${body.toString()}` }), /failed \(HTTP 500: cannot rotate: .*\[redacted\]/],
+  ];
+
+  it.each(cases)("an adapter that %s fails the rotation clearly, current untouched", async (_name, behaviour, message) => {
+    const { rotator, before } = await rotatorWithCurrent();
+    scripted.behave(behaviour);
+    const outcome = await rotateNow(app, { rotatorId: rotator.id, trigger: "user", actor: TEST_ACTOR }, { rotatorContext: fast });
+    expect(outcome.status).toBe("failed");
+    expect(outcome.errorMessage).toMatch(message);
+    expect(await stateOf(rotator.id)).toEqual(before);
+    expect(outcome.errorMessage).not.toContain(before.current!.password);
+    for (const leaked of ["too-late-password", "secret-token-value", "p4ssword-value"]) expect(outcome.errorMessage).not.toContain(leaked);
+  });
+
+  it("a timeout is retried once with the same request id and body, and a fresh token", async () => {
+    const { rotator, before } = await rotatorWithCurrent();
+    const start = scripted.seen.length;
+    scripted.behave((_req, res, _body, count) => {
+      if (count === start + 1) setTimeout(() => json(res, 200, { password: "answer-lost-in-timeout" }), 1_000);
+      else json(res, 200, { password: "answered-on-retry-1" });
+    });
+    const outcome = await rotateNow(app, { rotatorId: rotator.id, trigger: "user", actor: TEST_ACTOR }, { rotatorContext: fast });
+    expect(outcome.status).toBe("succeeded");
+    const [first, retry] = scripted.seen.slice(start);
+    expect(retry.headers["idempotency-key"]).toBe(first.headers["idempotency-key"]);
+    expect(retry.claims.rotor_request_id).toBe(first.headers["idempotency-key"]);
+    expect(retry.body).toBe(first.body);
+    expect(JSON.parse(first.body)).toEqual({ request: { service: "billing" }, state: before.current });
+    expect(retry.claims.jti).not.toBe(first.claims.jti);
+    expect(retry.claims.aud).toBe(scripted.url);
+    expect(retry.claims.body_hash).toBe(bodyHash(Buffer.from(first.body)));
+    expect(Number(retry.claims.exp) - Number(retry.claims.iat)).toBe(policy.tokenTtlSeconds);
+    expect(await stateOf(rotator.id)).toEqual({ current: { password: "answered-on-retry-1" }, previous: before.current });
+  });
+});
+
+describe("external rotator: a resumed run", () => {
+  it("re-sends the request id recorded before the crash, so the reference adapter can answer idempotently", async () => {
+    const username = newUser();
+    adapter.seed(username, `initial-${username}-password`);
+    const rotator = await createRotator(app, {
+      actor: TEST_ACTOR,
+      environmentId,
+      name: `resumed-${username}`,
+      type: "external",
+      inputs: referenceInputs(username),
+      // Verified at the adapter's verify URL before it is accepted.
+      importState: { current: { username, password: `initial-${username}-password` } },
+    });
+    const { runId, completion } = await startRotation(
+      app,
+      { rotatorId: rotator.id, trigger: "user", actor: TEST_ACTOR },
+      { leaseTtlMs: 1_500, rotatorContext: fast, hooks: { afterStep: (step) => { if (step === "persist pending") throw new SimulatedCrash(step); } } },
+    );
+    await expect(completion).rejects.toBeInstanceOf(SimulatedCrash);
+    const run = (await getRunById({ db: app.db, id: runId }))!;
+    const recorded = decryptPending(app.keyring, runId, run.pendingCiphertext!).data.requestId as string;
+    expect(recorded).toMatch(/^[0-9a-f-]{36}$/);
+
+    await new Promise((r) => setTimeout(r, 1_700));
+    const resumed = await rotateNow(app, { rotatorId: rotator.id, trigger: "user", actor: TEST_ACTOR }, { rotatorContext: fast });
+    expect(resumed).toMatchObject({ runId, status: "succeeded" });
+    const file = adapter.read();
+    expect(file.answers[recorded]).toEqual(expect.objectContaining({ username }));
+    const state = loadState(app.keyring, (await getRotatorById({ db: app.db, id: rotator.id }))!);
+    expect(state.current).toEqual(file.answers[recorded]);
+    expect(state.previous).toEqual({ username, password: `initial-${username}-password` });
+    expect(adapter.accepts(state.previous!)).toBe(true);
+  });
+});
+
+describe("external inputs", () => {
+  const issue = (raw: Record<string, unknown>) => {
+    const parsed = externalInputsSchema.safeParse(raw);
+    expect(parsed.success).toBe(false);
+    return describeInputIssues("external", parsed.error!.issues);
+  };
+
+  it("refuses plain http to a host that is not loopback unless the insecure flag is on, naming the field", () => {
+    const { fieldErrors, summary } = issue({ url: "http://adapter.internal/rotate" });
+    expect(fieldErrors.url).toMatch(/^Adapter URL must use https: plain http sends the signed token.*Allow plain http \(insecure\) on/);
+    expect(summary).toMatch(/^Adapter URL/);
+    expect(externalInputsSchema.safeParse({ url: "http://adapter.internal/rotate", allowInsecureHttp: true }).success).toBe(true);
+    expect(externalInputsSchema.safeParse({ url: "http://127.0.0.1:8080/rotate" }).success).toBe(true);
+    expect(externalInputsSchema.safeParse({ url: "http://localhost:8080/rotate" }).success).toBe(true);
+    expect(issue({ url: "https://a.example/rotate", verifyUrl: "http://a.example/verify" }).fieldErrors.verifyUrl).toMatch(/^Verify URL \(optional\) must use https/);
+  });
+
+  it.each<[string, Record<string, unknown>, string, RegExp]>([
+    ["no URL", {}, "url", /Adapter URL is required/],
+    ["a URL with a password", { url: "https://u:p@a.example/rotate" }, "url", /must not contain a user name or password/],
+    ["not a URL", { url: "adapter.example" }, "url", /must be a full URL/],
+    ["another scheme", { url: "ftp://a.example/rotate" }, "url", /must start with https:\/\//],
+    ["request that is not JSON", { url: "https://a.example", request: "{service: billing}" }, "request", /Request \(JSON\) must be a JSON object/],
+    ["request that is a list", { url: "https://a.example", request: "[1]" }, "request", /must be a JSON object/],
+    ["a tiny timeout", { url: "https://a.example", timeoutMs: 5 }, "timeoutMs", /Timeout \(ms\) must be at least 200/],
+    ["a CA that is not PEM", { url: "https://a.example", ca: "hello" }, "ca", /Adapter CA certificate \(PEM, optional\) must be PEM/],
+  ])("refuses %s", (_name, raw, field, message) => {
+    expect(issue(raw).fieldErrors[field]).toMatch(message);
+  });
+
+  it("reads the form's text: request as JSON, required fields comma-separated", () => {
+    const parsed = externalInputsSchema.parse({ url: "https://a.example/rotate", request: '{"service": "billing"}', requiredKeys: "username, password" });
+    expect(parsed).toMatchObject({ request: { service: "billing" }, requiredKeys: ["username", "password"], timeoutMs: 30_000, allowInsecureHttp: false });
+  });
+});
