@@ -279,6 +279,15 @@ describe("external rotator with a misbehaving adapter (through the engine: curre
     for (const leaked of ["too-late-password", "secret-token-value", "p4ssword-value"]) expect(outcome.errorMessage).not.toContain(leaked);
   });
 
+  it("an adapter's error text is quoted with the credentials it echoes redacted by the rotator itself", async () => {
+    scripted.behave((_req, res, body) => json(res, 400, { error: `bad request: ${body.toString()}` }));
+    const state = { current: { username: "svc", password: "current-secret-value" }, previous: { username: "svc", password: "previous-secret-value" } };
+    const inputs = externalInputsSchema.parse({ url: scripted.url, timeoutMs: 1_000 });
+    const error = await rejection(rotateOnce(externalRotator, inputs, state, context()));
+    expect(error.message).toMatch(/refused the request \(HTTP 400: bad request: .*"password":"\[redacted\]"/);
+    expectNoSecrets(error, ["current-secret-value"]);
+  });
+
   it("a timeout is retried once with the same request id and body, and a fresh token", async () => {
     const { rotator, before } = await rotatorWithCurrent();
     const start = scripted.seen.length;
