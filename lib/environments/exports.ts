@@ -65,16 +65,18 @@ export function referencesOf(template: string): Reference[] {
   return parseTemplate(template).flatMap((p) => ("ref" in p ? [p.ref] : []));
 }
 
-/** What an environment holds, to check references against: value keys, and each rotator's credential fields. */
+/** What an environment holds, to check references against: value keys, and each rotator's credential fields
+ *  (null: any field, for types whose credential is whatever the target answers). */
 export interface ExportCatalog {
   valueKeys: ReadonlySet<string>;
-  rotators: ReadonlyMap<string, readonly string[]>;
+  rotators: ReadonlyMap<string, readonly string[] | null>;
 }
 
 function checkReference(ref: Reference, catalog: ExportCatalog): string | null {
   if (ref.kind === "value") return catalog.valueKeys.has(ref.key) ? null : `there is no value ${ref.key}`;
   const fields = catalog.rotators.get(ref.rotator);
-  if (!fields) return `there is no rotator ${ref.rotator}`;
+  if (fields === undefined) return `there is no rotator ${ref.rotator}`;
+  if (fields === null) return null;
   return fields.includes(ref.field) ? null : `${ref.rotator} credentials have no field ${ref.field} (they have ${fields.join(", ")})`;
 }
 
@@ -166,7 +168,7 @@ export function explainExports(exports: Record<string, string>, sources: ExportS
 /** Every reference the catalog allows (`values.region`, `app-db.current.password`, …), for suggestions. */
 export function referencePaths(catalog: ExportCatalog): string[] {
   const values = [...catalog.valueKeys].map((key) => `${RESERVED_ROOT}.${key}`);
-  const credentials = [...catalog.rotators].flatMap(([rotator, fields]) => (["current", "previous"] as const).flatMap((which) => fields.map((field) => `${rotator}.${which}.${field}`)));
+  const credentials = [...catalog.rotators].flatMap(([rotator, fields]) => (["current", "previous"] as const).flatMap((which) => (fields ?? []).map((field) => `${rotator}.${which}.${field}`)));
   return [...credentials, ...values];
 }
 

@@ -170,6 +170,14 @@ describe("ESC export → import into a fresh Rotor", () => {
     await createRotator(source, { actor: TEST_ACTOR, environmentId: env.id, name: "words", type: "passphrase", inputs: { length: 6, separator: ".", capitalize: true, digits: 3 } });
     const login = await createLoginProvider(source, { actor: TEST_ACTOR, form: { kind: "oidc", name: "iam manager", region: "us-east-1", roleArn: "arn:aws:iam::123456789012:role/rotor-iam", durationSeconds: "1800" } });
     await createRotator(source, { actor: TEST_ACTOR, environmentId: env.id, name: "iam", type: "aws-iam", inputs: { region: "eu-west-1", userName: "arn:aws:iam::123456789012:user/app", verifyTimeoutSeconds: 90 }, loginProviderId: login.id });
+    await createRotator(source, {
+      actor: TEST_ACTOR,
+      environmentId: env.id,
+      name: "adapter_creds",
+      type: "external",
+      inputs: { url: "https://adapter.example.com/rotate", request: { service: "billing", keys: ["key1", "key2"] }, requiredKeys: ["secret"], timeoutMs: 5000 },
+      importState: { current: { keyId: "key1", secret: "adapter-secret-1" } },
+    });
     await setEnvironmentExports(source, { actor: TEST_ACTOR, environmentId: env.id, exports: { DB_URL: "mysql://${mysql_db.current.username}:${mysql_db.current.password}@db/${values.region}", SIGNING: "${signing.current.password}" } });
 
     const withSecrets = await exportEsc(source, { actor: TEST_ACTOR, environment: (await getEnvironmentByName({ db: source.db, name: "prod/app" }))!, showSecrets: true });
@@ -195,7 +203,8 @@ describe("ESC export → import into a fresh Rotor", () => {
     };
     const [before, after] = [await snapshot(source), await snapshot(target)];
     expect(after).toEqual(before);
-    expect(Object.keys(after.rotators).sort()).toEqual(["iam", "mysql_db", "pg_db", "signing", "words"]);
+    expect(Object.keys(after.rotators).sort()).toEqual(["adapter_creds", "iam", "mysql_db", "pg_db", "signing", "words"]);
+    expect(withSecrets.yaml).toContain("fn::rotate::external:");
     expect(after.rotators.signing.state.previous).not.toBeNull();
   });
 

@@ -122,6 +122,20 @@ describe("ESC definitions from the docs", () => {
     expect(env.exports).toEqual({ APP_PASSWORD: "${mypassword.current.password}", APP_PASSPHRASE: "${mypassphrase.current.passphrase}", REGION: "${values.region}" });
   });
 
+  it("external (short and long form): url and request as ESC has them, the adapter's last answer as current", () => {
+    const plan = planEscImport([fixture("external.yaml")]);
+    expect(errors(plan)).toEqual([]);
+    const [rotated, api] = plan.environments[0].rotators;
+    expect(rotated).toMatchObject({ name: "rotatedCredentials", type: "external", inputs: { url: "https://my-adapter.example.com/rotate-credentials", request: { service: "database", environment: "production" } }, state: { current: null, previous: null } });
+    expect(api).toMatchObject({
+      name: "apiCredentials",
+      type: "external",
+      inputs: { url: "https://my-adapter.example.com/rotate", request: { service: "my-service", keys: { key1: "prod-key-1", key2: "prod-key-2" } } },
+      state: { current: { keyId: "prod-key-1", secret: "existing-key-123", rotatedAt: "2025-01-01T00:00:00Z" }, previous: null },
+    });
+    expect(plan.environments[0].exports).toEqual({ API_SECRET: "${apiCredentials.current.secret}" });
+  });
+
   it("top-level imports: the imported values are copied, and the preview says from where", () => {
     const plan = planEscImport([fixture("managingCredentials.yaml"), { file: "app.yaml", content: "imports:\n  - managingCredentials\nvalues:\n  region: eu-west-1\n" }]);
     expect(errors(plan)).toEqual([]);
@@ -155,6 +169,17 @@ describe("what Rotor refuses, by file and line", () => {
     );
     const missingPath = planEscImport([fixture("managingCredentials.yaml"), { file: "x.yaml", content: "values:\n  u: ${environments.p.managingCredentials.managingUser.nope}\n" }]);
     expect(errors(missingPath)).toEqual(["x.yaml:2 values.u: ${environments.p.managingCredentials.managingUser.nope} is missing: managingCredentials has no value managingUser.nope"]);
+  });
+
+  it("external: a secret in the request (Rotor stores it in clear), plain http, and a state that is not text", () => {
+    const found = errors(planEscImport([fixture("external-refused.yaml")]));
+    expect(found).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^external-refused\.yaml:8 values\.leaky\.inputs\.request\.apiKey: .*is a secret, but Rotor stores the request in clear/),
+        expect.stringMatching(/^external-refused\.yaml:16 values\.nested\.state\.current\.token: .*must be text/),
+      ]),
+    );
+    expect(found.join("\n")).not.toContain("do-not-store-in-clear");
   });
 
   it("an unknown input of a known rotator, and inputs Rotor's schema refuses", () => {

@@ -8,7 +8,7 @@
 import ms from "ms";
 import type { z } from "zod";
 import type { Credential, RotatorState, RotatorType } from "../rotators/types";
-import { rotatorMeta, describeInputIssues } from "../rotators/meta";
+import { credentialFieldsOf, rotatorMeta, describeInputIssues } from "../rotators/meta";
 import { environmentNameSchema, valueKeySchema } from "../environments/validation";
 import { EXPORT_NAME_PATTERN, validateExports } from "../environments/exports";
 import { rotatorNameSchema } from "../rotation/validation";
@@ -448,7 +448,7 @@ class Planner {
       });
       out[variable.key] = template;
     }
-    const catalog = { valueKeys, rotators: new Map(rotators.map((r) => [r.name, Object.keys((rotatorMeta(r.type).credentialSchema as unknown as { shape?: object }).shape ?? {})])) };
+    const catalog = { valueKeys, rotators: new Map(rotators.map((r) => [r.name, credentialFieldsOf(rotatorMeta(r.type))])) };
     for (const [name, message] of Object.entries(validateExports(out, catalog))) {
       const line = entry.value.entries.find((e) => e.key === name)?.line ?? entry.line;
       this.error(file.file, line, `values.environmentVariables.${name}`, message);

@@ -33,6 +33,13 @@ export function secretKeysOf(meta: Pick<RotatorMeta, "secretCredentialKeys" | "e
   return [...meta.secretCredentialKeys];
 }
 
+/** The fields a credential of this type has, or null when any field is possible (external: the adapter's). */
+export function credentialFieldsOf(meta: Pick<RotatorMeta, "credentialSchema" | "everyCredentialKeySecret">): string[] | null {
+  if (meta.everyCredentialKeySecret) return null;
+  const shape = (meta.credentialSchema as unknown as { shape?: Record<string, unknown> }).shape;
+  return shape ? Object.keys(shape) : [];
+}
+
 /** The types that reach their target through this kind of binding, in the order of ROTATOR_TYPES. */
 export function typesWithBinding(kind: RotatorBinding["kind"]): RotatorType[] {
   return ROTATOR_TYPES.filter((type) => ROTATOR_META[type].binding.kind === kind);

@@ -4,6 +4,7 @@
  * the rotators carry their drivers.
  */
 import type { RotatorDefinition, RotatorType } from "./types";
+import { credentialFieldsOf } from "./meta";
 import { postgresRotator } from "./postgres";
 import { mysqlRotator } from "./mysql";
 import { awsIamRotator } from "./aws-iam";
@@ -28,8 +29,8 @@ export function getRotatorDefinition(type: RotatorType): RotatorDefinition<unkno
   return ROTATORS[type] as RotatorDefinition<unknown>;
 }
 
-/** The fields of a credential of this type (`username`, `password`; `accessKeyId`, `secretAccessKey`; …). */
-export function credentialFields(type: RotatorType): string[] {
-  const shape = (getRotatorDefinition(type).credentialSchema as unknown as { shape?: Record<string, unknown> }).shape;
-  return shape ? Object.keys(shape) : [];
+/** The fields of a credential of this type (`username`, `password`; `accessKeyId`, `secretAccessKey`; …), or
+ *  null when it may have any (external: whatever the adapter answers). */
+export function credentialFields(type: RotatorType): string[] | null {
+  return credentialFieldsOf(getRotatorDefinition(type));
 }
