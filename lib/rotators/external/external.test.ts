@@ -4,23 +4,10 @@
  * and against small misbehaving adapters (late, wrong answers, errors) on loopback. Every failure must leave
  * `current` untouched and say what to do, without a secret in it.
  */
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decodeJwt, generateKeyPair, SignJWT } from "jose";
-import { openTestApp, TEST_ACTOR, type TestApp } from "@/test/support/app-context";
-import { startIssuerServer, type IssuerServer } from "@/test/support/issuer-server";
-import { startReferenceAdapter, type ReferenceAdapter } from "@/test/support/external-adapter";
+import { generateKeyPair, SignJWT } from "jose";
+import { startExternalTestBed, scriptedAdapter, json, type ExternalTestBed, type ReferenceAdapter, type ScriptedAdapter } from "@/test/support/external-adapter";
 import { describeRotatorContract, expectNoSecrets, rotateOnce } from "@/test/support/rotator-contract";
-import { adapterTokenSigner, issuerSettings } from "@/lib/aws-logins/service";
-import { ensureIssuerKeys } from "@/lib/aws-logins/issuer-keys";
-import { JWKS_PATH } from "@/lib/aws-logins/issuer";
-import { createEnvironment } from "@/lib/environments/service";
-import { createRotator } from "@/lib/rotation/rotator-service";
-import { rotateNow, startRotation, SimulatedCrash } from "@/lib/rotation/engine";
-import { getRotatorById } from "@/lib/db/queries/rotators";
-import { getRunById } from "@/lib/db/queries/runs";
-import { decryptPending, loadState } from "@/lib/rotation/rotator-records";
 import { describeInputIssues } from "../meta";
 import { RotatorError } from "../errors";
 import type { Credential, RotatorContext, RotatorState } from "../types";
@@ -28,27 +15,22 @@ import { bodyHash, sendToAdapter } from "./http";
 import { externalInputsSchema, type ExternalInputs } from "./inputs";
 import { externalRotator } from "./index";
 
-let app: TestApp;
-let issuer: IssuerServer;
+let bed: ExternalTestBed;
 let adapter: ReferenceAdapter;
-let environmentId: string;
-const { policy } = issuerSettings();
-const sign = () => adapterTokenSigner(app, { environment: "prod", rotator: "ext" });
+let scripted: ScriptedAdapter;
+const sign = () => bed.sign();
 const fast = { sleep: async () => undefined };
 const empty: RotatorState = { current: null, previous: null };
 
 beforeAll(async () => {
-  app = await openTestApp("pglite");
-  issuer = await startIssuerServer(app, policy);
-  // The adapter checks `iss` against Rotor's public URL, and fetches the keys from the JWKS route.
-  adapter = await startReferenceAdapter({ jwksUrl: `${issuer.url}${JWKS_PATH}`, issuer: issuerSettings().issuerUrl });
-  environmentId = (await createEnvironment(app, { actor: TEST_ACTOR, name: "prod", description: "" })).id;
+  bed = await startExternalTestBed();
+  adapter = bed.adapter;
+  scripted = await scriptedAdapter();
 }, 60_000);
 
 afterAll(async () => {
-  await adapter?.stop();
-  await issuer?.stop();
-  await app?.destroy();
+  await scripted?.stop();
+  await bed?.stop();
 });
 
 let users = 0;
@@ -116,14 +98,14 @@ describe("external rotator and the reference adapter", () => {
     const username = newUser();
     const first = await rotateOnce(externalRotator, referenceInputs(username), empty, context());
     const before = adapter.read().passwords.filter((p) => p.username === username);
-    const { current } = await ensureIssuerKeys(app, policy);
+    const kid = await bed.currentKid();
     const { privateKey } = await generateKeyPair("RS256");
     const forged: RotatorContext["issuerToken"] = async (request) => ({
-      issuer: issuerSettings().issuerUrl,
+      issuer: bed.issuerUrl,
       // Same kid as Rotor's real key, other private key: only the signature check can catch it.
       token: await new SignJWT({ body_hash: request.bodyHash, rotor_request_id: request.requestId })
-        .setProtectedHeader({ alg: "RS256", kid: current.kid })
-        .setIssuer(issuerSettings().issuerUrl)
+        .setProtectedHeader({ alg: "RS256", kid })
+        .setIssuer(bed.issuerUrl)
         .setAudience(request.audience)
         .setIssuedAt()
         .setExpirationTime("5m")
@@ -159,7 +141,7 @@ describe("external rotator and the reference adapter", () => {
     const elsewhere = await sign()({ audience: `${adapter.url}/verify`, bodyHash: bodyHash(body), requestId: crypto.randomUUID() });
     expect(JSON.parse((await post(elsewhere.token)).body.toString()).error).toMatch(/another audience/);
 
-    const past = adapterTokenSigner(app, { environment: "prod", rotator: "ext" }, { policy: { ...policy, now: () => new Date(Date.now() - 3_600_000) } });
+    const past = bed.sign({ policy: { ...bed.policy, now: () => new Date(Date.now() - 3_600_000) } });
     const expired = await past({ audience: url, bodyHash: bodyHash(body), requestId: crypto.randomUUID() });
     expect(JSON.parse((await post(expired.token)).body.toString()).error).toBe("token has expired");
   });
@@ -196,89 +178,7 @@ describe("external rotator and the reference adapter", () => {
   });
 });
 
-/** A loopback adapter whose behaviour a test picks; it records what it was sent. */
-async function scriptedAdapter() {
-  type Behaviour = (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer, n: number) => void;
-  const seen: { headers: http.IncomingHttpHeaders; body: string; claims: Record<string, unknown> }[] = [];
-  let behaviour: Behaviour = (_req, res) => json(res, 200, { username: "svc", password: `pw-${crypto.randomUUID()}` });
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const body = Buffer.concat(chunks);
-      const token = String(req.headers.authorization ?? "").replace(/^Bearer /, "");
-      seen.push({ headers: req.headers, body: body.toString(), claims: token ? (decodeJwt(token) as Record<string, unknown>) : {} });
-      behaviour(req, res, body, seen.length);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/rotate`;
-  return {
-    url,
-    seen,
-    behave(next: Behaviour) {
-      behaviour = next;
-    },
-    stop: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-  };
-}
-
-function json(res: http.ServerResponse, status: number, body: unknown, contentType = "application/json") {
-  res.writeHead(status, { "content-type": contentType });
-  res.end(typeof body === "string" ? body : JSON.stringify(body));
-}
-
-describe("external rotator with a misbehaving adapter (through the engine: current untouched)", () => {
-  let scripted: Awaited<ReturnType<typeof scriptedAdapter>>;
-  beforeAll(async () => {
-    scripted = await scriptedAdapter();
-  });
-  afterAll(() => scripted?.stop());
-
-  let n = 0;
-  async function rotatorWithCurrent() {
-    scripted.behave((_req, res) => json(res, 200, { username: "svc", password: `pw-${crypto.randomUUID()}` }));
-    const rotator = await createRotator(app, {
-      actor: TEST_ACTOR,
-      environmentId,
-      name: `ext${++n}`,
-      type: "external",
-      inputs: { url: scripted.url, request: { service: "billing" }, timeoutMs: 300, requiredKeys: ["password"] },
-    });
-    const first = await rotateNow(app, { rotatorId: rotator.id, trigger: "user", actor: TEST_ACTOR }, { rotatorContext: fast });
-    expect(first.status).toBe("succeeded");
-    return { rotator, before: await stateOf(rotator.id) };
-  }
-
-  async function stateOf(id: string): Promise<RotatorState> {
-    return loadState(app.keyring, (await getRotatorById({ db: app.db, id }))!);
-  }
-
-  const cases: [string, Parameters<typeof scripted.behave>[0], RegExp][] = [
-    ["answers late", (_req, res) => setTimeout(() => json(res, 200, { password: "too-late-password" }), 1_500), /did not answer within 0\.3s\. Nothing was promoted/],
-    ["answers with something that is not JSON", (_req, res) => json(res, 200, "<html>hello</html>", "text/html"), /answered HTTP 200 but not with JSON \(Content-Type: text\/html\)/],
-    ["answers a JSON array", (_req, res) => json(res, 200, [1, 2]), /but with a JSON array, not a JSON object/],
-    ["answers without a required field", (_req, res) => json(res, 200, { username: "svc", token: "secret-token-value" }), /without "password" \(it has "username", "token"\), which "Fields the answer must have" requires/],
-    ["answers a field that is not text", (_req, res) => json(res, 200, { password: "p4ssword-value", expires: 3600 }), /fields that are not text \("expires" is a number\)/],
-    ["answers more than 64 KiB", (_req, res) => json(res, 200, { password: "x".repeat(70_000) }), /more than 64 KiB/],
-    ["redirects", (_req, res) => { res.writeHead(302, { location: "https://elsewhere.example/rotate?key=abc" }); res.end(); }, /redirect to https:\/\/elsewhere\.example\/rotate \(HTTP 302\)\. Rotor does not follow redirects/],
-    ["fails, echoing the request (with the current credential) in its error", (_req, res, body) => json(res, 500, { error: `cannot rotate: ${body.toString()}` }), /failed \(HTTP 500: cannot rotate: .*\[redacted\]/],
-  ];
-
-  it.each(cases)("an adapter that %s fails the rotation clearly, current untouched", async (_name, behaviour, message) => {
-    const { rotator, before } = await rotatorWithCurrent();
-    scripted.behave(behaviour);
-    const outcome = await rotateNow(app, { rotatorId: rotator.id, trigger: "user", actor: TEST_ACTOR }, { rotatorContext: fast });
-    expect(outcome.status).toBe("failed");
-    expect(outcome.errorMessage).toMatch(message);
-    expect(await stateOf(rotator.id)).toEqual(before);
-    expect(outcome.errorMessage).not.toContain(before.current!.password);
-    for (const leaked of ["too-late-password", "secret-token-value", "p4ssword-value"]) expect(outcome.errorMessage).not.toContain(leaked);
-  });
-
+describe("external rotator with a misbehaving adapter", () => {
   it("an adapter's error text is quoted with the credentials it echoes redacted by the rotator itself", async () => {
     scripted.behave((_req, res, body) => json(res, 400, { error: `bad request: ${body.toString()}` }));
     const state = { current: { username: "svc", password: "current-secret-value" }, previous: { username: "svc", password: "previous-secret-value" } };
@@ -286,62 +186,6 @@ describe("external rotator with a misbehaving adapter (through the engine: curre
     const error = await rejection(rotateOnce(externalRotator, inputs, state, context()));
     expect(error.message).toMatch(/refused the request \(HTTP 400: bad request: .*"password":"\[redacted\]"/);
     expectNoSecrets(error, ["current-secret-value"]);
-  });
-
-  it("a timeout is retried once with the same request id and body, and a fresh token", async () => {
-    const { rotator, before } = await rotatorWithCurrent();
-    const start = scripted.seen.length;
-    scripted.behave((_req, res, _body, count) => {
-      if (count === start + 1) setTimeout(() => json(res, 200, { password: "answer-lost-in-timeout" }), 1_000);
-      else json(res, 200, { password: "answered-on-retry-1" });
-    });
-    const outcome = await rotateNow(app, { rotatorId: rotator.id, trigger: "user", actor: TEST_ACTOR }, { rotatorContext: fast });
-    expect(outcome.status).toBe("succeeded");
-    const [first, retry] = scripted.seen.slice(start);
-    expect(retry.headers["idempotency-key"]).toBe(first.headers["idempotency-key"]);
-    expect(retry.claims.rotor_request_id).toBe(first.headers["idempotency-key"]);
-    expect(retry.body).toBe(first.body);
-    expect(JSON.parse(first.body)).toEqual({ request: { service: "billing" }, state: before.current });
-    expect(retry.claims.jti).not.toBe(first.claims.jti);
-    expect(retry.claims.aud).toBe(scripted.url);
-    expect(retry.claims.body_hash).toBe(bodyHash(Buffer.from(first.body)));
-    expect(Number(retry.claims.exp) - Number(retry.claims.iat)).toBe(policy.tokenTtlSeconds);
-    expect(await stateOf(rotator.id)).toEqual({ current: { password: "answered-on-retry-1" }, previous: before.current });
-  });
-});
-
-describe("external rotator: a resumed run", () => {
-  it("re-sends the request id recorded before the crash, so the reference adapter can answer idempotently", async () => {
-    const username = newUser();
-    adapter.seed(username, `initial-${username}-password`);
-    const rotator = await createRotator(app, {
-      actor: TEST_ACTOR,
-      environmentId,
-      name: `resumed-${username}`,
-      type: "external",
-      inputs: referenceInputs(username),
-      // Verified at the adapter's verify URL before it is accepted.
-      importState: { current: { username, password: `initial-${username}-password` } },
-    });
-    const { runId, completion } = await startRotation(
-      app,
-      { rotatorId: rotator.id, trigger: "user", actor: TEST_ACTOR },
-      { leaseTtlMs: 1_500, rotatorContext: fast, hooks: { afterStep: (step) => { if (step === "persist pending") throw new SimulatedCrash(step); } } },
-    );
-    await expect(completion).rejects.toBeInstanceOf(SimulatedCrash);
-    const run = (await getRunById({ db: app.db, id: runId }))!;
-    const recorded = decryptPending(app.keyring, runId, run.pendingCiphertext!).data.requestId as string;
-    expect(recorded).toMatch(/^[0-9a-f-]{36}$/);
-
-    await new Promise((r) => setTimeout(r, 1_700));
-    const resumed = await rotateNow(app, { rotatorId: rotator.id, trigger: "user", actor: TEST_ACTOR }, { rotatorContext: fast });
-    expect(resumed).toMatchObject({ runId, status: "succeeded" });
-    const file = adapter.read();
-    expect(file.answers[recorded]).toEqual(expect.objectContaining({ username }));
-    const state = loadState(app.keyring, (await getRotatorById({ db: app.db, id: rotator.id }))!);
-    expect(state.current).toEqual(file.answers[recorded]);
-    expect(state.previous).toEqual({ username, password: `initial-${username}-password` });
-    expect(adapter.accepts(state.previous!)).toBe(true);
   });
 });
 

@@ -145,7 +145,7 @@ export function adapterStatusError(reply: AdapterReply, url: string, use: Adapte
   const status = `HTTP ${reply.status}${said ? `: ${said}` : ""}`;
   if (reply.status >= 300 && reply.status < 400) {
     const to = reply.location ? ` to ${displayUrl(new URL(reply.location, url).toString())}` : "";
-    return new RotatorError("target:rejected", `${capital(at)} answered with a redirect${to} (HTTP ${reply.status}). Rotor does not follow redirects (the token's audience is the exact URL): put the final URL in the rotator.`);
+    return new RotatorError("target:rejected", `${capital(at)} answered with a redirect${to} (HTTP ${reply.status}). Rotor does not follow redirects (the audience of its signed request is the exact URL): put the final URL in the rotator.`);
   }
   if (reply.status === 401 || reply.status === 403) {
     return new RotatorError(
@@ -189,7 +189,7 @@ export function credentialFromAnswer(reply: AdapterReply, url: string, requiredK
   const credential = Object.fromEntries(entries) as Credential;
   const missing = requiredKeys.filter((key) => !credential[key]);
   if (missing.length) {
-    throw fail(`without ${missing.map((k) => `"${k}"`).join(", ")} (it has ${entries.map(([k]) => `"${k}"`).join(", ")}), which "Fields the answer must have" requires`);
+    throw fail(`without the field${missing.length > 1 ? "s" : ""} ${missing.join(", ")}, which "Fields the answer must have" requires (its fields: ${entries.map(([k]) => k).join(", ")})`);
   }
   return credential;
 }

@@ -63,7 +63,7 @@ async function postSigned(
   url: string,
   payload: unknown,
   args: { inputs: ExternalInputs; context: RotatorContext; requestId: string; use: AdapterUse; secrets: readonly string[] },
-): Promise<AdapterReply> {
+): Promise<{ reply: AdapterReply; attempts: number }> {
   const { inputs, context, requestId, use } = args;
   const body = Buffer.from(JSON.stringify(payload), "utf8");
   const hash = bodyHash(body);
@@ -87,7 +87,7 @@ async function postSigned(
         inputs,
         signal: context.signal,
       });
-      if (reply.status === 200) return reply;
+      if (reply.status === 200) return { reply, attempts: attempt + 1 };
       failure = adapterStatusError(reply, url, use, args.secrets, issuer);
     } catch (error) {
       failure = adapterNetworkError(error, url, use, inputs.timeoutMs);
@@ -138,11 +138,13 @@ export const externalRotator: RotatorDefinition<ExternalInputs> = {
     return { pending: { credential: null, data: { requestId: randomUUID() } } };
   },
 
-  async apply({ inputs, state, pending, context }) {
+  async apply({ inputs, state, pending, context, resumed }) {
     const requestId = requestIdOf(pending);
     // Resumed after the answer was recorded: the adapter already rotated; asking again could rotate twice.
-    if (pending.credential) return { pending: { ...pending, credential: pending.credential } };
-    const reply = await postSigned(inputs.url, { request: inputs.request, state: stateForAdapter(state) }, {
+    if (pending.credential) {
+      return { pending: { ...pending, credential: pending.credential }, notes: [`The adapter's answer to request ${requestId} was recorded before the interruption; it was not asked again.`] };
+    }
+    const { reply, attempts } = await postSigned(inputs.url, { request: inputs.request, state: stateForAdapter(state) }, {
       inputs,
       context,
       requestId,
@@ -150,7 +152,12 @@ export const externalRotator: RotatorDefinition<ExternalInputs> = {
       secrets: secretsOf(state.current, state.previous),
     });
     const credential = credentialFromAnswer(reply, inputs.url, inputs.requiredKeys);
-    return { pending: { credential, data: { ...pending.data, answeredAt: (context.now?.() ?? new Date()).toISOString() } } };
+    // The request id is what the adapter's own logs know this rotation by.
+    const how = [resumed ? "sent again after the interruption" : "", attempts > 1 ? `answered after ${attempts} attempts` : ""].filter(Boolean).join(", ");
+    return {
+      pending: { credential, data: { ...pending.data, answeredAt: (context.now?.() ?? new Date()).toISOString() } },
+      notes: [`Adapter request ${requestId}${how ? ` (${how})` : ""}.`],
+    };
   },
 
   verify: ({ inputs, credential, context }) => verifyWithAdapter(inputs, credential, context),
