@@ -28,7 +28,7 @@ beforeAll(async () => {
   adapter = bed.adapter;
   scripted = await scriptedAdapter();
   environmentId = (await createEnvironment(bed.app, { actor: TEST_ACTOR, name: "prod", description: "" })).id;
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await scripted?.stop();
@@ -52,7 +52,7 @@ describe("external rotator with a misbehaving adapter (through the engine: curre
       environmentId,
       name: `ext${++n}`,
       type: "external",
-      inputs: { url: scripted.url, request: { service: "billing" }, timeoutMs: 300, requiredKeys: ["password"] },
+      inputs: { url: scripted.url, request: { service: "billing" }, timeoutMs: 1_000, requiredKeys: ["password"] },
     });
     const first = await rotateNow(bed.app, { rotatorId: rotator.id, trigger: "user", actor: TEST_ACTOR }, { rotatorContext: fast });
     expect(first.status).toBe("succeeded");
@@ -60,7 +60,7 @@ describe("external rotator with a misbehaving adapter (through the engine: curre
   }
 
   const cases: [string, Parameters<typeof scripted.behave>[0], RegExp][] = [
-    ["answers late", (_req, res) => setTimeout(() => json(res, 200, { password: "too-late-password" }), 1_500), /did not answer within 0\.3s\. Nothing was promoted/],
+    ["answers late", (_req, res) => setTimeout(() => json(res, 200, { password: "too-late-password" }), 2_500), /did not answer within 1s\. Nothing was promoted/],
     ["answers with something that is not JSON", (_req, res) => json(res, 200, "<html>hello</html>", "text/html"), /answered HTTP 200 but not with JSON \(Content-Type: text\/html\)/],
     ["answers a JSON array", (_req, res) => json(res, 200, [1, 2]), /but with a JSON array, not a JSON object/],
     ["answers without a required field", (_req, res) => json(res, 200, { username: "svc", token: "secret-token-value" }), /without the field password, which "Fields the answer must have" requires \(its fields: username, token\)/],
@@ -85,7 +85,7 @@ describe("external rotator with a misbehaving adapter (through the engine: curre
     const { rotator, before } = await rotatorWithCurrent();
     const start = scripted.seen.length;
     scripted.behave((_req, res, _body, count) => {
-      if (count === start + 1) setTimeout(() => json(res, 200, { password: "answer-lost-in-timeout" }), 1_000);
+      if (count === start + 1) setTimeout(() => json(res, 200, { password: "answer-lost-in-timeout" }), 2_500);
       else json(res, 200, { password: "answered-on-retry-1" });
     });
     const outcome = await rotateNow(bed.app, { rotatorId: rotator.id, trigger: "user", actor: TEST_ACTOR }, { rotatorContext: fast });

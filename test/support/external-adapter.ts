@@ -67,7 +67,7 @@ export async function startReferenceAdapter(options: { jwksUrl: string; issuer?:
   child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
   child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the reference adapter did not start: ${output}`)), 15_000);
+    const timer = setTimeout(() => reject(new Error(`the reference adapter did not start: ${output}`)), 30_000);
     const check = () => {
       if (output.includes('"listening"')) {
         clearTimeout(timer);

@@ -26,7 +26,7 @@ beforeAll(async () => {
   bed = await startExternalTestBed();
   adapter = bed.adapter;
   scripted = await scriptedAdapter();
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await scripted?.stop();
