@@ -84,12 +84,16 @@ export async function buildEnvironmentDocument({ tx, keyring, environmentId }: {
 /** The delta of a revision: the named rotators as they are now (null: gone), and values and exports if asked. */
 async function buildDelta(
   { tx, keyring, environmentId }: { tx: Tx; keyring: Keyring; environmentId: string },
-  { rotators, environment }: { rotators: string[]; environment: boolean },
+  { rotators, environment, known = {} }: { rotators: string[]; environment: boolean; known?: Record<string, RotatorEntry> },
 ): Promise<RevisionDelta> {
   const delta: RevisionDelta = {};
   if (rotators.length > 0) {
     delta.rotators = {};
     for (const name of rotators) {
+      if (known[name]) {
+        delta.rotators[name] = known[name];
+        continue;
+      }
       // Names match case-insensitively in the store; the document is keyed by the exact name.
       const row = await getRotatorByName({ db: tx, environmentId, name });
       delta.rotators[name] = row && row.name === name ? { type: row.type, ...loadState(keyring, row) } : null;
@@ -125,6 +129,7 @@ export async function recordRevision({
   changedRotators = [],
   environmentChanged = false,
   snapshot = false,
+  rotatorEntries,
   reserved,
 }: {
   tx: Tx;
@@ -138,6 +143,8 @@ export async function recordRevision({
   environmentChanged?: boolean;
   /** Store the whole document. */
   snapshot?: boolean;
+  /** Entries of changed rotators the caller has just written (spares reading them back), by name. */
+  rotatorEntries?: Record<string, RotatorEntry>;
   reserved?: { before: number; after: number };
 }): Promise<{ before: number; after: number }> {
   const numbers = reserved ?? (await reserveRevision({ tx, environmentId }));
@@ -146,7 +153,7 @@ export async function recordRevision({
     ? { documentCiphertext: keyring.encrypt(JSON.stringify(await buildEnvironmentDocument({ tx, keyring, environmentId })), revisionContext(environmentId, numbers.after)) }
     : {
         deltaCiphertext: keyring.encrypt(
-          JSON.stringify(await buildDelta({ tx, keyring, environmentId }, { rotators: changedRotators, environment: environmentChanged || changedRotators.length === 0 })),
+          JSON.stringify(await buildDelta({ tx, keyring, environmentId }, { rotators: changedRotators, environment: environmentChanged || changedRotators.length === 0, known: rotatorEntries })),
           deltaContext(environmentId, numbers.after),
         ),
       };

@@ -217,11 +217,17 @@ async function executeRun(app: AppContext, job: RunJob): Promise<RunOutcome> {
     return result;
   };
 
+  // The write-ahead record this process last wrote: writing the same record again (apply returning the pending
+  // it was given) would only cost a statement, the store already holds it.
+  let written: string | undefined;
   const persistPending = async (pending: Pending) => {
     secrets = [...new Set([...secrets, ...credentialSecrets(definition, pending.credential)])];
     lastPending = pending;
     const record: Pending = { credential: pending.credential, data: pending.data, ...(previousRetired ? { previousRetired: true } : {}) };
+    const text = JSON.stringify(record);
+    if (text === written) return;
     await updateRunById({ db, id: run.id, patch: { pendingCiphertext: encryptPending(keyring, run.id, record) } });
+    written = text;
   };
 
   try {
@@ -328,6 +334,7 @@ async function executeRun(app: AppContext, job: RunJob): Promise<RunOutcome> {
           reason: `rotated ${rotator.name}`,
           actor: job.actor,
           changedRotators: [rotator.name],
+          rotatorEntries: { [rotator.name]: { type: rotator.type, ...next } },
           reserved,
         });
         await updateRunById({

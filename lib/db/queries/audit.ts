@@ -25,14 +25,15 @@ const AUDIT_CHAIN_LOCK = 7260462;
 /** Appends an event inside the caller's transaction, so it commits or rolls back with the change it records. */
 export async function insertAuditEvent({ tx, event }: { tx: Tx; event: AuditEventInput }): Promise<AuditEvent> {
   await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`);
-  const [last] = await tx
-    .select({ hash: auditEvents.hash })
-    .from(auditEvents)
-    .orderBy(desc(auditEvents.id))
-    .limit(1);
-  const prevHash = last?.hash ?? GENESIS_HASH;
-  // The id is taken under the lock and hashed with the row, so the chain order is the id order.
-  const [{ id }] = rowsOf<{ id: string }>(await tx.execute(sql`select nextval(pg_get_serial_sequence('audit_events', 'id')) as id`));
+  // The chain's head and the next id in one statement, AFTER the lock (a statement's snapshot is taken when it
+  // starts, so the head must not be read by the statement that waits for the lock). The id is taken under the
+  // lock and hashed with the row, so the chain order is the id order.
+  const [head] = rowsOf<{ hash: string | null; id: string }>(
+    await tx.execute(sql`select (select ${auditEvents.hash} from ${auditEvents} order by ${auditEvents.id} desc limit 1) as hash,
+      nextval(pg_get_serial_sequence('audit_events', 'id')) as id`),
+  );
+  const prevHash = head?.hash ?? GENESIS_HASH;
+  const id = head!.id;
   const fields = {
     id: Number(id),
     at: new Date(),

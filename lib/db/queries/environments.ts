@@ -72,9 +72,16 @@ export interface RevisionNotice {
 
 /** Stores a revision and announces it on REVISION_CHANNEL; PostgreSQL delivers the NOTIFY only on commit. */
 export async function insertEnvironmentRevision({ tx, revision }: { tx: Tx; revision: typeof environmentRevisions.$inferInsert }) {
-  await tx.insert(environmentRevisions).values(revision);
   const notice: RevisionNotice = { environmentId: revision.environmentId, revision: revision.revision };
-  await tx.execute(sql`select pg_notify(${REVISION_CHANNEL}, ${JSON.stringify(notice)})`);
+  const r = environmentRevisions;
+  // One statement for both (a rotation commits several): the NOTIFY is queued only if the row was inserted.
+  await tx.execute(sql`with inserted as (
+      insert into ${r} (${sql.identifier(r.environmentId.name)}, ${sql.identifier(r.revision.name)}, ${sql.identifier(r.reason.name)}, ${sql.identifier(r.actorId.name)},
+        ${sql.identifier(r.actorLabel.name)}, ${sql.identifier(r.documentCiphertext.name)}, ${sql.identifier(r.deltaCiphertext.name)}, ${sql.identifier(r.changedRotators.name)})
+      values (${revision.environmentId}, ${revision.revision}, ${revision.reason}, ${revision.actorId ?? null}, ${revision.actorLabel},
+        ${revision.documentCiphertext ?? null}, ${revision.deltaCiphertext ?? null}, ${JSON.stringify(revision.changedRotators ?? [])}::jsonb)
+      returning 1)
+    select pg_notify(${REVISION_CHANNEL}, ${JSON.stringify(notice)}) from inserted`);
 }
 
 /** What opening revision N reads: the newest snapshot at or before N and every revision after it up to N. */
