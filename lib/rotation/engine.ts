@@ -30,16 +30,21 @@ import { secretKeysOf } from "../rotators/meta";
 import { decryptPending, decryptSecretInputs, encryptPending, encryptState, loadInputs, loadState, stateSummary } from "./rotator-records";
 import { recordRevision, reserveRevision } from "../environments/revisions";
 import { credentialSecrets, secretStrings } from "./secret-fields";
-import { AppError, isAppError, redactedError, toAppError } from "../errors";
+import { AppError, isAppError, redactedError, scrubMessage, toAppError } from "../errors";
 import { isRotatorError } from "../rotators/errors";
 import { logError } from "../log";
 import { resolveRotatorContext } from "./rotator-context";
+import { checklistOf } from "./preflight";
+import { firstFailure } from "../rotators/preflight";
 import { leaseOwner } from "./lease-owner";
 import { env } from "../env";
 import { CHECK_STEP, guardRetiringCredential } from "./lockout-guard";
 
 export type RunTrigger = RotationRun["trigger"];
-export type StepName = "resume" | "abandon previous attempt" | typeof CHECK_STEP | "plan" | "persist pending" | "apply" | "verify" | "commit";
+export type StepName = "preflight" | "resume" | "abandon previous attempt" | typeof CHECK_STEP | "plan" | "persist pending" | "apply" | "verify" | "commit";
+
+/** The runs nobody watches start with the preflight step. */
+const SCHEDULED_TRIGGERS: ReadonlySet<RunTrigger> = new Set(["schedule", "retry"]);
 
 export interface RunOutcome {
   runId: string;
@@ -262,6 +267,23 @@ async function executeRun(app: AppContext, job: RunJob): Promise<RunOutcome> {
       },
       signal: leaseLost.signal,
     };
+
+    // A scheduled run first proves, changing nothing, that the rotation can succeed (Check rotation,
+    // lib/rotation/preflight.ts): one that would fail half-way stops here, before it touches the target (even
+    // before abandoning a failed attempt), with the checklist's first failure — retried on the schedule's backoff
+    // when that failure may pass. A resumed run already began changing the target, so it goes on.
+    if (!job.resumed && SCHEDULED_TRIGGERS.has(run.trigger)) {
+      await step(
+        "preflight",
+        async () => {
+          const result = await checklistOf(rotator.type, { inputs, state, context, secrets });
+          const failure = firstFailure(result.checks);
+          if (failure) throw failure;
+          return result;
+        },
+        (r) => scrubMessage([`Check rotation: ${r.summary}.`, ...r.checks.filter((l) => l.status === "warning").map((l) => `Warning: ${l.check}: ${l.detail}`)].join(" "), []),
+      );
+    }
 
     let pending: Pending | null = null;
     if (job.resumed) {

@@ -257,8 +257,14 @@ describe("scheduler", () => {
     // Backoff: retry n waits at least half of base·2^(n-1) after the previous attempt ended.
     expect(runs[1].startedAt.getTime() - runs[0].finishedAt!.getTime()).toBeGreaterThanOrEqual(500 - 50);
     expect(runs[2].startedAt.getTime() - runs[1].finishedAt!.getTime()).toBeGreaterThanOrEqual(1_000 - 50);
-    // The retry started afresh (the refused attempt was abandoned), it did not reuse its password.
-    expect((await listStepsByRun({ db: app.db, runId: runs[2].id })).map((s) => s.name)).toContain("abandon previous attempt");
+    // Every scheduled attempt starts with the preflight: the refused ones stopped there, before a password was
+    // generated or anything reached the target; the successful retry went on from it.
+    for (const failed of runs.slice(0, 2)) {
+      expect((await listStepsByRun({ db: app.db, runId: failed.id })).map((s) => [s.name, s.status])).toEqual([["preflight", "failed"]]);
+    }
+    const succeeded = (await listStepsByRun({ db: app.db, runId: runs[2].id })).map((s) => s.name);
+    expect(succeeded[0]).toBe("preflight");
+    expect(succeeded).toContain("commit");
     const after = (await getScheduleById({ db: app.db, id: schedule.id }))!;
     expect(after).toMatchObject({ retryCount: 0, nextRetryAt: null, lastOutcome: "succeeded", leaseOwner: null });
     expect(after.nextRunAt!.getTime()).toBeGreaterThan(Date.now());

@@ -85,6 +85,10 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined | fal
   }
 }
 
+/** A scheduled run's preflight logs in as the managing user and probes for trust authentication (two
+ *  connections) before the apply step's first login, which is the one the closed gate holds. */
+const PREFLIGHT_CONNECTIONS = 2;
+
 let counter = 0;
 async function scheduledRotator() {
   counter++;
@@ -111,7 +115,7 @@ async function runHangingInApply(rotatorId: string, worker: Worker) {
       const [run] = await store.db.select().from(rotationRuns).where(eq(rotationRuns.rotatorId, rotatorId));
       if (!run) return undefined;
       const steps = await listStepsByRun({ db: store.db, runId: run.id });
-      return steps.some((s) => s.name === "apply" && s.status === "running") && gate.accepted > 0 ? run : undefined;
+      return steps.some((s) => s.name === "apply" && s.status === "running") && gate.accepted > PREFLIGHT_CONNECTIONS ? run : undefined;
     },
     60_000,
     worker.output,
@@ -137,7 +141,7 @@ afterAll(async () => {
 describe("npm run worker, interrupted and stopped", () => {
   it("killed mid-run and started again, it resumes the interrupted run at once", async () => {
     const rotator = await scheduledRotator();
-    gate.close();
+    gate.closeAfter(PREFLIGHT_CONNECTIONS);
     const first = startWorker();
     try {
       await makeDue(rotator.id);
@@ -166,7 +170,8 @@ describe("npm run worker, interrupted and stopped", () => {
         expect(finished).toMatchObject({ attempt: 2, trigger: "schedule" });
         expect(await store.db.select().from(rotationRuns).where(eq(rotationRuns.rotatorId, rotator.id))).toHaveLength(1);
         const steps = (await listStepsByRun({ db: store.db, runId: run.id })).map((s) => `${s.name}:${s.status}`);
-        expect(steps).toEqual(["plan:succeeded", "persist pending:succeeded", "apply:interrupted", "resume:succeeded", "apply:succeeded", "verify:succeeded", "commit:succeeded"]);
+        // The scheduled run began with its preflight; the resumed attempt went on from where it stopped, without one.
+        expect(steps).toEqual(["preflight:succeeded", "plan:succeeded", "persist pending:succeeded", "apply:interrupted", "resume:succeeded", "apply:succeeded", "verify:succeeded", "commit:succeeded"]);
         expect(second.output()).toMatch(/handed back 1 schedule\(s\) left by this instance's previous process/);
         const state = loadState(app.keyring, (await getRotatorById({ db: store.db, id: rotator.id }))!);
         expect(await cluster.checkLogin({ username: state.current!.username, password: state.current!.password })).toBe(true);
@@ -192,7 +197,7 @@ describe("npm run worker, interrupted and stopped", () => {
   for (const target of ["npm alone", "the process group"] as const) {
     it(`one SIGTERM to ${target} lets the running rotation finish, then exits 0`, async () => {
       const rotator = await scheduledRotator();
-      gate.close();
+      gate.closeAfter(PREFLIGHT_CONNECTIONS);
       const worker = startWorker();
       try {
         await waitFor("the worker to be ready", async () => /worker .* ready/.test(worker.output()), 60_000, worker.output);

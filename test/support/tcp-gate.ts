@@ -10,12 +10,16 @@ export interface TcpGate {
   /** Connections accepted so far (held or forwarded). */
   readonly accepted: number;
   close(): void;
+  /** Closed, but the next `count` connections still pass (e.g. a scheduled run's preflight, before the
+   *  connection that is to hang). */
+  closeAfter(count: number): void;
   open(): void;
   stop(): Promise<void>;
 }
 
 export async function startTcpGate(target: { host: string; port: number }, { closed = false } = {}): Promise<TcpGate> {
   let gateOpen = !closed;
+  let passes = 0;
   let accepted = 0;
   const held = new Set<net.Socket>();
   const sockets = new Set<net.Socket>();
@@ -38,7 +42,10 @@ export async function startTcpGate(target: { host: string; port: number }, { clo
     });
     client.on("error", () => undefined);
     if (gateOpen) forward(client);
-    else {
+    else if (passes > 0) {
+      passes--;
+      forward(client);
+    } else {
       client.pause();
       held.add(client);
     }
@@ -51,6 +58,11 @@ export async function startTcpGate(target: { host: string; port: number }, { clo
     },
     close() {
       gateOpen = false;
+      passes = 0;
+    },
+    closeAfter(count) {
+      gateOpen = false;
+      passes = count;
     },
     open() {
       gateOpen = true;
