@@ -49,6 +49,17 @@ export class LoginPage {
     return (await this.error.textContent()) ?? "";
   }
 
+  /** The second step of a two-factor sign-in. */
+  get codeForm(): Locator {
+    return this.page.getByRole("form", { name: "Two-factor sign-in" });
+  }
+
+  async submitCode(code: string) {
+    await expect(this.codeForm).toBeVisible();
+    await this.codeForm.getByLabel("Authentication code").fill(code);
+    await this.codeForm.getByRole("button", { name: "Verify" }).click();
+  }
+
   async expectOnPage() {
     await expect(this.page).toHaveURL(/\/login(\?|$)/);
     await expect(this.page.getByRole("heading", { name: "Sign in to Rotor" })).toBeVisible();

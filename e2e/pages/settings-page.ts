@@ -48,6 +48,18 @@ export class SettingsPage {
     await expect(row.getByRole("button", { name: `Enable ${email}` })).toBeVisible();
   }
 
+  /** "Reset password" in a user's row; returns the generated temporary password (shown once) or the typed one. */
+  async resetPassword(email: string, typed?: string): Promise<string> {
+    const row = this.row(email);
+    await row.getByText("Reset password", { exact: true }).click();
+    const form = row.getByRole("form", { name: `Reset password of ${email}` });
+    if (typed) await form.getByLabel(/Temporary password/).fill(typed);
+    await form.getByRole("button", { name: `Reset password of ${email}` }).click();
+    await expect(form.getByRole("status")).toContainText(`Password of ${email} reset.`);
+    if (typed) return typed;
+    return (await form.getByTestId("temporary-password").textContent())!.trim();
+  }
+
   /** Lifts a sign-in lock ("account bob@…" or "address 203.0.113.9") from the Sign-in locks table. */
   async liftLock(label: string) {
     const table = this.page.getByRole("table", { name: "Sign-in locks" });

@@ -9,7 +9,7 @@ import { unstable_rethrow } from "next/navigation";
 import type { z } from "zod";
 import type { Role } from "../env";
 import { hasRole } from "./roles";
-import { actorFor, auditDenied, getCurrentUser, type SessionUser } from "./session";
+import { actorFor, auditDenied, getCurrentUser, getPasswordChangeUser, type SessionUser } from "./session";
 import { toAppError } from "../errors";
 import { getAppContext, type Actor, type AppContext } from "../app-context";
 import { findNul, NUL_FIELD_MESSAGE } from "../request-body";
@@ -47,6 +47,8 @@ export function zodFieldErrors(error: z.ZodError): Record<string, string> {
   return out;
 }
 
+export const PASSWORD_CHANGE_FIRST = "An admin reset your password: choose a new one first (Change your password).";
+
 export const CORRECT_FIELDS = "Please correct the highlighted fields.";
 
 /**
@@ -76,7 +78,10 @@ export function authorizedAction<S extends z.ZodType, T>(
   return async (_prev: unknown, input: ActionInput): Promise<ActionResult<T>> => {
     try {
       const user = await getCurrentUser();
-      if (!user) return { ok: false, error: "Your session has ended. Sign in again." };
+      if (!user) {
+        if (await getPasswordChangeUser()) return { ok: false, error: PASSWORD_CHANGE_FIRST };
+        return { ok: false, error: "Your session has ended. Sign in again." };
+      }
       if (!hasRole(user.role, options.role)) {
         await auditDenied(user, options.name, options.role);
         return { ok: false, error: `You need the ${options.role} role to do this.` };

@@ -9,7 +9,9 @@ import Credentials from "next-auth/providers/credentials";
 import { z } from "zod";
 import { env } from "../env";
 import { getAppContext } from "../app-context";
-import { signInFailureMessage, signInWithPassword } from "./password-sign-in";
+import { signInFailureMessage, signInWithPassword, signInWithSecondFactor } from "./password-sign-in";
+import { issueTicket, readTicket } from "./second-factor-ticket";
+import { getUserById } from "../db/queries/users";
 import { signInOidcUser } from "./oidc-users";
 import { getUserByOidcSubject } from "../db/queries/users";
 import { requestIp, requestUserAgent } from "./request-ip";
@@ -18,6 +20,8 @@ import { completeOidcProfile } from "./oidc-userinfo";
 import { logError } from "../log";
 
 const credentialsSchema = z.object({ email: z.string().trim().min(1).max(320), password: z.string().min(1).max(1024) });
+/** The second step of a two-factor sign-in: the ticket of the right password, and the code. */
+const secondFactorSchema = z.object({ ticket: z.string().min(1).max(400), code: z.string().trim().min(1).max(40) });
 
 export const OIDC_PROVIDER_ID = "oidc";
 
@@ -26,11 +30,19 @@ export const OIDC_PROVIDER_ID = "oidc";
  * cause; throttling and a busy server say so). Auth.js hands this very error to the sign-in action.
  */
 export class SignInRefused extends CredentialsSignin {
-  constructor(readonly userMessage: string) {
+  constructor(
+    readonly userMessage: string,
+    /** The password was right and the account has a second factor: the ticket for the code step. */
+    readonly ticket?: string,
+    /** The code step cannot go on (ticket expired or void): start again with the password. */
+    readonly restart = false,
+  ) {
     super();
     this.code = "refused";
   }
 }
+
+const RESTART_MESSAGE = "The sign-in took too long, or your password changed meanwhile. Enter your email and password again.";
 
 async function buildConfig(): Promise<NextAuthConfig> {
   const config = env();
@@ -57,9 +69,19 @@ async function buildConfig(): Promise<NextAuthConfig> {
         name: "Email and password",
         credentials: { email: {}, password: {} },
         async authorize(raw) {
+          const second = secondFactorSchema.safeParse(raw);
+          if (second.success) {
+            const ticket = readTicket({ keyring, ticket: second.data.ticket });
+            const owner = ticket ? await getUserById({ db, id: ticket.userId }) : undefined;
+            if (!ticket || !owner || !ticket.check(owner)) throw new SignInRefused(RESTART_MESSAGE, undefined, true);
+            const result = await signInWithSecondFactor({ db, keyring, userId: owner.id, code: second.data.code, ip: await requestIp() });
+            if (!result.ok) throw new SignInRefused(signInFailureMessage(result), undefined, result.reason === "invalid");
+            return { id: result.user.id, email: result.user.email, name: result.user.name };
+          }
           const parsed = credentialsSchema.safeParse(raw);
           if (!parsed.success) throw new CredentialsSignin();
           const result = await signInWithPassword({ db, ...parsed.data, ip: await requestIp() });
+          if (!result.ok && result.reason === "second-factor") throw new SignInRefused(signInFailureMessage(result), issueTicket({ keyring, user: result.user }));
           if (!result.ok) throw new SignInRefused(signInFailureMessage(result));
           return { id: result.user.id, email: result.user.email, name: result.user.name };
         },

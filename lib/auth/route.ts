@@ -6,9 +6,9 @@ import "server-only";
 import { NextResponse } from "next/server";
 import type { Role } from "../env";
 import { hasRole } from "./roles";
-import { actorFor, auditDenied, getCurrentUser } from "./session";
+import { actorFor, auditDenied, getCurrentUser, getPasswordChangeUser } from "./session";
 import { getAppContext } from "../app-context";
-import type { ActionContext } from "./action";
+import { PASSWORD_CHANGE_FIRST, type ActionContext } from "./action";
 import { toAppError } from "../errors";
 import { refuseNul } from "../request-body";
 
@@ -19,7 +19,10 @@ export function authorizedRoute<P>(
   return async (request: Request, routeContext: { params: Promise<P> }): Promise<Response> => {
     try {
       const user = await getCurrentUser();
-      if (!user) return NextResponse.json({ error: "Sign in first." }, { status: 401 });
+      if (!user) {
+        if (await getPasswordChangeUser()) return NextResponse.json({ error: PASSWORD_CHANGE_FIRST }, { status: 403 });
+        return NextResponse.json({ error: "Sign in first." }, { status: 401 });
+      }
       if (!hasRole(user.role, options.role)) {
         await auditDenied(user, options.name, options.role);
         return NextResponse.json({ error: `You need the ${options.role} role to do this.` }, { status: 403 });

@@ -2,6 +2,10 @@ import "server-only";
 /**
  * The current user, checked against the database on every request: a session stops working the moment it is
  * revoked (sign out), or its user is disabled or their role changes (sessionsValidAfter), whatever the cookie says.
+ *
+ * A user whose password an admin reset (mustChangePassword) is signed in for one thing only: choosing a new
+ * password. getCurrentUser, which every page, action and route door uses, does not return them at all, so no
+ * door can forget the rule; only the change-password page and its action read getPasswordChangeUser.
  */
 import { cache } from "react";
 import { redirect } from "next/navigation";
@@ -24,7 +28,7 @@ export interface SessionUser {
   sessionId: string;
 }
 
-export const getCurrentUser = cache(async (): Promise<SessionUser | null> => {
+const getSessionUser = cache(async (): Promise<(SessionUser & { mustChangePassword: boolean }) | null> => {
   const session = (await auth()) as { userId?: string; sessionId?: string; signedInAt?: number } | null;
   // A cookie without a session id predates server-side sessions: it is refused like a revoked one.
   if (!session?.userId || !session.sessionId || !session.signedInAt) return null;
@@ -33,8 +37,27 @@ export const getCurrentUser = cache(async (): Promise<SessionUser | null> => {
   if (!user || user.disabledAt) return null;
   if (session.signedInAt < user.sessionsValidAfter.getTime()) return null;
   if (!(await isSessionActive({ db, sessionId: session.sessionId, userId: user.id }))) return null;
-  return { id: user.id, email: user.email, name: user.name, role: user.role, sessionId: session.sessionId };
+  return { id: user.id, email: user.email, name: user.name, role: user.role, sessionId: session.sessionId, mustChangePassword: user.mustChangePassword };
 });
+
+/** The signed-in user, or null when signed out — and while they must change their password first. */
+export const getCurrentUser = cache(async (): Promise<SessionUser | null> => {
+  const user = await getSessionUser();
+  if (!user || user.mustChangePassword) return null;
+  const { mustChangePassword: _, ...rest } = user;
+  return rest;
+});
+
+/** The signed-in user who must change their password before anything else (null for everyone else). */
+export async function getPasswordChangeUser(): Promise<SessionUser | null> {
+  const user = await getSessionUser();
+  if (!user?.mustChangePassword) return null;
+  const { mustChangePassword: _, ...rest } = user;
+  return rest;
+}
+
+/** Where a request without a usable user goes: the forced password change, or sign-in. */
+export const CHANGE_PASSWORD_PATH = "/change-password";
 
 export async function actorFor(user: SessionUser): Promise<Actor> {
   return { id: user.id, label: user.email, ip: await requestIp() };
@@ -64,7 +87,10 @@ async function hasSessionCookie(): Promise<boolean> {
 /** For pages and layouts: sends a signed-out visitor to the sign-in page and a too-weak role to /forbidden. */
 export async function requirePageUser(required: Role = "viewer", what = "page"): Promise<SessionUser> {
   const user = await getCurrentUser();
-  if (!user) redirect((await hasSessionCookie()) ? "/login?reason=session" : "/login");
+  if (!user) {
+    if (await getPasswordChangeUser()) redirect(CHANGE_PASSWORD_PATH);
+    redirect((await hasSessionCookie()) ? "/login?reason=session" : "/login");
+  }
   if (!hasRole(user.role, required)) {
     await auditDenied(user, what, required);
     redirect(`/forbidden?need=${required}`);

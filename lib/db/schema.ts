@@ -39,7 +39,22 @@ export const users = pgTable(
     oidcIssuer: text("oidc_issuer"),
     oidcSubject: text("oidc_subject"),
     disabledAt: timestamp("disabled_at", { withTimezone: true }),
-    /** Sessions issued before this moment are refused (set on disable and role change). */
+    /**
+     * Set when an admin reset the password: the user must choose a new one before any other page or action
+     * (lib/auth/session.ts refuses every door but the change-password page while it is set).
+     */
+    mustChangePassword: boolean("must_change_password").notNull().default(false),
+    /**
+     * Two-factor sign-in (lib/auth/two-factor.ts): the TOTP secret, encrypted; set at enrolment, in force only
+     * once `totpEnabledAt` is set (a code confirmed it).
+     */
+    totpSecretCiphertext: text("totp_secret_ciphertext"),
+    totpEnabledAt: timestamp("totp_enabled_at", { withTimezone: true }),
+    /** The time step of the last accepted code: a code is accepted once. */
+    totpLastTimeStep: bigint("totp_last_time_step", { mode: "number" }),
+    /** SHA-256 of each unused recovery code. */
+    totpRecoveryCodeHashes: jsonb("totp_recovery_code_hashes").$type<string[]>().notNull().default([]),
+    /** Sessions issued before this moment are refused (set on disable, role change and password reset). */
     sessionsValidAfter: timestamp("sessions_valid_after", { withTimezone: true }).notNull().defaultNow(),
     lastSignInAt: timestamp("last_sign_in_at", { withTimezone: true }),
     createdAt: createdAt(),

@@ -184,6 +184,8 @@ export async function authenticateToken(app: AppContext, bearer: string | null, 
   let actor: Actor;
   if (token.kind === "personal") {
     if (!user || user.disabledAt) return refuse("auth:unauthenticated", "The owner of this API token can no longer sign in.", "owner disabled");
+    // An admin reset the owner's password (it may have been known to someone else): their tokens wait too.
+    if (user.mustChangePassword) return refuse("auth:unauthenticated", "The owner of this API token must change their password first (an admin reset it): sign in to the dashboard.", "owner must change password");
     grant = { kind: "personal", role: user.role };
     actor = { id: user.id, label: user.email, ip, token: { id: token.id, name: token.name } };
   } else {

@@ -29,3 +29,18 @@ export const createUserSchema = z.object({
 
 export const changeRoleSchema = z.object({ userId: z.uuid(), role: z.enum(ROLES) });
 export const setDisabledSchema = z.object({ userId: z.uuid(), disabled: z.enum(["true", "false"]).transform((v) => v === "true") });
+
+/** "Change my password" (account page, and the forced change after an admin reset). */
+export const changePasswordSchema = z
+  .object({
+    currentPassword: z.string().min(1, "Current password is required").max(1024, "Use at most 1024 characters"),
+    newPassword: newPasswordSchema,
+    confirm: z.string(),
+  })
+  .refine((v) => v.newPassword === v.confirm, { path: ["confirm"], message: "The passwords do not match" });
+
+/** An admin resets a user's password: blank generates a temporary one. */
+export const resetPasswordSchema = z.object({
+  userId: z.uuid("Choose a user"),
+  password: z.union([z.literal(""), newPasswordSchema]).default("").transform((v) => v || undefined),
+});

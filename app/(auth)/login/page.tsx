@@ -3,7 +3,7 @@ import { redirect } from "next/navigation";
 import { LoginForm } from "./login-form";
 import { ssoSignInAction } from "./actions";
 import { env } from "@/lib/env";
-import { getCurrentUser } from "@/lib/auth/session";
+import { CHANGE_PASSWORD_PATH, getCurrentUser, getPasswordChangeUser } from "@/lib/auth/session";
 
 export const metadata = { title: "Sign in" };
 
@@ -18,6 +18,7 @@ const MESSAGES: Record<string, string> = {
 export default async function LoginPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
   await connection();
   if (await getCurrentUser()) redirect("/");
+  if (await getPasswordChangeUser()) redirect(CHANGE_PASSWORD_PATH);
   const params = await searchParams;
   const notice =
     MESSAGES[params.reason ?? ""] ??

@@ -4,7 +4,12 @@ import { getAppContext } from "@/lib/app-context";
 import { listSessions } from "@/lib/auth/sessions";
 import { Time } from "@/components/ui/time";
 import { RevokeSessionButton } from "./session-forms";
-import { signOutEverywhereAction } from "./actions";
+import { changePasswordAction, signOutEverywhereAction } from "./actions";
+import { getUserById } from "@/lib/db/queries/users";
+import { ChangePasswordForm } from "@/components/account/change-password-form";
+import { PASSWORD_MIN_LENGTH } from "@/lib/users/validation";
+import { SSO_PASSWORD_MESSAGE } from "@/lib/auth/two-factor";
+import { TwoFactorSection } from "./two-factor-section";
 
 export const metadata = { title: "Account" };
 
@@ -21,10 +26,28 @@ export default async function AccountPage() {
   const me = await requirePageUser("viewer", "account page");
   const { db } = await getAppContext();
   const sessions = await listSessions({ db, userId: me.id });
+  const account = await getUserById({ db, id: me.id });
+  const local = Boolean(account?.passwordHash);
   return (
     <>
       <h1>Account</h1>
       <p>{me.email} · {me.role}</p>
+      <h2>Password</h2>
+      {local ? (
+        <div className="card" style={{ maxWidth: 480 }}>
+          <ChangePasswordForm action={changePasswordAction} minLength={PASSWORD_MIN_LENGTH} />
+        </div>
+      ) : (
+        <p className="muted" data-testid="sso-account-note">{SSO_PASSWORD_MESSAGE}</p>
+      )}
+      {local && account && (
+        <>
+          <h2>Two-factor sign-in</h2>
+          <div className="card" style={{ maxWidth: 640 }}>
+            <TwoFactorSection enabledAt={account.totpEnabledAt?.toISOString() ?? null} recoveryCodesLeft={account.totpRecoveryCodeHashes.length} />
+          </div>
+        </>
+      )}
       <h2>Active sessions</h2>
       <table aria-label="Active sessions">
         <thead>

@@ -1,7 +1,8 @@
 "use server";
 import { revalidatePath } from "next/cache";
 import { authorizedAction } from "@/lib/auth/action";
-import { changeRoleSchema, createUserSchema, setDisabledSchema } from "@/lib/users/validation";
+import { changeRoleSchema, createUserSchema, resetPasswordSchema, setDisabledSchema } from "@/lib/users/validation";
+import { resetUserPassword } from "@/lib/users/passwords";
 import { changeUserRole, createLocalUser, setUserDisabled } from "@/lib/users/service";
 import { liftSignInLock } from "@/lib/auth/sign-in-throttle";
 import { z } from "zod";
@@ -32,3 +33,17 @@ export const liftSignInLockAction = authorizedAction(
     return { ok: true as const, data: undefined, message: "Lock lifted." };
   },
 );
+
+/**
+ * The temporary password comes back once, in this action's answer, for the admin to hand over; it is in no
+ * page, log or audit entry afterwards.
+ */
+export const resetPasswordAction = authorizedAction({ name: "user.reset_password", role: "admin", schema: resetPasswordSchema }, async (input, ctx) => {
+  const reset = await resetUserPassword({ db: ctx.db, actor: ctx.actor, userId: input.userId, password: input.password });
+  revalidatePath("/settings");
+  return {
+    ok: true as const,
+    data: { temporaryPassword: reset.generated ? reset.password : null },
+    message: `Password of ${reset.email} reset. They must choose a new one at their next sign-in; their sessions were signed out.`,
+  };
+});

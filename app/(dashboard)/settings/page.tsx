@@ -4,7 +4,7 @@ import { requirePageUser } from "@/lib/auth/session";
 import { getAppContext } from "@/lib/app-context";
 import { listUsers } from "@/lib/users/service";
 import { ROLE_DESCRIPTIONS } from "@/lib/auth/roles";
-import { AddUserForm, LiftLockButton, UserRowActions } from "./user-forms";
+import { AddUserForm, LiftLockButton, ResetPasswordForm, UserRowActions } from "./user-forms";
 import { labelOfKey, listLocks } from "@/lib/auth/sign-in-throttle";
 import { Time } from "@/components/ui/time";
 
@@ -35,6 +35,8 @@ export default async function SettingsPage() {
               <td>{u.disabledAt ? <span className="badge badge-failed">disabled</span> : <span className="badge badge-ok">active</span>}</td>
               <td>
                 <UserRowActions userId={u.id} email={u.email} role={u.role} disabled={Boolean(u.disabledAt)} />
+                {u.authSource === "local" && u.id !== me.id && <ResetPasswordForm userId={u.id} email={u.email} />}
+                {u.mustChangePassword && <span className="muted"> must change password</span>}
               </td>
             </tr>
           ))}

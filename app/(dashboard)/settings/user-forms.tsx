@@ -1,6 +1,6 @@
 "use client";
 import { useActionForm } from "@/components/ui/action-form";
-import { changeRoleAction, createUserAction, liftSignInLockAction, setDisabledAction } from "./actions";
+import { changeRoleAction, createUserAction, liftSignInLockAction, resetPasswordAction, setDisabledAction } from "./actions";
 import type { ActionResult } from "@/lib/auth/action";
 import { Field } from "@/components/ui/field";
 import { ActionMessage } from "@/components/ui/action-message";
@@ -64,5 +64,27 @@ export function LiftLockButton({ lockKey, label }: { lockKey: string; label: str
       <button className="btn btn-small" type="submit" disabled={pending}>{`Lift lock on ${label}`}</button>
       <ActionMessage state={state} />
     </form>
+  );
+}
+
+/** "Reset password" for a local user: a typed temporary password, or a generated one shown here once. */
+export function ResetPasswordForm({ userId, email }: { userId: string; email: string }) {
+  const { state, formAction, pending } = useActionForm<ActionResult<{ temporaryPassword: string | null }> | null>(resetPasswordAction, null);
+  const errors = (state && !state.ok && state.fieldErrors) || {};
+  return (
+    <details>
+      <summary>Reset password</summary>
+      <form action={formAction} className="stack" aria-label={`Reset password of ${email}`}>
+        <input type="hidden" name="userId" value={userId} />
+        <Field label="Temporary password (blank: generate one)" name="password" type="password" autoComplete="new-password" error={errors.password} />
+        <button className="btn btn-small btn-danger" type="submit" disabled={pending}>{`Reset password of ${email}`}</button>
+        <ActionMessage state={state} />
+        {state?.ok && state.data.temporaryPassword && (
+          <p>
+            Temporary password (shown once): <code className="mono" data-testid="temporary-password">{state.data.temporaryPassword}</code>
+          </p>
+        )}
+      </form>
+    </details>
   );
 }

@@ -117,12 +117,17 @@ export const exchangePasswordRoute = defineApiRoute({
   }),
   responses: { 201: { description: "Signed in", schema: createdTokenSchema.extend({ user: userSchema }) } },
   async handler({ body }, ctx) {
-    const result = await signInWithPassword({ db: ctx.db, email: body.email, password: body.password, ip: ctx.ip });
+    const result = await signInWithPassword({ db: ctx.db, keyring: ctx.keyring, email: body.email, password: body.password, otp: body.otp, ip: ctx.ip });
     if (!result.ok) {
       if (result.reason === "invalid") throw new AppError("auth:invalid-credentials", "Wrong email or password (or the account is disabled).");
+      if (result.reason === "second-factor") throw new AppError("auth:otp-required", "This account has two-factor sign-in: send the code from the authenticator app (or a recovery code) as otp.");
+      if (result.reason === "wrong-code") throw new AppError("auth:invalid-credentials", signInFailureMessage(result));
       throw new AppError("auth:throttled", signInFailureMessage(result), { retryable: true });
     }
     const user = result.user;
+    if (user.mustChangePassword) {
+      throw new AppError("auth:forbidden", "An admin reset this account's password: sign in to the dashboard and choose a new one first.");
+    }
     const actor = { id: user.id, label: user.email, ip: ctx.ip };
     const created = await createPersonalToken(ctx, { actor, user, name: body.name, expiresAt: body.expiresAt });
     const owner = await getUserById({ db: ctx.db, id: user.id });

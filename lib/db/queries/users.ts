@@ -59,7 +59,7 @@ export async function updateUserById({
 }: {
   db: DbOrTx;
   id: string;
-  patch: Partial<Pick<User, "role" | "disabledAt" | "sessionsValidAfter" | "lastSignInAt" | "name" | "email">>;
+  patch: Partial<Pick<User, "role" | "disabledAt" | "sessionsValidAfter" | "lastSignInAt" | "name" | "email" | "passwordHash" | "mustChangePassword" | "totpSecretCiphertext" | "totpEnabledAt" | "totpLastTimeStep" | "totpRecoveryCodeHashes">>;
 }): Promise<User | undefined> {
   const [row] = await db
     .update(users)
@@ -70,3 +70,23 @@ export async function updateUserById({
 }
 
 export type { Role };
+
+/** Records a TOTP time step as used, if it is later than the last one used; false when it is not (a replay). */
+export async function consumeTotpTimeStep({ db, id, timeStep }: { db: DbOrTx; id: string; timeStep: number }): Promise<boolean> {
+  const rows = await db
+    .update(users)
+    .set({ totpLastTimeStep: timeStep })
+    .where(and(eq(users.id, id), sql`(${users.totpLastTimeStep} is null or ${users.totpLastTimeStep} < ${timeStep})`))
+    .returning({ id: users.id });
+  return rows.length === 1;
+}
+
+/** Removes one recovery code hash, if the user still has it; false when not (unknown or already used). */
+export async function consumeRecoveryCodeHash({ db, id, hash }: { db: DbOrTx; id: string; hash: string }): Promise<boolean> {
+  const rows = await db
+    .update(users)
+    .set({ totpRecoveryCodeHashes: sql`${users.totpRecoveryCodeHashes} - ${hash}::text` })
+    .where(and(eq(users.id, id), sql`${users.totpRecoveryCodeHashes} @> jsonb_build_array(${hash}::text)`))
+    .returning({ id: users.id });
+  return rows.length === 1;
+}
