@@ -82,6 +82,9 @@ const settingsSchema = z.object({
       .regex(/^[A-Za-z0-9._:-]{1,100}$/, "ROTOR_INSTANCE_ID may contain only letters, digits, '.', '_', ':' and '-' (at most 100)")
       .optional(),
   ),
+  // Audit checkpoints (lib/audit/checkpoint.ts): at each this many events, and at least this often.
+  ROTOR_AUDIT_CHECKPOINT_EVENTS: z.coerce.number({ message: "ROTOR_AUDIT_CHECKPOINT_EVENTS must be 1-1000000" }).int().min(1, "ROTOR_AUDIT_CHECKPOINT_EVENTS must be 1-1000000").max(1_000_000, "ROTOR_AUDIT_CHECKPOINT_EVENTS must be 1-1000000").default(1000),
+  ROTOR_AUDIT_CHECKPOINT_MINUTES: z.coerce.number({ message: "ROTOR_AUDIT_CHECKPOINT_MINUTES must be 1-10080" }).int().min(1, "ROTOR_AUDIT_CHECKPOINT_MINUTES must be 1-10080").max(10080, "ROTOR_AUDIT_CHECKPOINT_MINUTES must be 1-10080").default(60),
   ROTOR_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1, "ROTOR_WEBHOOK_MAX_ATTEMPTS must be 1-20").max(20, "ROTOR_WEBHOOK_MAX_ATTEMPTS must be 1-20").default(6),
   ROTOR_WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().min(1).max(120).default(10),
   ROTOR_WEBHOOK_SECRET_OVERLAP_HOURS: z.coerce.number({ message: "ROTOR_WEBHOOK_SECRET_OVERLAP_HOURS must be 0-720" }).min(0, "ROTOR_WEBHOOK_SECRET_OVERLAP_HOURS must be 0-720").max(720, "ROTOR_WEBHOOK_SECRET_OVERLAP_HOURS must be 0-720").default(24),
@@ -169,6 +172,8 @@ export interface Env {
   instanceId?: string;
   /** secretOverlapHours: how long a renewed webhook secret's predecessor keeps signing beside it. */
   webhooks: { maxAttempts: number; timeoutMs: number; secretOverlapHours: number };
+  /** Audit checkpoints: taken at each `checkpointEveryEvents` events and at least every `checkpointEveryMinutes`. */
+  audit: { checkpointEveryEvents: number; checkpointEveryMinutes: number };
   /** Bearer token for /api/metrics; the endpoint refuses every request while unset. */
   metricsToken?: string;
   /** How many days environment revisions are kept (the current one always is); 0 keeps them all. */
@@ -310,6 +315,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
       leaseMs: Math.round(env.ROTOR_LEASE_SECONDS * 1000),
     },
     instanceId: env.ROTOR_INSTANCE_ID,
+    audit: { checkpointEveryEvents: env.ROTOR_AUDIT_CHECKPOINT_EVENTS, checkpointEveryMinutes: env.ROTOR_AUDIT_CHECKPOINT_MINUTES },
     webhooks: {
       maxAttempts: env.ROTOR_WEBHOOK_MAX_ATTEMPTS,
       timeoutMs: Math.round(env.ROTOR_WEBHOOK_TIMEOUT_SECONDS * 1000),

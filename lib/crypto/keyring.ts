@@ -15,7 +15,8 @@ import { decrypt, encrypt, parseMasterKey, rewrap, type MasterKey } from "./enve
 import type { Db } from "../db/client";
 import { insertEncryptionKey, listEncryptionKeys } from "../db/queries/keys";
 import { rewrapAllCiphertexts } from "../db/queries/rekey";
-import { logInfo } from "../log";
+import { logError, logInfo } from "../log";
+import { openAuditChainKey } from "../db/queries/audit";
 
 const CHECK_PLAINTEXT = "rotor-master-key-check";
 const CHECK_CONTEXT = "encryption_keys.check";
@@ -97,7 +98,11 @@ export async function loadKeyring(
     const count = await rewrapAllCiphertexts({ db, currentKeyId: current.id, rewrap: (ciphertext) => rewrap(available, current, ciphertext) });
     if (count > 0) logInfo(`master key rotation: re-wrapped ${count} secrets under key ${current.id}; ROTOR_MASTER_KEY_PREVIOUS may now be removed`);
   }
-  return createKeyring(current, previous);
+  const keyring = createKeyring(current, previous);
+  // The audit chain's key is opened here, with the keyring, so that no process appends to the store without it.
+  const chain = await openAuditChainKey({ db, keyring });
+  if (!chain.startAuthentic) logError(`audit: the record of where the keyed audit chain starts (event #${chain.keyedFromId}) was altered; Verify on the audit page reports it`);
+  return keyring;
 }
 
 const globalKeyring = globalThis as unknown as { __rotorKeyring?: Promise<Keyring> };

@@ -28,7 +28,7 @@ describe.each(STORE_KINDS)("store on %s", (kind) => {
     await Promise.all(
       Array.from({ length: 20 }, (_, i) => recordAuditEvent({ db: store.db, event: { actorLabel: `user${i}@example.com`, action: "test.event", details: { i } } })),
     );
-    expect(await verifyAuditChain({ db: store.db, batchSize: 7 })).toEqual({ ok: true, checked: 20 });
+    expect(await verifyAuditChain({ db: store.db, batchSize: 7 })).toMatchObject({ ok: true, checked: 20, keyedFromId: null });
   });
 
   it("rolls the audit event back with the change it records", async () => {

@@ -14,7 +14,7 @@ export const TOKEN_KINDS = ["service", "personal"] as const;
 export const TOKEN_SCOPES = ["read", "rotate", "admin"] as const;
 
 /** The events a webhook can subscribe to (what they mean: lib/webhooks/event-types.ts). */
-export const WEBHOOK_EVENTS = ["rotation.succeeded", "rotation.failed", "rotation.recovered", "rotation.overdue", "rotation.held"] as const;
+export const WEBHOOK_EVENTS = ["rotation.succeeded", "rotation.failed", "rotation.recovered", "rotation.overdue", "rotation.held", "audit.checkpoint"] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
 /** rotators.lockout_policy: what a rotation does when the credential it retires is still in use

@@ -17,6 +17,7 @@ export function schedulerOptionsFromEnv(config: Env): SchedulerOptions {
       publicUrl: config.publicUrl,
       maxAttempts: config.webhooks.maxAttempts,
       timeoutMs: config.webhooks.timeoutMs,
+      checkpoints: { everyEvents: config.audit.checkpointEveryEvents, everyMs: config.audit.checkpointEveryMinutes * 60_000 },
     },
   };
 }

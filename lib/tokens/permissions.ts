@@ -45,6 +45,8 @@ export const CAPABILITIES = {
   "token.own": { role: "viewer", scopes: ADMIN },
   /** Every token, and service tokens. */
   "token.manage": { role: "admin", scopes: ADMIN },
+  /** The audit log's signed checkpoint (for an external monitor). */
+  "audit.checkpoint": { role: "admin", scopes: ADMIN },
 } as const satisfies Record<string, CapabilityRule>;
 
 export type Capability = keyof typeof CAPABILITIES;

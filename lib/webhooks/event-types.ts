@@ -12,4 +12,5 @@ export const WEBHOOK_EVENT_HELP: Record<WebhookEvent, string> = {
   "rotation.recovered": "a failing rotator rotates again, once",
   "rotation.overdue": "a scheduled rotation did not start on time",
   "rotation.held": "the lockout guard held a rotation: the credential it would retire is still in use",
+  "audit.checkpoint": "the audit log's signed head, at each ROTOR_AUDIT_CHECKPOINT_EVENTS events and at least every ROTOR_AUDIT_CHECKPOINT_MINUTES (keep them: a later one with fewer events means the log was cut short)",
 };

@@ -36,6 +36,8 @@ export interface NotificationEvent {
   retiringCheck?: RetiringCheck;
   /** rotation.overdue: the schedule and since when the run is due. */
   schedule?: { id: string; description: string; dueAt: string };
+  /** audit.checkpoint: the audit chain's head, and the same signed with Rotor's issuer key (lib/audit/checkpoint.ts). */
+  checkpoint?: { lastId: number; head: string; count: number; at: string; jwt: string; kid: string; jwksUrl: string };
 }
 
 export const EVENT_LABELS: Record<NotificationType, string> = {
@@ -44,6 +46,7 @@ export const EVENT_LABELS: Record<NotificationType, string> = {
   "rotation.recovered": "Rotation recovered",
   "rotation.overdue": "Rotation overdue",
   "rotation.held": "Rotation held",
+  "audit.checkpoint": "Audit checkpoint",
   "webhook.test": "Test notification",
 };
 
@@ -53,6 +56,7 @@ const EMOJI: Record<NotificationType, string> = {
   "rotation.recovered": ":large_green_circle:",
   "rotation.overdue": ":warning:",
   "rotation.held": ":raised_hand:",
+  "audit.checkpoint": ":lock:",
   "webhook.test": ":wave:",
 };
 

@@ -42,6 +42,7 @@ import { renderBody, type NotificationEvent } from "./events";
 import { retiringHolders } from "../rotation/lockout-finding";
 import { sendWebhook } from "./send";
 import { logError } from "../log";
+import { checkpointIfDue, type CheckpointPolicy } from "../audit/checkpoint";
 
 export interface NotifierOptions {
   /** Lease owner (the process). */
@@ -54,6 +55,8 @@ export interface NotifierOptions {
   backoff?: BackoffPolicy;
   /** Parallel sends per process. */
   concurrency?: number;
+  /** Audit checkpoints (lib/audit/checkpoint.ts), taken on the sweep and sent as `audit.checkpoint`; none when absent. */
+  checkpoints?: CheckpointPolicy;
 }
 
 /** What collecting notifications needs besides: how an overdue notification names its schedule ("every 30
@@ -199,6 +202,27 @@ export async function collectNotifications(app: AppContext, options: CollectOpti
     for (const schedule of overdue) await enqueueOverdue(tx, options, schedule);
     return overdue.length;
   });
+
+  if (options.checkpoints) {
+    const checkpoint = await checkpointIfDue(app, options.checkpoints).catch((error: unknown) => {
+      logError("taking an audit checkpoint failed", error);
+      return null;
+    });
+    if (checkpoint) {
+      await enqueueNotification(
+        db,
+        {
+          id: randomUUID(),
+          type: "audit.checkpoint",
+          occurredAt: checkpoint.at,
+          summary: `The audit log held ${checkpoint.count} events; the newest, #${checkpoint.lastId}, has the hash ${checkpoint.head}.`,
+          checkpoint,
+        },
+        { environmentId: null },
+      );
+      events++;
+    }
+  }
   return events;
 }
 

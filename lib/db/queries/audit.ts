@@ -2,7 +2,27 @@ import "server-only";
 import { and, desc, eq, gte, ilike, lt, lte, or, sql, asc, gt, type SQL } from "drizzle-orm";
 import { auditEvents, type AuditEvent } from "../schema";
 import type { Db, DbOrTx, Tx } from "../client";
-import { GENESIS_HASH, computeAuditHash, verifyChainBatch, type ChainVerification } from "../audit-chain";
+import { randomUUID } from "node:crypto";
+import {
+  AUDIT_CHAIN_SETTING,
+  AUDIT_CHECKPOINT_SETTING,
+  GENESIS_HASH,
+  auditChainKeyContext,
+  chainHasher,
+  chainStartMac,
+  checkpointMac,
+  computeAuditHash,
+  computeKeyedAuditHash,
+  openedKeyFor,
+  rememberChainKey,
+  sameMac,
+  verifyChainBatch,
+  type AuditChainKey,
+  type AuditCheckpoint,
+  type ChainHasher,
+  type StoredAuditChain,
+} from "../audit-chain";
+import { getSetting, putSetting } from "./keys";
 
 export interface AuditEventInput {
   actorId?: string | null;
@@ -19,12 +39,72 @@ export interface AuditEventInput {
   viaToken?: { id: string; name: string };
 }
 
-// Appends are serialized so that each row links to exactly one predecessor, across processes too.
+// Appends are serialized so that each row links to exactly one predecessor, across processes too; keying the
+// chain and reading the head for a checkpoint hold the same lock, so they see a head nobody is extending.
 const AUDIT_CHAIN_LOCK = 7260462;
+
+async function lockAuditChain(tx: Tx): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`);
+}
+
+/** The stored record of the keyed chain, if a keyring ever opened this store. */
+export function readAuditChain({ db }: { db: DbOrTx }): Promise<StoredAuditChain | undefined> {
+  return getSetting<StoredAuditChain>({ db, key: AUDIT_CHAIN_SETTING });
+}
+
+/** What openAuditChainKey needs of the keyring (lib/crypto/keyring.ts; lib/db does not import it). */
+export interface ChainKeyring {
+  derive(purpose: string): string;
+  encrypt(plaintext: string, context: string): string;
+  decrypt(ciphertext: string, context: string): string;
+}
+
+/**
+ * When a keyring opens the store (lib/crypto/keyring.ts): opens the chain key, or, the first time, keys the
+ * chain from the next row on. The key is derived from the master key (`derive("audit-chain")`) and stored only
+ * encrypted by the keyring, so the store cannot recompute a keyed hash, and a later master key (after a
+ * rotation re-wraps it) keeps the same chain key. Rows before the switch point keep their unkeyed hashes.
+ */
+export async function openAuditChainKey({ db, keyring, now = new Date() }: { db: Db; keyring: ChainKeyring; now?: Date }): Promise<AuditChainKey & { startAuthentic: boolean }> {
+  return db.transaction(async (tx) => {
+    await lockAuditChain(tx);
+    const stored = await readAuditChain({ db: tx });
+    if (stored) {
+      const key = Buffer.from(keyring.decrypt(stored.keyCiphertext, auditChainKeyContext(stored.chainId)), "base64");
+      const open = { chainId: stored.chainId, keyedFromId: stored.keyedFromId, key };
+      rememberChainKey(open);
+      return { ...open, startAuthentic: sameMac(chainStartMac(key, stored), stored.mac) };
+    }
+    const key = Buffer.from(keyring.derive("audit-chain"), "base64url");
+    const chainId = randomUUID();
+    const [{ next }] = rowsOf<{ next: string | number }>(await tx.execute(sql`select coalesce(max(id), 0) + 1 as next from audit_events`));
+    const keyedFromId = Number(next);
+    const record: StoredAuditChain = {
+      chainId,
+      keyedFromId,
+      startedAt: now.toISOString(),
+      keyCiphertext: keyring.encrypt(key.toString("base64"), auditChainKeyContext(chainId)),
+      mac: chainStartMac(key, { chainId, keyedFromId }),
+    };
+    await putSetting({ db: tx, key: AUDIT_CHAIN_SETTING, value: record });
+    const open = { chainId, keyedFromId, key };
+    rememberChainKey(open);
+    return { ...open, startAuthentic: true };
+  });
+}
+
+/** Whether the stored switch point carries the chain key's HMAC. */
+export function chainStartAuthentic(chain: StoredAuditChain): boolean {
+  return sameMac(chainStartMac(openedKeyFor(chain).key, chain), chain.mac);
+}
 
 /** Appends an event inside the caller's transaction, so it commits or rolls back with the change it records. */
 export async function insertAuditEvent({ tx, event }: { tx: Tx; event: AuditEventInput }): Promise<AuditEvent> {
-  await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`);
+  await lockAuditChain(tx);
+  // Keyed once a keyring opened this store: every new row then gets the HMAC, whatever the stored switch point
+  // says (a moved switch point is Verify's to report, not a reason to write weaker rows).
+  const chain = await readAuditChain({ db: tx });
+  const key = chain ? openedKeyFor(chain).key : null;
   // The chain's head and the next id in one statement, AFTER the lock (a statement's snapshot is taken when it
   // starts, so the head must not be read by the statement that waits for the lock). The id is taken under the
   // lock and hashed with the row, so the chain order is the id order.
@@ -47,7 +127,7 @@ export async function insertAuditEvent({ tx, event }: { tx: Tx; event: AuditEven
     ip: event.ip ?? null,
     details: event.viaToken ? { ...event.details, token: event.viaToken } : (event.details ?? {}),
   };
-  const hash = computeAuditHash(prevHash, fields);
+  const hash = key ? computeKeyedAuditHash(key, prevHash, fields) : computeAuditHash(prevHash, fields);
   const [row] = await tx.insert(auditEvents).values({ ...fields, prevHash, hash }).returning();
   return row;
 }
@@ -142,11 +222,61 @@ export async function listAuditEvents({
   return { events, nextBefore: rows.length > limit ? events[events.length - 1].id : null };
 }
 
-/** Walks the whole chain in id order, in batches, and reports the first row that breaks it. */
-export async function verifyAuditChain({ db, batchSize = 1000 }: { db: DbOrTx; batchSize?: number }): Promise<ChainVerification> {
+/** The chain's head: the newest row's id and hash (0 and the genesis hash when empty), and the event count. */
+export async function readAuditHead({ db, withCount = true }: { db: DbOrTx; withCount?: boolean }): Promise<{ lastId: number; head: string; count: number }> {
+  const [last] = await db.select({ id: auditEvents.id, hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.id)).limit(1);
+  const count = withCount ? Number((await db.select({ n: sql<string>`count(*)` }).from(auditEvents))[0].n) : 0;
+  return { lastId: last?.id ?? 0, head: last?.hash ?? GENESIS_HASH, count };
+}
+
+/** The head read under the chain lock (nobody is appending), with the key that authenticates a checkpoint of it. */
+export async function readAuditHeadForCheckpoint({ db }: { db: Db }): Promise<{ head: { lastId: number; head: string; count: number }; key: AuditChainKey }> {
+  return db.transaction(async (tx) => {
+    await lockAuditChain(tx);
+    const chain = await readAuditChain({ db: tx });
+    if (!chain) throw new Error("The audit chain is not keyed: open the store through the keyring first.");
+    return { head: await readAuditHead({ db: tx }), key: openedKeyFor(chain) };
+  });
+}
+
+type StoredCheckpoint<T> = T & AuditCheckpoint & { chainId: string; mac: string };
+
+/** Stores a checkpoint with its HMAC, unless a newer one (of a later row) is already stored. */
+export async function putNewestCheckpoint<T extends AuditCheckpoint>({ db, key, checkpoint }: { db: Db; key: AuditChainKey; checkpoint: T }): Promise<void> {
+  await db.transaction(async (tx) => {
+    await lockAuditChain(tx);
+    const newest = await getSetting<StoredCheckpoint<T>>({ db: tx, key: AUDIT_CHECKPOINT_SETTING });
+    if (newest && newest.chainId === key.chainId && newest.lastId > checkpoint.lastId) return;
+    await putSetting({ db: tx, key: AUDIT_CHECKPOINT_SETTING, value: { ...checkpoint, chainId: key.chainId, mac: checkpointMac(key, checkpoint) } });
+  });
+}
+
+/** The newest stored checkpoint, and whether it carries the chain key's HMAC (null: none yet). */
+export async function getNewestCheckpoint<T extends AuditCheckpoint>({ db }: { db: DbOrTx }): Promise<{ checkpoint: T; authentic: boolean } | null> {
+  const stored = await getSetting<StoredCheckpoint<T>>({ db, key: AUDIT_CHECKPOINT_SETTING });
+  if (!stored) return null;
+  const chain = await readAuditChain({ db });
+  const authentic = Boolean(chain && chain.chainId === stored.chainId && sameMac(checkpointMac(openedKeyFor(chain), stored), stored.mac));
+  const { chainId: _chainId, mac: _mac, ...checkpoint } = stored;
+  return { checkpoint: checkpoint as unknown as T, authentic };
+}
+
+export type ChainWalk =
+  | { ok: true; checked: number; lastId: number; head: string; hashAt?: string }
+  | { ok: false; checked: number; firstBrokenId: number; reason: string };
+
+/**
+ * Walks the whole chain in id order, in batches, with the hash each row must carry (keyed from the switch
+ * point on), and reports the first row that breaks it; `watchId`: also the hash of that row (for a checkpoint).
+ */
+export async function verifyAuditChain({ db, watchId, batchSize = 1000 }: { db: DbOrTx; watchId?: number; batchSize?: number }): Promise<ChainWalk & { keyedFromId: number | null }> {
+  const chain = await readAuditChain({ db });
+  const hasher: ChainHasher = chainHasher(chain ? { key: openedKeyFor(chain).key, keyedFromId: chain.keyedFromId } : null);
   let prevHash = GENESIS_HASH;
   let afterId = 0;
   let checked = 0;
+  let hashAt: string | undefined;
+  const keyedFromId = hasher.keyedFromId;
   for (;;) {
     const rows = await db
       .select()
@@ -154,12 +284,13 @@ export async function verifyAuditChain({ db, batchSize = 1000 }: { db: DbOrTx; b
       .where(gt(auditEvents.id, afterId))
       .orderBy(asc(auditEvents.id))
       .limit(batchSize);
-    if (rows.length === 0) return { ok: true, checked };
-    const result = verifyChainBatch(rows, prevHash);
+    if (rows.length === 0) return { ok: true, checked, lastId: afterId, head: prevHash, keyedFromId, ...(hashAt ? { hashAt } : {}) };
+    const result = verifyChainBatch(rows, prevHash, hasher);
     if (!result.ok) {
       const position = rows.findIndex((r) => r.id === result.firstBrokenId);
-      return { ok: false, checked: checked + position, firstBrokenId: result.firstBrokenId, reason: result.reason };
+      return { ok: false, checked: checked + position, firstBrokenId: result.firstBrokenId, reason: result.reason, keyedFromId };
     }
+    if (watchId !== undefined) hashAt ??= rows.find((r) => r.id === watchId)?.hash;
     checked += rows.length;
     prevHash = result.lastHash;
     afterId = rows[rows.length - 1].id;
