@@ -20,7 +20,8 @@ export const LOCKOUT_POLICY_LABELS: Record<LockoutPolicy, string> = {
 
 /** Who still uses it, one entry per holder, for the Rotate anyway confirmation and the webhook. */
 export function retiringHolders(check: Pick<RetiringCheck, "target" | "consumers">): string[] {
-  return [...check.target.holders, ...check.consumers.map((c) => `${c.kind} ${c.label} (revision ${c.revision})`)];
+  // A consumer's label already says what it is ("token ci", or a user's email).
+  return [...check.target.holders, ...check.consumers.map((c) => `${c.label} (revision ${c.revision})`)];
 }
 
 /** The step's message: the verdict first, then the target's sentence and the consumers. */

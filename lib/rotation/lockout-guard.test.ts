@@ -21,7 +21,7 @@ import { getRunById, listStepsByRun } from "../db/queries/runs";
 import { listAuditEvents } from "../db/queries/audit";
 import { loadState } from "./rotator-records";
 import { CHECK_STEP } from "./lockout-guard";
-import type { LockoutPolicy, RetiringCheck } from "./lockout-finding";
+import { retiringHolders, type LockoutPolicy, type RetiringCheck } from "./lockout-finding";
 import { rotateAnyway } from "./rotate-anyway";
 import { saveSchedule } from "../schedules/service";
 import { getScheduleById, updateScheduleById } from "../db/queries/schedules";
@@ -474,6 +474,8 @@ describe("lockout guard: consumers known to Rotor", () => {
     const check = (await getRunById({ db: app.db, id: held.runId }))!.retiringCheck!;
     expect(check).toMatchObject({ inUse: true, revision: introduced, consumers: [{ label: user.email, kind: "user", revision: seen }], target: { verdict: "not-applicable" } });
     expect((await checkStep(held.runId))?.message).toContain(`1 consumer has not fetched revision ${introduced}: ${user.email} (revision ${seen}).`);
+    // Who Rotate anyway's confirmation and the rotation.held webhook name: the consumer by its label.
+    expect(retiringHolders(check)).toEqual([`${user.email} (revision ${seen})`]);
 
     await open();
     const next = await rotateNow(app, { rotatorId: rotator.id, trigger: "retry", actor: TEST_ACTOR });
