@@ -144,9 +144,9 @@ describe("lockout guard: PostgreSQL", () => {
       expect(run.pendingCiphertext).toBeNull();
       expect(run.errorMessage).toMatch(/^Held: .* still in use/);
       expect(run.retiringCheck).toMatchObject({ outcome: "held", inUse: true });
-      // Nothing changed: same state, same steps up to the check, no plan or apply.
+      // Nothing changed: same state; a scheduled run's preflight, then the check, no plan or apply.
       expect(await stateOf(rotator.id)).toEqual(before);
-      expect((await listStepsByRun({ db: app.db, runId: held.runId })).map((s) => s.name)).toEqual([CHECK_STEP]);
+      expect((await listStepsByRun({ db: app.db, runId: held.runId })).map((s) => s.name)).toEqual(["preflight", CHECK_STEP]);
       const row = (await getRotatorById({ db: app.db, id: rotator.id }))!;
       expect(row.failingSince).toBeNull();
       expect(row.lastRunId).toBe(held.runId);
@@ -155,6 +155,8 @@ describe("lockout guard: PostgreSQL", () => {
 
       await session.end();
       closed = true;
+      // A backend leaves pg_stat_activity a moment after its client closed.
+      await waitFor("the session to end", async () => (await su.query("select 1 from pg_stat_activity where usename = $1", [u1])).rowCount === 0, 5_000);
       const next = await rotateNow(app, { rotatorId: rotator.id, trigger: "retry", actor: TEST_ACTOR });
       expect(next.status).toBe("succeeded");
       expect((await getRunById({ db: app.db, id: next.runId }))!.retiringCheck).toMatchObject({ inUse: false, outcome: "proceeded", target: { verdict: "unused" } });
@@ -457,9 +459,11 @@ describe("lockout guard: consumers known to Rotor", () => {
   it("a consumer that has not fetched the revision of the current credential is flagged (and holds); once it has, the rotation proceeds", async () => {
     const user = await createLocalUser({ db: app.db, actor: TEST_ACTOR, email: `reader-${tag}@example.com`, name: "Reader", role: "viewer", password: "reader-password-123" });
     const reader = { id: user.id, label: user.email };
-    const rotator = await createRotator(app, { actor: TEST_ACTOR, environmentId, name: `secret${++counter}`, type: "password", inputs: {}, lockoutPolicy: "hold" });
+    // Its own environment: a consumer behind holds every rotator of the environment it reads.
+    const ownEnvironment = (await createEnvironment(app, { actor: TEST_ACTOR, name: `read-${tag}`, description: "" })).id;
+    const rotator = await createRotator(app, { actor: TEST_ACTOR, environmentId: ownEnvironment, name: `secret${++counter}`, type: "password", inputs: {}, lockoutPolicy: "hold" });
     const open = async () => {
-      const environment = (await getEnvironmentById({ db: app.db, id: environmentId }))!;
+      const environment = (await getEnvironmentById({ db: app.db, id: ownEnvironment }))!;
       await recordOpen(app, { environment, actor: reader, revision: environment.currentRevision, notModified: false, format: "json" });
       return environment.currentRevision;
     };

@@ -141,7 +141,9 @@ async function sessionsOf(session: PgSession, user: TargetUser): Promise<ListSes
     `SELECT count(*)::int AS n,
             coalesce(array_agg(DISTINCT coalesce(host(client_addr), 'local socket')) FILTER (WHERE backend_start IS NOT NULL), '{}') AS sources
        FROM pg_stat_activity
-      WHERE usename = $1 AND pid <> pg_backend_pid() AND (backend_type IS NULL OR backend_type = 'client backend')`,
+      WHERE usename = $1 AND pid <> pg_backend_pid() AND (backend_type IS NULL OR backend_type = 'client backend')
+        -- Rotor's own logins as the user (verify, Check rotation) are not consumers; a closed one lingers briefly.
+        AND application_name IS DISTINCT FROM 'rotor'`,
     [user.username],
   );
   return { ...visibility, count: rows[0]?.n ?? 0, sources: rows[0]?.sources ?? [] };
