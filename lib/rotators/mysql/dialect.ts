@@ -3,6 +3,7 @@
  * pre-computed hash wherever the account's authentication plugin allows it, so the new password never reaches
  * the server's general or slow log (see passwordForm). Test connection says when only the plaintext form works.
  */
+import { RotatorError } from "../errors";
 import type { EventEmitter } from "node:events";
 import mysql from "mysql2/promise";
 import type { DatabaseConnection, DatabaseLogin, ListSessionsResponse, PasswordPolicy, PingUser, SessionVisibility, TargetUser } from "../sql/connector";
@@ -111,7 +112,11 @@ async function setPassword(session: MysqlSession, user: TargetUser, newPassword:
   if (modes.includes("NO_BACKSLASH_ESCAPES")) {
     await query(session, "SET SESSION sql_mode = ?", [modes.filter((m) => m !== "NO_BACKSLASH_ESCAPES").join(",")]);
   }
-  const form = passwordForm((await productOf(session)).product, await pluginOf(session, user));
+  const plugin = await pluginOf(session, user);
+  // Refuse before ALTER USER when the account list is hidden: Rotor could not tell a missing account (a typo,
+  // another host part) from an existing one (issue 10, defect 7).
+  if (plugin === undefined) throw accountNotConfirmed(user);
+  const form = passwordForm((await productOf(session)).product, plugin);
   // `query` (client-side escaping), not `execute`: ALTER USER is not supported as a prepared statement.
   if (form.kind === "hash") {
     try {
@@ -122,6 +127,17 @@ async function setPassword(session: MysqlSession, user: TargetUser, newPassword:
     }
   }
   await query(session, "ALTER USER ?@? IDENTIFIED BY ?", [user.username, hostOf(user), newPassword]);
+}
+
+/** What lets the managing user see the accounts it rotates. */
+const ACCOUNT_LIST_GRANT = "SELECT ON mysql.user";
+
+function accountNotConfirmed(user: TargetUser): RotatorError {
+  return new RotatorError(
+    "auth:permission-denied",
+    `Could not confirm that the account '${user.username}'@'${hostOf(user)}' exists: the managing user may not read mysql.user. ` +
+      `Grant it ${ACCOUNT_LIST_GRANT}; until then Rotor does not rotate, since it could not tell a missing account from an existing one.`,
+  );
 }
 
 /** CURRENT_USER() is `user@host`; the user part may itself contain '@'. */
@@ -175,7 +191,14 @@ async function inspect(session: MysqlSession, users: TargetUser[]) {
     }
     const userChangeable = exists === false ? null : changeable;
     const grantHint = userChangeable === false ? `GRANT CREATE USER ON *.* TO ${mysql.escape(me.username)}@${mysql.escape(me.host)};` : undefined;
-    pingUsers.push({ username: user.username, host: hostOf(user), exists, canLogin: null, changeable: userChangeable, ...(grantHint ? { grantHint } : {}) });
+    pingUsers.push({
+      username: user.username,
+      host: hostOf(user),
+      exists,
+      canLogin: null,
+      changeable: userChangeable,
+      ...(grantHint ? { grantHint } : {}),
+    });
     if (exists !== false) {
       const form = passwordForm(product, exists === null ? undefined : await pluginOf(session, user));
       if (form.kind === "plaintext") {

@@ -115,10 +115,10 @@ describe("mysql rotator", () => {
     await admin.dropUser(f.inputs.username1, "127.0.0.1");
   });
 
-  it("UPDATE on mysql.* is enough to rotate", async () => {
-    const f = await fixture({ managingGrants: ["UPDATE ON mysql.*"] });
+  it("UPDATE on mysql.* (with SELECT on mysql.user to see the accounts) is enough to rotate", async () => {
+    const f = await fixture({ managingGrants: ["UPDATE ON mysql.*", "SELECT ON mysql.user"] });
     const result = await mysqlRotator.testConnection({ inputs: f.inputs, context: context() });
-    expect(result.details.join("\n")).toContain("Could not check that account");
+    expect(result.details.join("\n")).toContain("the managing user may change its password (UPDATE on mysql.*)");
     const { state } = await rotateOnce(mysqlRotator, f.inputs, empty, context());
     expect(await login(state.current)).toBe(true);
   });
@@ -201,16 +201,23 @@ describe("the new password never reaches the server in plaintext", () => {
     expect(await login(state.current)).toBe(true);
   });
 
-  it("Test connection says when only the plaintext form is possible", async () => {
-    const f = await fixture({ managingGrants: ["CREATE USER ON *.*"] });
-    const result = await mysqlRotator.testConnection({ inputs: f.inputs, context: context() });
-    expect(result.details.join("\n")).toContain(
-      `Warning: '${f.inputs.username1}'@'%' can only be given its new password in plaintext (the managing user cannot read mysql.user to learn the account's authentication plugin (grant it SELECT ON mysql.user))`,
-    );
-    const full = await fixture();
-    const fine = await mysqlRotator.testConnection({ inputs: full.inputs, context: context() });
-    expect(fine.details.join("\n")).not.toContain("plaintext");
-    await full.cleanup();
+  it("defect 7: without SELECT on mysql.user, Test connection says it could not confirm the users and rotations are refused", async () => {
+    const f = await fixture({ managingGrants: ["CREATE USER ON *.*"], createU2: false });
+    // username2 does not exist, and the managing user cannot see that: Test connection must not be green.
+    const error = await caught(mysqlRotator.testConnection({ inputs: f.inputs, context: context() }));
+    expect(error.code).toBe("auth:permission-denied");
+    expect(error.message).toContain(`Could not confirm that MySQL account '${f.inputs.username1}'@'%' exists`);
+    expect(error.message).toContain("Grant it SELECT ON mysql.user");
+    // The rotation does not start: nothing is sent to the account (its password is unchanged).
+    const refused = await caught(rotateOnce(mysqlRotator, f.inputs, empty, context()));
+    expect(refused.code).toBe("auth:permission-denied");
+    expect(refused.message).toContain("Could not confirm that the account");
+    expect(await login({ username: f.inputs.username1, password: f.initial.u1 })).toBe(true);
+    // Once it may look, the missing user is named.
+    await admin.query(`GRANT SELECT ON mysql.user TO ?@'%'`, [f.inputs.managing.username]);
+    const missing = await caught(mysqlRotator.testConnection({ inputs: f.inputs, context: context() }));
+    expect(missing.code).toBe("target:user-not-found");
+    expect(missing.message).toContain(f.inputs.username2);
   });
 });
 

@@ -57,7 +57,7 @@ export interface PingRequest {
 }
 
 export interface PingUser extends TargetUser {
-  /** null: the managing user may not read the account list. */
+  /** null: unknown (the managing user may not read the account list, or the connector cannot inspect). */
   exists: boolean | null;
   /** PostgreSQL: rolcanlogin. null when unknown. */
   canLogin: boolean | null;

@@ -165,6 +165,16 @@ export function createTwoUserRotator<I extends SqlRotatorInputs>(meta: RotatorMe
               `(${dialect.privilegeHint}).`,
           );
         }
+        // The managing user may not read the account list (MySQL without SELECT on mysql.user): a missing user
+        // cannot be told from an existing one, so this is not a working connection (issue 10, defect 7). A
+        // connector that cannot inspect at all (ESC) says so instead (notInspected) and stays informational.
+        if (user.exists === null && !ping.notInspected) {
+          throw new RotatorError(
+            "auth:permission-denied",
+            `Could not confirm that ${product} ${name} exists at ${where}: the managing user "${inputs.managing.username}" may not read the account list. ` +
+              `${dialect.readUsersHint ? `${dialect.readUsersHint[0]!.toUpperCase()}${dialect.readUsersHint.slice(1)}` : "Let it read the list of users"}; until then rotations are refused, since a missing user could not be told from an existing one.`,
+          );
+        }
         details.push(
           user.exists === null
             ? `Could not check that ${name} exists (the managing user may not read the account list).`
