@@ -104,7 +104,7 @@ export type RunStatus = "pending" | "running" | "succeeded" | "failed";
 
 export interface RotateResponse {
   batchId: string;
-  /** `skipped` (no run: already rotating, or rotated since expectedRevision) comes with the reason. */
+  /** `skipped` (no run: already rotating, or rotated in the moment since the request was checked) comes with the reason. */
   runs: { id?: string; rotator: string; status: "running" | "skipped"; error?: { code: string; message: string } }[];
 }
 

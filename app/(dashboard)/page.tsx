@@ -80,7 +80,7 @@ export default async function OverviewPage() {
                 <td><Link href={`/environments/${r.environmentId}`}>{r.environmentName}</Link></td>
                 <td><StatusBadge status={r.status} /> <span className="muted"><StatusDetail rotator={r} /></span></td>
                 <td className="field-error">{r.lastError}</td>
-                {canOperate && <td><RotateNow rotatorId={r.id} rotatorName={r.name} consumersBehind={behind.get(r.id) ?? null} /></td>}
+                {canOperate && <td><RotateNow rotatorId={r.id} rotatorName={r.name} consumersBehind={behind.get(r.id) ?? null} expectedRevision={r.stateRevision ?? 0} /></td>}
               </tr>
             ))}
           </tbody>

@@ -152,7 +152,7 @@ export function envCommand(): Command {
     .argument("[rotators...]", "only these rotators")
     .option("--wait", "wait for the runs, showing their steps; exit 0 only if every run succeeded")
     .addOption(new Option("--timeout <duration>", "with --wait: give up after this long").default(600_000, "10m").argParser(parseDuration))
-    .addOption(new Option("--expected-revision <n>", "the revision you looked at: a rotator rotated since then is skipped, not rotated twice (exit 6)").argParser(positiveInteger))
+    .addOption(new Option("--expected-revision <n>", "the revision you looked at: refused (exit 6) if a rotation replaced a named rotator since, instead of rotating it twice").argParser(positiveInteger))
     .addOption(outputOption())
     .action(async (environment: string, rotators: string[], options: { wait?: boolean; timeout: number; expectedRevision?: number; output: OutputFormat }) => {
       const client = signedInClient();

@@ -12,6 +12,7 @@ import { API_ROUTES } from "./routes";
 import { createEnvironment, setEnvironmentValue } from "../environments/service";
 import { createRotator } from "../rotation/rotator-service";
 import { rotateNow } from "../rotation/engine";
+import { getRunById } from "../db/queries/runs";
 import { changeUserRole, setUserDisabled } from "../users/service";
 import { listConsumersByEnvironment } from "../db/queries/consumers";
 import { getUserByEmail } from "../db/queries/users";
@@ -254,15 +255,23 @@ describe("the door's answers to bad input", () => {
     expect((await text.json()).detail).toMatch(/Content-Type: application\/json/);
   });
 
-  it("rotate: an unknown rotator is named; expectedRevision skips a rotator rotated since", async () => {
+  it("rotate: an unknown rotator is named; expectedRevision refuses (409) a rotator rotated since, without it rotates again", async () => {
     const unknown = await callApi(app, route("rotateEnvironment"), { token: admin, params: { name: "team/app" }, body: { rotators: ["nope"] } });
     expect(unknown.status).toBe(400);
     expect((await unknown.json()).detail).toMatch(/no rotator named nope/);
     const seen = (await (await open()).json()).revision;
     await rotateNow(app, { rotatorId, trigger: "user", actor: TEST_ACTOR });
-    const stale = await callApi(app, route("rotateEnvironment"), { token: admin, params: { name: "team/app" }, body: { rotators: ["signing"], expectedRevision: seen - 1 } });
-    expect(stale.status).toBe(202);
-    const body = await stale.json();
-    expect(body.runs).toEqual([{ rotator: "signing", status: "skipped", error: { code: "rotation:stale-revision", message: expect.stringMatching(/signing was rotated \d+ s ago/) } }]);
+    const stale = await callApi(app, route("rotateEnvironment"), { token: admin, params: { name: "team/app" }, body: { rotators: ["signing"], expectedRevision: seen } });
+    expect(stale.status).toBe(409);
+    expect(stale.headers.get("content-type")).toContain("application/problem+json");
+    const problem = await stale.json();
+    expect(problem.code).toBe("rotation:stale-revision");
+    expect(problem.detail).toMatch(new RegExp(`^signing: Rotated \\d+ s ago by ${TEST_ACTOR.label}; rotate again\\?$`));
+    // The confirmation: the same request without the revision rotates once more.
+    const again = await callApi(app, route("rotateEnvironment"), { token: admin, params: { name: "team/app" }, body: { rotators: ["signing"] } });
+    expect(again.status).toBe(202);
+    const [run] = (await again.json()).runs;
+    expect(run).toMatchObject({ rotator: "signing", status: "running" });
+    await expect.poll(async () => (await getRunById({ db: app.db, id: run.id }))?.status, { timeout: 10_000 }).toBe("succeeded");
   });
 });

@@ -16,7 +16,8 @@ import { findNul, NUL_FIELD_MESSAGE } from "../request-body";
 
 export type ActionResult<T = undefined> =
   | { ok: true; data: T; message?: string }
-  | { ok: false; error: string; fieldErrors?: Record<string, string>; details?: unknown };
+  /** `code`: the AppError code (`rotation:stale-revision`), for a form that offers a way on. */
+  | { ok: false; error: string; code?: string; fieldErrors?: Record<string, string>; details?: unknown };
 
 export interface ActionContext extends AppContext {
   user: SessionUser;
@@ -97,7 +98,7 @@ export function authorizedAction<S extends z.ZodType, T>(
     } catch (error) {
       unstable_rethrow(error);
       const failure = toAppError(error, { context: `action ${options.name}` });
-      return { ok: false, error: failure.message, fieldErrors: failure.fieldErrors };
+      return { ok: false, error: failure.message, code: failure.code, fieldErrors: failure.fieldErrors };
     }
   };
 }

@@ -22,6 +22,8 @@ export interface RotatorWithStatus extends RotatorStatusDetail {
   environmentId: string;
   environmentName: string;
   lastRotatedAt: Date | null;
+  /** The revision that introduced its current credential (a Rotate now request is bound to it). */
+  stateRevision: number | null;
   lastError: string | null;
   /** The longest gap between upcoming runs of the schedules that cover it (none when unscheduled or paused). */
   expectedIntervalMs?: number;
@@ -45,6 +47,7 @@ export async function listRotatorStatuses(app: AppContext, options: { now?: Date
     environmentId: r.environmentId,
     environmentName: r.environmentName,
     lastRotatedAt: r.lastRotatedAt,
+    stateRevision: r.stateRevision,
     lastError: r.lastError,
     expectedIntervalMs: expectedInterval(r.id),
     ...rotatorStatusDetail(r, now, coverage.get(r.id)),

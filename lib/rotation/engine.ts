@@ -23,6 +23,7 @@ import type { RotationRun, RotatorRow } from "../db/schema";
 import { acquireRotatorLease, getRotatorById, releaseRotatorLease, renewRotatorLease, updateRotatorById } from "../db/queries/rotators";
 import { finishStep, getLastFinishedRunByRotator, getUnfinishedRunByRotator, insertRun, insertStep, interruptRunningSteps, updateRunById } from "../db/queries/runs";
 import { getEnvironmentById } from "../db/queries/environments";
+import { replacedSince } from "./replaced-since";
 import { insertAuditEvent } from "../db/queries/audit";
 import { getRotatorDefinition } from "../rotators/registry";
 import type { Credential, Pending, RotatorContext, RotatorMeta, RotatorState } from "../rotators/types";
@@ -92,6 +93,13 @@ export interface StartRotation {
   batchId?: string;
   /** "Rotate anyway": rotate even if the lockout guard finds the retiring credential in use (policy hold). */
   overrideHold?: boolean;
+  /**
+   * The environment revision the request was made from (the page, or the caller's last read). If a rotation (or
+   * an import) has replaced this rotator's credential since, the request is refused with rotation:stale-revision
+   * instead of rotating a second time: two clicks, two tabs or two operators rotate once. Absent = rotate anyway
+   * (schedules, and the explicit "rotate again").
+   */
+  expectedRevision?: number;
 }
 
 /**
@@ -112,6 +120,11 @@ export async function startRotation(
   try {
     const environment = await getEnvironmentById({ db, id: rotator.environmentId });
     const unfinished = await getUnfinishedRunByRotator({ db, rotatorId: rotator.id });
+    // Checked under the lease, so a rotation that commits between the caller's look and this one is seen.
+    if (!unfinished) {
+      const replaced = await replacedSince(app, rotator, request.expectedRevision);
+      if (replaced) throw new AppError("rotation:stale-revision", replaced);
+    }
     let run: RotationRun;
     let resumed = false;
     if (unfinished) {

@@ -9,6 +9,7 @@ import { listRotatorsByEnvironment } from "../db/queries/rotators";
 import { getEnvironmentById } from "../db/queries/environments";
 import { rotateNow, startRotation, type EngineOptions, type RunOutcome, type RunTrigger } from "./engine";
 import { logError } from "../log";
+import { replacedSince } from "./replaced-since";
 import { AppError, isAppError } from "../errors";
 
 export type EnvironmentRotationResult =
@@ -48,8 +49,9 @@ export type StartedRotation =
 /**
  * Starts rotating the named rotators (all when none are named) and returns as soon as each run exists; the
  * runs continue in the background. `expectedRevision` is the environment revision the request was made from:
- * a rotator that a rotation has already changed since then is skipped ("rotated since"), so two clicks or two
- * scripts acting on the same view do not rotate twice.
+ * if a rotation has already replaced a named rotator's credential since, nothing starts and the request is
+ * refused (rotation:stale-revision, 409) with when and by whom, so two clicks or two scripts acting on the same
+ * view do not rotate twice; sending it again without the revision rotates again.
  */
 export async function startEnvironmentRotations(
   app: AppContext,
@@ -62,22 +64,21 @@ export async function startEnvironmentRotations(
   if (unknown.length > 0) {
     throw new AppError("input:invalid", `This environment has no rotator named ${unknown.join(", ")}.`, { fieldErrors: { rotators: `Unknown: ${unknown.join(", ")}` } });
   }
+  const chosen = all.filter((r) => wanted.some((name) => name.toLowerCase() === r.name.toLowerCase()));
+  // Refused as a whole, before anything starts: the caller looked at an older revision and asks again.
+  const stale: string[] = [];
+  for (const rotator of chosen) {
+    const replaced = await replacedSince(app, rotator, request.expectedRevision);
+    if (replaced) stale.push(`${rotator.name}: ${replaced}`);
+  }
+  if (stale.length > 0) throw new AppError("rotation:stale-revision", stale.join(" "));
   const batchId = randomUUID();
   const runs: StartedRotation[] = [];
-  for (const rotator of all.filter((r) => wanted.some((name) => name.toLowerCase() === r.name.toLowerCase()))) {
-    if (request.expectedRevision !== undefined && rotator.stateRevision !== null && rotator.stateRevision > request.expectedRevision) {
-      const ago = rotator.lastRotatedAt ? ` ${Math.max(0, Math.round((Date.now() - rotator.lastRotatedAt.getTime()) / 1000))} s ago` : "";
-      runs.push({
-        rotatorId: rotator.id,
-        rotatorName: rotator.name,
-        status: "skipped",
-        errorCode: "rotation:stale-revision",
-        errorMessage: `${rotator.name} was rotated${ago} (revision ${rotator.stateRevision}, after the revision ${request.expectedRevision} this request was made from); rotate again to rotate it once more.`,
-      });
-      continue;
-    }
+  for (const rotator of chosen) {
     try {
-      const { runId, completion } = await startRotation(app, { rotatorId: rotator.id, trigger: request.trigger, actor: request.actor, batchId }, options);
+      // The engine checks the revision again under the lease (a rotation may commit in between).
+      const started = { rotatorId: rotator.id, trigger: request.trigger, actor: request.actor, batchId, expectedRevision: request.expectedRevision };
+      const { runId, completion } = await startRotation(app, started, options);
       completion.catch((error) => logError(`rotation run ${runId} ended unexpectedly`, error));
       runs.push({ rotatorId: rotator.id, rotatorName: rotator.name, status: "running", runId });
     } catch (error) {

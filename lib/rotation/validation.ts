@@ -61,5 +61,7 @@ export const testConnectionSchema = z.object({
 export const rotatorIdSchema = z.object({ rotatorId: z.uuid() });
 /** Rotate anyway names the held run the operator saw, so a newer finding is never overridden unseen. */
 export const rotateAnywaySchema = z.object({ rotatorId: z.uuid(), heldRunId: z.uuid() });
+/** Rotate now: `expectedRevision` is the environment revision the page showed (absent: "rotate again"). */
+export const rotateNowSchema = rotatorIdSchema.extend({ expectedRevision: z.number().int().min(0).optional() });
 export const revealSchema = z.object({ rotatorId: z.uuid(), which: z.enum(["current", "previous"]) });
 export const deleteRotatorSchema = z.object({ rotatorId: z.uuid(), confirmName: z.string().trim().min(1, "Type the rotator's name to confirm") });

@@ -9,6 +9,7 @@ import {
   revealSchema,
   rotateAnywaySchema,
   rotatorIdSchema,
+  rotateNowSchema,
   testConnectionSchema,
   updateRotatorSchema,
 } from "@/lib/rotation/validation";
@@ -73,9 +74,13 @@ export const revealCredentialAction = authorizedAction({ name: "secret.reveal", 
   return { ok: true as const, data: { credential } };
 });
 
-/** Starts the rotation and returns its run id at once; the page follows its steps live. */
-export const rotateNowAction = authorizedAction({ name: "rotator.rotate", role: "operator", schema: rotatorIdSchema }, async (input, ctx) => {
-  const { runId, completion } = await startRotation(ctx, { rotatorId: input.rotatorId, trigger: "user", actor: ctx.actor });
+/**
+ * Starts the rotation and returns its run id at once; the page follows its steps live. Bound to the revision
+ * the page showed: if a rotation replaced the credential since, it is refused (rotation:stale-revision) and the
+ * page asks whether to rotate again.
+ */
+export const rotateNowAction = authorizedAction({ name: "rotator.rotate", role: "operator", schema: rotateNowSchema }, async (input, ctx) => {
+  const { runId, completion } = await startRotation(ctx, { rotatorId: input.rotatorId, trigger: "user", actor: ctx.actor, expectedRevision: input.expectedRevision });
   after(() => completion.catch((error) => logError(`run ${runId} ended unexpectedly`, error)));
   return { ok: true as const, data: { runId } };
 });

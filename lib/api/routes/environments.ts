@@ -299,7 +299,7 @@ const startedRunSchema = z.object({
   rotator: z.string(),
   status: z.enum(["running", "skipped"]),
   id: z.uuid().optional().meta({ description: "The run (GET /runs/{id}), when it started" }),
-  error: z.object({ code: z.string(), message: z.string() }).optional().meta({ description: "Why it did not start (already rotating, rotated since expectedRevision)" }),
+  error: z.object({ code: z.string(), message: z.string() }).optional().meta({ description: "Why it did not start (already rotating, or rotated in the moment since the request was checked)" }),
 });
 
 export const rotateEnvironmentRoute = defineApiRoute({
@@ -309,7 +309,8 @@ export const rotateEnvironmentRoute = defineApiRoute({
   summary: "Rotate an environment's rotators",
   description:
     "Starts a rotation of each named rotator (all when none are named) and answers at once with the runs; follow them with GET /runs/{id}. " +
-    "With `expectedRevision` (the revision you looked at), a rotator rotated since then is skipped instead of rotated twice.",
+    "With `expectedRevision` (the revision you looked at), the request is refused (409) if a rotation has replaced a named rotator's credential since, " +
+    "saying when and by whom (\"signing: Rotated 2 s ago by alice@example.com; rotate again?\"): nothing starts. Send it again without `expectedRevision` to rotate once more.",
   tag: TAG,
   auth: "rotation.start",
   params: environmentNameParam,
@@ -317,7 +318,10 @@ export const rotateEnvironmentRoute = defineApiRoute({
     rotators: z.array(z.string().min(1).max(100)).max(500).optional(),
     expectedRevision: z.number().int().min(0).optional(),
   }),
-  responses: { 202: { description: "Started", schema: z.object({ batchId: z.uuid(), runs: z.array(startedRunSchema) }) } },
+  responses: {
+    202: { description: "Started", schema: z.object({ batchId: z.uuid(), runs: z.array(startedRunSchema) }) },
+    409: { description: "rotation:stale-revision: a rotation replaced a named rotator's credential after `expectedRevision` (problem+json; nothing started)" },
+  },
   async handler({ params, body }, ctx) {
     const environment = await environmentNamed(ctx, params.name);
     const started = await startEnvironmentRotations(ctx, {

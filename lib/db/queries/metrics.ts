@@ -48,6 +48,7 @@ export function listRotatorsForMetrics({ db }: { db: DbOrTx }) {
       environmentId: rotators.environmentId,
       environmentName: environments.name,
       lastRotatedAt: rotators.lastRotatedAt,
+      stateRevision: rotators.stateRevision,
       failingSince: rotators.failingSince,
       lastError: rotators.lastError,
       leaseOwner: rotators.leaseOwner,

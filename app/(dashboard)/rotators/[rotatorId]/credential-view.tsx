@@ -1,5 +1,10 @@
 "use client";
-/** A credential shown masked; Reveal and Copy fetch the secret on demand (audited on the server). */
+/**
+ * A credential shown masked; Reveal and Copy fetch the secret on demand (audited on the server). A revealed
+ * secret belongs to the credential it was fetched for (`version`): once a rotation (or a rollback, or a failed
+ * run that retired previous) changes the credential, it is masked again, so the page never pairs a new
+ * username with an old password, nor copies a password that no longer works.
+ */
 import { useState, useTransition } from "react";
 import { revealCredentialAction } from "../actions";
 import { callAction } from "@/components/ui/action-form";
@@ -10,6 +15,7 @@ export function CredentialView({
   summary,
   secretKeys,
   canReveal,
+  version,
 }: {
   rotatorId: string;
   which: "current" | "previous";
@@ -17,8 +23,12 @@ export function CredentialView({
   /** "all": every key is secret and only known once revealed (an external rotator's answer). */
   secretKeys: string[] | "all";
   canReveal: boolean;
+  /** Changes whenever the credential may have changed (the page derives it from the rotator's state). */
+  version: string;
 }) {
-  const [revealed, setRevealed] = useState<Record<string, string> | null>(null);
+  const [reveal, setReveal] = useState<{ version: string; credential: Record<string, string> } | null>(null);
+  const revealed = reveal?.version === version ? reveal.credential : null;
+  const setRevealed = (credential: Record<string, string> | null) => setReveal(credential ? { version, credential } : null);
   const [error, setError] = useState<string | null>(null);
   const [copied, setCopied] = useState(false);
   const [pending, startTransition] = useTransition();

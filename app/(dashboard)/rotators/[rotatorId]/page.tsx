@@ -54,6 +54,9 @@ export default async function RotatorPage({ params }: { params: Promise<{ rotato
   const canOperate = hasRole(user.role, "operator");
   // A type whose credential is whatever its target answers (external) has every key secret, names unknown here.
   const secretKeys = definition.everyCredentialKeySecret ? ("all" as const) : [...definition.secretCredentialKeys];
+  // What a revealed secret was fetched for: any rotation, import, rollback or retirement changes one of these.
+  const credentialVersion = (which: "current" | "previous") =>
+    `${rotator.stateRevision ?? ""}:${rotator.lastRotatedAt?.getTime() ?? ""}:${rotator.lastRunId ?? ""}:${JSON.stringify(summary[which] ?? null)}`;
   return (
     <>
       <p className="muted">
@@ -83,7 +86,7 @@ export default async function RotatorPage({ params }: { params: Promise<{ rotato
       {/* Full width, so the live progress of a run has room below the button. */}
       {canOperate && (
         <div style={{ marginBottom: "1rem" }}>
-          <RotateNow rotatorId={rotator.id} rotatorName={rotator.name} consumersBehind={behindWarning} />
+          <RotateNow rotatorId={rotator.id} rotatorName={rotator.name} consumersBehind={behindWarning} expectedRevision={environment?.currentRevision ?? 0} />
           <CheckRotation rotatorId={rotator.id} />
         </div>
       )}
@@ -91,11 +94,11 @@ export default async function RotatorPage({ params }: { params: Promise<{ rotato
       <div className="row" style={{ alignItems: "stretch" }}>
         <section className="card" style={{ flex: 1 }} aria-label="Current credential">
           <h2>Current</h2>
-          <CredentialView rotatorId={rotator.id} which="current" summary={summary.current ?? null} secretKeys={secretKeys} canReveal={canOperate} />
+          <CredentialView rotatorId={rotator.id} which="current" summary={summary.current ?? null} secretKeys={secretKeys} canReveal={canOperate} version={credentialVersion("current")} />
         </section>
         <section className="card" style={{ flex: 1 }} aria-label="Previous credential">
           <h2>Previous</h2>
-          <CredentialView rotatorId={rotator.id} which="previous" summary={summary.previous ?? null} secretKeys={secretKeys} canReveal={canOperate} />
+          <CredentialView rotatorId={rotator.id} which="previous" summary={summary.previous ?? null} secretKeys={secretKeys} canReveal={canOperate} version={credentialVersion("previous")} />
         </section>
       </div>
 
