@@ -42,7 +42,7 @@ import { env } from "../env";
 import { CHECK_STEP, guardRetiringCredential } from "./lockout-guard";
 
 export type RunTrigger = RotationRun["trigger"];
-export type StepName = "preflight" | "resume" | "abandon previous attempt" | typeof CHECK_STEP | "plan" | "persist pending" | "apply" | "verify" | "commit";
+export type StepName = "preflight" | "resume" | "abandon previous attempt" | typeof CHECK_STEP | "plan" | "persist pending" | "apply" | "verify" | "commit" | "deactivate previous";
 
 /** The runs nobody watches start with the preflight step. */
 const SCHEDULED_TRIGGERS: ReadonlySet<RunTrigger> = new Set(["schedule", "retry"]);
@@ -344,9 +344,9 @@ async function executeRun(app: AppContext, job: RunJob): Promise<RunOutcome> {
       (r) => (r.skipped ? "skipped" : "succeeded"),
     );
 
+    const next = definition.commit({ state, pending: applied }).state;
     await step("commit", () =>
       db.transaction(async (tx) => {
-        const next = definition.commit({ state, pending: applied }).state;
         // The revision number is taken first so the rotator records which revision introduced its current.
         const reserved = await reserveRevision({ tx, environmentId: rotator.environmentId });
         await updateRotatorById({
@@ -391,6 +391,9 @@ async function executeRun(app: AppContext, job: RunJob): Promise<RunOutcome> {
         return revision;
       }),
     (r) => `Environment revision ${r.after}.`);
+    if (definition.usesGrace?.(inputs) && definition.deactivatePrevious && next.previous) {
+      await deactivateCommittedPrevious({ definition, inputs, state: next, context, step, secrets });
+    }
     return { runId: run.id, rotatorId: rotator.id, status: "succeeded" };
   } catch (error) {
     if (error instanceof SimulatedCrash) {
@@ -405,6 +408,36 @@ async function executeRun(app: AppContext, job: RunJob): Promise<RunOutcome> {
       await releaseRotatorLease({ db, id: rotator.id, owner }).catch((e) => logError("could not release a rotator lease", e, { rotatorId: rotator.id }));
     }
   }
+}
+
+/**
+ * Grace, after the commit: the new previous is put out of use (kept for a rollback). The rotation is committed
+ * already, so a failure here does not fail the run: the step says what happened and the credential simply stays
+ * usable until the next rotation removes it.
+ */
+async function deactivateCommittedPrevious(args: {
+  definition: ReturnType<typeof getRotatorDefinition>;
+  inputs: unknown;
+  state: RotatorState;
+  context: RotatorContext;
+  step: <T>(name: StepName, body: () => Promise<T>, describe?: (r: T) => string | undefined, statusOf?: (r: T) => "succeeded" | "skipped") => Promise<T>;
+  secrets: string[];
+}) {
+  const { definition, state } = args;
+  const name = state.previous ? credentialName(state.previous, definition.secretCredentialKeys) : undefined;
+  await args.step(
+    "deactivate previous",
+    () =>
+      definition.deactivatePrevious!({ inputs: args.inputs, state, context: args.context }).then(
+        () => null,
+        (error: unknown) => toAppError(error, { secrets: args.secrets }).message,
+      ),
+    (failure) =>
+      failure
+        ? `Could not deactivate the previous credential${name ? ` ${name}` : ""}: ${failure} It stays usable until the next rotation removes it.`
+        : `The previous credential${name ? ` ${name}` : ""} was deactivated (grace): Roll back reactivates it; the next rotation deletes it.`,
+    (failure) => (failure ? "skipped" : "succeeded"),
+  );
 }
 
 /** A credential's first non-secret field (a username, an access key id), which names it. */

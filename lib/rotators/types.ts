@@ -265,6 +265,20 @@ export interface RotatorDefinition<I> extends RotatorMeta<I> {
    *  CheckInUseRequest). Changes nothing. A missing permission is answered as `unknown`, not thrown. Absent =
    *  nothing to check (a generated password has no target to ask). */
   checkInUse?(req: CheckInUseRequest<I>): Promise<CheckInUseResponse>;
+  /**
+   * Optional grace (aws-iam): whether these inputs ask that the credential which becomes previous be put out of
+   * use at rotation, and `deactivatePrevious` does it once the new state is committed (the key is deactivated,
+   * not deleted, so a rollback can still rescue a consumer that breaks; the next rotation removes it). Never
+   * touches current. A failure is recorded on the run's step but does not undo the committed rotation.
+   */
+  usesGrace?(inputs: I): boolean;
+  deactivatePrevious?(req: { inputs: I; state: RotatorState; context: RotatorContext }): Promise<void>;
+  /**
+   * Optional: before a rollback makes `state.previous` current again, undo what this rotator did to it (aws-iam:
+   * reactivate a key that grace deactivated). Throws a RotatorError saying why when it cannot be used again (the
+   * key was deleted). Absent: nothing to undo. The engine then verifies the previous credential.
+   */
+  rollback?(req: { inputs: I; state: RotatorState; context: RotatorContext }): Promise<void>;
   /** The state after a verified rotation: pending becomes current, the old current becomes previous. Pure. */
   commit(req: { state: RotatorState; pending: Pending & { credential: Credential } }): CommitResult;
 }

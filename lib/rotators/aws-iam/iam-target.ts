@@ -195,6 +195,18 @@ export class IamTarget {
     return decisions;
   }
 
+  /** Deactivate or reactivate a key (grace, rollback). NoSuchEntity is thrown as target:unknown-credential. */
+  async setKeyStatus(accessKeyId: string, status: "Active" | "Inactive"): Promise<void> {
+    try {
+      await this.client.send(new UpdateAccessKeyCommand({ UserName: this.userName, AccessKeyId: accessKeyId, Status: status }), this.sendOptions);
+    } catch (error) {
+      if (awsErrorCode(error) === "NoSuchEntity") {
+        throw new RotatorError("target:unknown-credential", `Access key ${accessKeyId} no longer exists at IAM user ${this.userName} (deleted by a rotation or by someone else).`, { cause: error });
+      }
+      throw mapAwsError(error, this.describe("iam:UpdateAccessKey", accessKeyId));
+    }
+  }
+
   async tag(tags: Tag[]): Promise<void> {
     if (tags.length === 0) return;
     await this.call("iam:TagUser", () =>

@@ -60,6 +60,12 @@ export const awsIamInputsSchema = z.object({
   /** How long to wait for AWS to accept a new key before failing the run (the key stays pending). */
   verifyTimeoutSeconds: z.number().int().min(1).max(900).default(60),
   backoff: backoffSchema.default({ initialDelayMs: 1_000, maxDelayMs: 8_000, multiplier: 2 }),
+  /**
+   * Grace (AWS's own advice: deactivate, watch, then delete): the key that becomes previous is deactivated at
+   * rotation instead of staying active, and deleted only at the next rotation; until then Roll back reactivates
+   * it. Off: previous stays active (two working keys) until the next rotation deletes it.
+   */
+  graceDeactivate: z.boolean().default(false),
 });
 
 export type AwsIamInputs = z.output<typeof awsIamInputsSchema>;

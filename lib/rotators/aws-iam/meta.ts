@@ -18,6 +18,13 @@ export const awsIamMeta: RotatorMeta<AwsIamInputs> = {
     { path: "login.accessKeyId", label: "Managing access key id", kind: "text" },
     { path: "login.secretAccessKey", label: "Managing secret access key", kind: "password" },
     { path: "verifyTimeoutSeconds", label: "Wait for AWS to accept a new key (seconds)", kind: "number", defaultValue: "60" },
+    {
+      path: "graceDeactivate",
+      label: "Deactivate the previous key at rotation (grace)",
+      kind: "checkbox",
+      defaultValue: false,
+      hint: "The old key is deactivated, not deleted, and deleted at the next rotation: Roll back can rescue a consumer that still used it",
+    },
   ],
   importFields: [
     { path: "accessKeyId", label: "Current access key id", kind: "text" },

@@ -394,6 +394,28 @@ export const awsIamRotator: RotatorDefinition<AwsIamInputs> = {
     });
   },
 
+  usesGrace: (inputs) => inputs.graceDeactivate,
+
+  /** Grace: the key that just became previous is deactivated (kept, so Roll back can reactivate it). */
+  async deactivatePrevious({ inputs, state, context }) {
+    const previousId = state.previous?.accessKeyId;
+    if (!previousId || previousId === state.current?.accessKeyId) return;
+    await withTarget(inputs, context, ({ target }) => target.setKeyStatus(previousId, "Inactive"));
+  },
+
+  /** Roll back: the previous key must still exist; reactivate it if grace deactivated it. */
+  async rollback({ inputs, state, context }) {
+    const previousId = state.previous?.accessKeyId;
+    if (!previousId) return;
+    await withTarget(inputs, context, async ({ target }) => {
+      const key = (await target.listKeys()).find((k) => k.accessKeyId === previousId);
+      if (!key) {
+        throw new RotatorError("target:unknown-credential", `Access key ${previousId} no longer exists at IAM user ${target.userName}: it was deleted (by a rotation or by someone else), so there is nothing to roll back to.`);
+      }
+      if (key.status !== "Active") await target.setKeyStatus(previousId, "Active");
+    });
+  },
+
   commit({ state, pending }) {
     const next = { ...pending.credential };
     // Committing the same pending twice must not turn current into its own previous.
