@@ -7,7 +7,7 @@ import "server-only";
  */
 import type { AppContext } from "../app-context";
 import type { RotatorRow } from "../db/schema";
-import { getEnvironmentRevision } from "../db/queries/environments";
+import { getRevisionSummary } from "../db/queries/environments";
 
 /** "Rotated 2 s ago by alice@example.com; rotate again?", or null when the request is not stale. */
 export async function replacedSince(
@@ -16,7 +16,7 @@ export async function replacedSince(
   expectedRevision: number | undefined,
 ): Promise<string | null> {
   if (expectedRevision === undefined || rotator.stateRevision === null || rotator.stateRevision <= expectedRevision) return null;
-  const revision = await getEnvironmentRevision({ db: app.db, environmentId: rotator.environmentId, revision: rotator.stateRevision });
+  const revision = await getRevisionSummary({ db: app.db, environmentId: rotator.environmentId, revision: rotator.stateRevision });
   const ago = revision ? ` ${timeAgo(revision.createdAt)}` : "";
   const by = revision ? ` by ${revision.actorLabel}` : "";
   const what = !revision || revision.reason.startsWith("rotated ") ? "Rotated" : `Changed (${revision.reason})`;

@@ -10,6 +10,7 @@ import {
   rotateAnywaySchema,
   rotatorIdSchema,
   rotateNowSchema,
+  rotatorIdSchema,
   testConnectionSchema,
   updateRotatorSchema,
 } from "@/lib/rotation/validation";

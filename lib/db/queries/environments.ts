@@ -131,6 +131,15 @@ export function listRevisionsAfter({ db, environmentId, after, limit = 100 }: { 
     .limit(limit);
 }
 
+/** Who made one revision, when and why (no document); undefined when it does not exist (or was pruned). */
+export async function getRevisionSummary({ db, environmentId, revision }: { db: DbOrTx; environmentId: string; revision: number }) {
+  const [row] = await db
+    .select({ revision: environmentRevisions.revision, reason: environmentRevisions.reason, actorLabel: environmentRevisions.actorLabel, createdAt: environmentRevisions.createdAt })
+    .from(environmentRevisions)
+    .where(and(eq(environmentRevisions.environmentId, environmentId), eq(environmentRevisions.revision, revision)));
+  return row;
+}
+
 export function listEnvironmentRevisions({ db, environmentId, limit = 50 }: { db: DbOrTx; environmentId: string; limit?: number }) {
   return db
     .select({
