@@ -10,7 +10,6 @@ import {
   rotateAnywaySchema,
   rotatorIdSchema,
   rotateNowSchema,
-  rotatorIdSchema,
   testConnectionSchema,
   updateRotatorSchema,
 } from "@/lib/rotation/validation";

@@ -204,18 +204,18 @@ describe("the new password never reaches the server in plaintext", () => {
   it("defect 7: without SELECT on mysql.user, Test connection says it could not confirm the users and rotations are refused", async () => {
     const f = await fixture({ managingGrants: ["CREATE USER ON *.*"], createU2: false });
     // username2 does not exist, and the managing user cannot see that: Test connection must not be green.
-    const error = await caught(mysqlRotator.testConnection({ inputs: f.inputs, context: context() }));
+    const error = await rejection(mysqlRotator.testConnection({ inputs: f.inputs, context: context() }));
     expect(error.code).toBe("auth:permission-denied");
     expect(error.message).toContain(`Could not confirm that MySQL account '${f.inputs.username1}'@'%' exists`);
     expect(error.message).toContain("Grant it SELECT ON mysql.user");
     // The rotation does not start: nothing is sent to the account (its password is unchanged).
-    const refused = await caught(rotateOnce(mysqlRotator, f.inputs, empty, context()));
+    const refused = await rejection(rotateOnce(mysqlRotator, f.inputs, empty, context()));
     expect(refused.code).toBe("auth:permission-denied");
     expect(refused.message).toContain("Could not confirm that the account");
     expect(await login({ username: f.inputs.username1, password: f.initial.u1 })).toBe(true);
     // Once it may look, the missing user is named.
     await admin.query(`GRANT SELECT ON mysql.user TO ?@'%'`, [f.inputs.managing.username]);
-    const missing = await caught(mysqlRotator.testConnection({ inputs: f.inputs, context: context() }));
+    const missing = await rejection(mysqlRotator.testConnection({ inputs: f.inputs, context: context() }));
     expect(missing.code).toBe("target:user-not-found");
     expect(missing.message).toContain(f.inputs.username2);
   });
