@@ -424,7 +424,7 @@ async function deactivateCommittedPrevious(args: {
   secrets: string[];
 }) {
   const { definition, state } = args;
-  const name = state.previous ? credentialName(state.previous, definition.secretCredentialKeys) : undefined;
+  const name = state.previous ? credentialName(state.previous, definition) : undefined;
   await args.step(
     "deactivate previous",
     () =>

@@ -62,7 +62,7 @@ export async function rollbackRotator(app: AppContext, request: { actor: Actor; 
       rotatorName: rotator.name,
     });
     const context: RotatorContext = { ...resolved.context, ...options.rotatorContext, rotatorId: rotator.id, checkpoint: async () => undefined };
-    const secrets = [...secretStrings(decryptSecretInputs(app.keyring, rotator)), ...resolved.secrets, ...credentialSecrets(definition.secretCredentialKeys, state.current, previous)];
+    const secrets = [...secretStrings(decryptSecretInputs(app.keyring, rotator)), ...resolved.secrets, ...credentialSecrets(definition, state.current, previous)];
     try {
       // Undo what the rotator itself did to previous (grace deactivated the key), then prove it works.
       await definition.rollback?.({ inputs, state, context });
