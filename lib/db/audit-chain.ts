@@ -130,8 +130,12 @@ export interface AuditChainKey {
   key: Buffer;
 }
 
-// Opened keys live in this process only, by chain id (a process, or a test, may open several stores).
-const opened = new Map<string, AuditChainKey>();
+// Opened keys live in this process only, by chain id (a process, or a test, may open several stores). On
+// globalThis, as the keyring itself: Next.js bundles this module more than once (instrumentation, where the
+// keyring opens the store, and each server chunk that writes audit events), and a module-level map would be
+// empty in every copy but the first.
+const globalKeys = globalThis as unknown as { __rotorAuditChainKeys?: Map<string, AuditChainKey> };
+const opened = (globalKeys.__rotorAuditChainKeys ??= new Map<string, AuditChainKey>());
 
 export function rememberChainKey(key: AuditChainKey): void {
   opened.set(key.chainId, key);
