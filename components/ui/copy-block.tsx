@@ -1,24 +1,17 @@
 "use client";
-import { useState } from "react";
+import { useRef } from "react";
+import { CopyButton } from "./copy";
 
-/** A preformatted block with a copy button (trust policies, templates, commands). */
+/** A preformatted block with a copy button (trust policies, templates, commands, secrets shown once). */
 export function CopyBlock({ label, text }: { label: string; text: string }) {
-  const [copied, setCopied] = useState(false);
+  const pre = useRef<HTMLPreElement>(null);
   return (
     <div className="stack" style={{ gap: ".25rem" }}>
       <div className="spread">
         <strong>{label}</strong>
-        <button
-          type="button"
-          className="btn btn-small"
-          onClick={() => {
-            void navigator.clipboard?.writeText(text).then(() => setCopied(true), () => setCopied(false));
-          }}
-        >
-          {copied ? "Copied" : "Copy"}
-        </button>
+        <CopyButton text={text} label="Copy" selectable={pre} />
       </div>
-      <pre className="mono card" aria-label={label} style={{ overflowX: "auto", whiteSpace: "pre", margin: 0 }}>{text}</pre>
+      <pre ref={pre} className="mono card" aria-label={label} style={{ overflowX: "auto", whiteSpace: "pre", margin: 0 }}>{text}</pre>
     </div>
   );
 }

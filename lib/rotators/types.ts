@@ -210,6 +210,17 @@ export interface FieldSpec {
 }
 
 /**
+ * One way to copy a credential besides its secret values alone: username and password together, a connection
+ * string, environment lines. Client-safe and pure: the rotator page formats what the user revealed.
+ */
+export interface CredentialFormat {
+  /** What the user picks: "Connection string". */
+  label: string;
+  /** The text to copy, from the credential and the rotator's stored (non-secret) inputs. */
+  format(args: { credential: Credential; inputs: Record<string, unknown> }): string;
+}
+
+/**
  * What is known about a rotator type without running it: client-safe (no drivers, no node:crypto), so the form
  * in the browser validates with exactly what the server applies. Each type's `meta.ts`; registry in ../meta.ts.
  */
@@ -233,6 +244,8 @@ export interface RotatorMeta<I = unknown> {
   /** The form: the inputs, and the credential in use now (imported as `current` when the rotator is created). */
   fields: readonly FieldSpec[];
   importFields: readonly FieldSpec[];
+  /** Ways to copy a credential besides its secret values (which every type offers); absent = none. */
+  credentialFormats?: readonly CredentialFormat[];
 }
 
 export interface RotatorDefinition<I> extends RotatorMeta<I> {

@@ -1,7 +1,7 @@
 /** What the UI and the server know about the `postgres` type without running it (client-safe). */
 import type { RotatorMeta } from "../types";
 import { sqlCredentialSchema, sqlSecretInputPaths } from "../sql/inputs";
-import { sqlFields, sqlImportFields } from "../sql/meta";
+import { sqlCredentialFormats, sqlFields, sqlImportFields } from "../sql/meta";
 import { postgresInputsSchema, type PostgresInputs } from "./inputs";
 
 export const postgresMeta: RotatorMeta<PostgresInputs> = {
@@ -14,4 +14,17 @@ export const postgresMeta: RotatorMeta<PostgresInputs> = {
   binding: { kind: "connector" },
   fields: sqlFields({ defaultPort: 5432, defaultDatabase: "postgres" }),
   importFields: sqlImportFields,
+  // libpq's variables, which psql and most PostgreSQL drivers read.
+  credentialFormats: sqlCredentialFormats({
+    scheme: "postgresql",
+    tlsQuery: { disable: "sslmode=disable", require: "sslmode=require", "verify-full": "sslmode=verify-full" },
+    env: {
+      host: "PGHOST",
+      port: "PGPORT",
+      database: "PGDATABASE",
+      user: "PGUSER",
+      password: "PGPASSWORD",
+      tls: { name: "PGSSLMODE", values: { disable: "disable", require: "require", "verify-full": "verify-full" } },
+    },
+  }),
 };

@@ -1,10 +1,11 @@
 "use client";
-import { useMemo, useState, useTransition } from "react";
+import { useMemo, useRef, useState, useTransition } from "react";
 import { useRouter } from "next/navigation";
 import { createWebhookSchema, updateWebhookSchema, WEBHOOK_FORMATS } from "@/lib/webhooks/validation";
 import { WEBHOOK_EVENTS, WEBHOOK_EVENT_HELP, type WebhookEvent } from "@/lib/webhooks/event-types";
 import { ConfirmButton } from "@/components/ui/confirm-button";
 import { callAction } from "@/components/ui/action-form";
+import { CopyButton } from "@/components/ui/copy";
 import {
   createWebhookAction,
   deleteWebhookAction,
@@ -28,9 +29,13 @@ export interface WebhookFormValues {
 const DEFAULTS: WebhookFormValues = { name: "", url: "", environmentId: "", events: ["rotation.failed", "rotation.recovered", "rotation.overdue"], format: "json" };
 
 function SecretOnce({ secret }: { secret: string }) {
+  const code = useRef<HTMLElement>(null);
   return (
-    <div className="alert alert-info" role="status">
-      Signing secret — copy it now, it is not shown again: <code data-testid="webhook-secret">{secret}</code>
+    <div className="stack" style={{ gap: ".35rem" }}>
+      <div className="alert alert-info wrap" role="status">
+        Signing secret — copy it now, it is not shown again: <code ref={code} data-testid="webhook-secret">{secret}</code>
+      </div>
+      <div><CopyButton text={secret} label="Copy secret" selectable={code} /></div>
     </div>
   );
 }
