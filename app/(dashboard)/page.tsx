@@ -27,6 +27,8 @@ function StatusDetail({ rotator }: { rotator: RotatorWithStatus }) {
   }
 }
 
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
 export default async function OverviewPage() {
   await connection();
   const user = await requirePageUser("viewer");
@@ -89,7 +91,11 @@ export default async function OverviewPage() {
 
       <h2>Upcoming rotations</h2>
       {overview.upcoming.length === 0 ? (
-        <p className="muted">Nothing is scheduled. Add a schedule on a rotator or an environment page.</p>
+        <p className="muted" data-testid="upcoming-none">
+          {overview.counts.paused > 0
+            ? <>Nothing runs automatically: the schedule of {plural(overview.counts.paused, "rotator is", "rotators are")} paused. Resume it on the rotator or environment page.</>
+            : <>Nothing is scheduled. Add a schedule on a rotator or an environment page.</>}
+        </p>
       ) : (
         <table aria-label="Upcoming rotations">
           <thead>
@@ -106,6 +112,9 @@ export default async function OverviewPage() {
             ))}
           </tbody>
         </table>
+      )}
+      {overview.upcoming.length > 0 && overview.counts.paused > 0 && (
+        <p className="muted" data-testid="upcoming-paused">Not listed: {plural(overview.counts.paused, "rotator whose schedule is", "rotators whose schedules are")} paused.</p>
       )}
 
       <h2>Rotations per day</h2>

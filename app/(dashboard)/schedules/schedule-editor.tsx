@@ -2,14 +2,15 @@
 /**
  * The schedule editor. It validates with the server's own code (lib/schedules/schedule-spec.ts) as the user
  * types — cron syntax, time zone, the minimum interval, the window — and previews the next five runs in the
- * browser's time zone and in UTC, so what the user sees is what the scheduler will do.
+ * browser's time zone, in the schedule's own and in UTC, so what the user sees is what the scheduler will do.
  */
-import { useDeferredValue, useMemo, useState, useSyncExternalStore, useTransition } from "react";
+import { useDeferredValue, useMemo, useState, useTransition } from "react";
 import { useRouter } from "next/navigation";
 import { formatInZone, validateScheduleInput, type ScheduleField, type ScheduleFormValues } from "@/lib/schedules/schedule-spec";
 import { deleteScheduleAction, saveScheduleAction, setSchedulePausedAction } from "./actions";
 import { ConfirmButton } from "@/components/ui/confirm-button";
 import { callAction } from "@/components/ui/action-form";
+import { Time, useBrowserTimeZone } from "@/components/ui/time";
 
 export interface ScheduleEditorState {
   id: string;
@@ -29,16 +30,7 @@ export type ScheduleEditorTarget = { rotatorId: string } | { environmentId: stri
 
 /** A new schedule's time zone is empty until the user picks one: it means the browser's. */
 const NEW_SCHEDULE: ScheduleFormValues = { kind: "cron", cron: "0 3 * * *", timezone: "", every: "30", unit: "days", at: "03:00", runAt: "", windowMinutes: "0" };
-const noSubscription = () => () => undefined;
 const hint = { fontWeight: 400, fontSize: ".8rem" } as const;
-
-function browserTimeZone(): string {
-  try {
-    return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
-  } catch {
-    return "UTC";
-  }
-}
 
 function timeZoneNames(): string[] {
   try {
@@ -66,7 +58,7 @@ export function ScheduleEditor({
   const [typed, setValues] = useState<ScheduleFormValues>(schedule?.form ?? NEW_SCHEDULE);
   // The browser's time zone (and clock) exist only in the browser: null while rendering on the server and
   // hydrating, so both renders agree.
-  const browserZone = useSyncExternalStore(noSubscription, browserTimeZone, () => null);
+  const browserZone = useBrowserTimeZone();
   const mounted = browserZone !== null;
   const zone = browserZone ?? "UTC";
   const values = useMemo(() => ({ ...typed, timezone: typed.timezone || zone }), [typed, zone]);
@@ -136,15 +128,15 @@ export function ScheduleEditor({
           {schedule.paused ? (
             <span>Paused: nothing rotates automatically until it is resumed.</span>
           ) : schedule.nextRunAt ? (
-            <span>Next run {mounted ? `${formatInZone(new Date(schedule.nextRunAt), zone)} (${zone})` : schedule.nextRunAt}.</span>
+            <span>Next run <Time value={schedule.nextRunAt} seconds={false} />.</span>
           ) : (
             <span>No further runs.</span>
           )}
           {schedule.nextRetryAt && !schedule.paused && (
-            <span className="field-error"> Retry {schedule.retryCount} planned at {mounted ? formatInZone(new Date(schedule.nextRetryAt), zone) : schedule.nextRetryAt}.</span>
+            <span className="field-error"> Retry {schedule.retryCount} planned at <Time value={schedule.nextRetryAt} seconds={false} />.</span>
           )}
           {schedule.lastRunAt && (
-            <span className="muted"> Last scheduled run {mounted ? formatInZone(new Date(schedule.lastRunAt), zone) : schedule.lastRunAt}: {schedule.lastOutcome ?? "—"}.</span>
+            <span className="muted"> Last scheduled run <Time value={schedule.lastRunAt} seconds={false} />: {schedule.lastOutcome ?? "—"}.</span>
           )}
         </p>
       ) : (
@@ -213,7 +205,13 @@ export function ScheduleEditor({
             "0 starts on time; otherwise each run starts at a random moment within this many minutes after its time",
           )}
 
-          <NextRuns runs={check?.ok ? check.nextRuns : null} zone={zone} windowMinutes={check?.ok ? check.spec.windowMinutes : 0} />
+          <NextRuns
+            runs={check?.ok ? check.nextRuns : null}
+            zone={zone}
+            scheduleZone={values.timezone}
+            paused={schedule?.paused ?? false}
+            windowMinutes={check?.ok ? check.spec.windowMinutes : 0}
+          />
           <p className="muted" style={hint}>Rotations are never scheduled less than {minIntervalMinutes} minutes apart.</p>
 
           {message && (
@@ -250,37 +248,59 @@ export function ScheduleEditor({
           </div>
         </form>
       )}
-      {!canEdit && schedule && <NextRuns runs={mounted ? schedule.upcoming.map((d) => new Date(d)) : null} zone={zone} windowMinutes={0} />}
+      {!canEdit && schedule && (
+        <NextRuns runs={mounted ? schedule.upcoming.map((d) => new Date(d)) : null} zone={zone} scheduleZone={schedule.form.timezone || zone} paused={schedule.paused} windowMinutes={0} />
+      )}
     </section>
   );
 }
 
-function NextRuns({ runs, zone, windowMinutes }: { runs: Date[] | null; zone: string; windowMinutes: number }) {
+/**
+ * The preview: each run in the viewer's zone, in the schedule's own zone when that differs (a schedule in
+ * Europe/Berlin seen from New York), and in UTC. A paused schedule runs nothing, so it lists nothing.
+ */
+function NextRuns({ runs, zone, scheduleZone, paused, windowMinutes }: { runs: Date[] | null; zone: string; scheduleZone: string; paused: boolean; windowMinutes: number }) {
   if (!runs) return null;
+  const ownZone = scheduleZone && scheduleZone !== zone && scheduleZone !== "UTC" && isTimeZone(scheduleZone) ? scheduleZone : null;
   return (
     <div>
       <h3 style={{ fontSize: "1rem", margin: ".25rem 0" }}>Next runs</h3>
-      {runs.length === 0 ? (
+      {paused ? (
+        <p className="muted" data-testid="next-runs-paused">None while the schedule is paused: resume it to plan runs again.</p>
+      ) : runs.length === 0 ? (
         <p className="muted">None.</p>
       ) : (
-        <table aria-label="Next runs">
-          <thead>
-            <tr>
-              <th>Your time ({zone})</th>
-              <th>UTC</th>
-            </tr>
-          </thead>
-          <tbody>
-            {runs.map((run) => (
-              <tr key={run.toISOString()}>
-                <td>{formatInZone(run, zone)}</td>
-                <td>{formatInZone(run, "UTC")}</td>
+        <div className="table-scroll">
+          <table aria-label="Next runs">
+            <thead>
+              <tr>
+                <th>Your time ({zone})</th>
+                {ownZone && <th>Schedule&apos;s time ({ownZone})</th>}
+                <th>UTC</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {runs.map((run) => (
+                <tr key={run.toISOString()}>
+                  <td>{formatInZone(run, zone)}</td>
+                  {ownZone && <td>{formatInZone(run, ownZone)}</td>}
+                  <td>{formatInZone(run, "UTC")}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
-      {windowMinutes > 0 && <p className="muted" style={hint}>Each run starts within {windowMinutes} minutes after the time shown.</p>}
+      {windowMinutes > 0 && !paused && <p className="muted" style={hint}>Each run starts within {windowMinutes} minutes after the time shown.</p>}
     </div>
   );
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
 }
