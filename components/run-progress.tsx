@@ -4,7 +4,9 @@ import { useQuery } from "@tanstack/react-query";
 import { useEffect } from "react";
 import type { RunView } from "@/lib/rotation/run-view";
 import { fetchJson, queryKeys } from "./query-keys";
+import Link from "next/link";
 import { StatusBadge } from "./ui/status-badge";
+import { formatElapsed } from "./ui/duration";
 
 const finished = (run?: RunView) => run?.status === "succeeded" || run?.status === "failed" || run?.status === "held";
 
@@ -27,26 +29,37 @@ export function RunProgress({ runId, onFinished }: { runId: string; onFinished?:
   );
 }
 
+/**
+ * A run's steps with their durations and the run's total. The error is said once: a failed step whose message
+ * is the run's error shows only its badge, and the run's alert names the step.
+ */
 export function RunSteps({ run, live = false }: { run: RunView; live?: boolean }) {
+  const failedStep = run.errorMessage ? run.steps.find((s) => s.status === "failed" && s.message === run.errorMessage) : undefined;
   return (
     <div className="card" aria-live={live ? "polite" : undefined} data-testid={`run-${run.id}`}>
       <div className="spread">
-        <strong>Run {run.id.slice(0, 8)} · attempt {run.attempt}</strong>
-        <span data-testid="run-status" data-run-status={run.status}>
-          <StatusBadge status={run.status} />
+        <strong>
+          <Link href={`/history/${run.id}`}>Run {run.id.slice(0, 8)}</Link> · attempt {run.attempt}
+        </strong>
+        <span className="row">
+          {run.durationMs !== null && <span className="muted" data-testid="run-duration">total {formatElapsed(run.durationMs)}</span>}
+          <span data-testid="run-status" data-run-status={run.status}>
+            <StatusBadge status={run.status} />
+          </span>
         </span>
       </div>
       <ol aria-label="Steps">
         {run.steps.map((s) => (
           <li key={s.id}>
             <span className="mono">{s.name}</span> <StatusBadge status={s.status} />
-            {s.durationMs !== null && <span className="muted"> {s.durationMs} ms</span>}
-            {s.message && <div className={s.status === "failed" ? "field-error" : "muted"}>{s.message}</div>}
+            {s.durationMs !== null && <span className="muted"> {formatElapsed(s.durationMs)}</span>}
+            {s.message && s !== failedStep && <div className={s.status === "failed" ? "field-error" : "muted"}>{s.message}</div>}
           </li>
         ))}
       </ol>
       {run.errorMessage && (
-        <p className={`alert ${run.status === "held" ? "alert-warn" : "alert-error"}`} role="alert">
+        <p className={`alert ${run.status === "held" ? "alert-warn" : "alert-error"} wrap`} role="alert">
+          {failedStep && <>Failed at <span className="mono">{failedStep.name}</span>: </>}
           {run.errorMessage} <span className="mono muted">({run.errorCode})</span>
         </p>
       )}

@@ -14,6 +14,8 @@ const TONE: Record<string, string> = {
   overdue: "failed",
   // A step that proved nothing (verification through an ESC connector) must not read as a success.
   skipped: "warn",
+  // A step whose process died: neither done nor failed (the run was resumed or handed back).
+  interrupted: "warn",
   paused: "neutral",
   // The lockout guard deferred a rotation: nothing broke, but someone must look.
   held: "warn",

@@ -31,6 +31,8 @@ export interface RunView {
   revisionAfter: number | null;
   startedAt: string;
   finishedAt: string | null;
+  /** From start to finish; null while the run has not finished. */
+  durationMs: number | null;
   steps: StepView[];
 }
 
@@ -52,6 +54,7 @@ export function toRunView(run: RotationRun, steps: RotationStep[] = []): RunView
     revisionAfter: run.revisionAfter,
     startedAt: run.startedAt.toISOString(),
     finishedAt: run.finishedAt?.toISOString() ?? null,
+    durationMs: run.finishedAt ? run.finishedAt.getTime() - run.startedAt.getTime() : null,
     steps: steps.map((s) => ({
       id: s.id,
       name: s.name,

@@ -6,11 +6,28 @@ import { getAppContext } from "@/lib/app-context";
 import { listAuditEvents } from "@/lib/db/queries/audit";
 import { auditQuerySchema } from "@/lib/audit/validation";
 import { EmptyState } from "@/components/ui/empty-state";
+import { Time } from "@/components/ui/time";
 import { VerifyChainButton } from "./verify-button";
 import { ActorInput } from "./actor-input";
 
 export const metadata = { title: "Audit" };
 const PAGE_SIZE = 50;
+
+/**
+ * An event's details, one `"key":value` per line, wrapping anywhere: ids, errors and ARNs are long words, and
+ * a single JSON line pushed the table wider than the page.
+ */
+function AuditDetails({ details }: { details: Record<string, unknown> }) {
+  const entries = Object.entries(details ?? {});
+  if (entries.length === 0) return null;
+  return (
+    <div className="details mono">
+      {entries.map(([key, value]) => (
+        <div key={key}>{`${JSON.stringify(key)}:${JSON.stringify(value)}`}</div>
+      ))}
+    </div>
+  );
+}
 
 export default async function AuditPage({ searchParams }: { searchParams: Promise<Record<string, string>> }) {
   await connection();
@@ -51,20 +68,20 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
       {events.length === 0 ? (
         <EmptyState title="No matching events" />
       ) : (
-        <table aria-label="Audit events">
+        <table aria-label="Audit events" className="audit-table">
           <thead>
-            <tr><th>#</th><th>When (UTC)</th><th>Actor</th><th>Action</th><th>Outcome</th><th>Target</th><th>Details</th></tr>
+            <tr><th>#</th><th>When</th><th>Actor</th><th>Action</th><th>Outcome</th><th>Target</th><th>Details</th></tr>
           </thead>
           <tbody>
             {events.map((e) => (
               <tr key={e.id}>
                 <td className="mono">{e.id}</td>
-                <td className="mono">{e.at.toISOString().replace("T", " ").slice(0, 19)}</td>
+                <td className="nowrap"><Time value={e.at} /></td>
                 <td>{e.actorLabel}{e.ip ? <div className="muted mono">{e.ip}</div> : null}</td>
                 <td className="mono">{e.action}</td>
                 <td><span className={`badge badge-${e.outcome === "success" ? "ok" : e.outcome}`}>{e.outcome}</span></td>
                 <td>{e.targetLabel ?? e.targetId ?? ""}{e.targetType ? <div className="muted">{e.targetType}</div> : null}</td>
-                <td className="mono">{Object.keys(e.details as object).length ? JSON.stringify(e.details) : ""}</td>
+                <td><AuditDetails details={e.details as Record<string, unknown>} /></td>
               </tr>
             ))}
           </tbody>
