@@ -3,6 +3,7 @@ import type { ReactNode } from "react";
 import { connection } from "next/server";
 import { requirePageUser } from "@/lib/auth/session";
 import { NavLinks } from "@/components/nav-links";
+import { navItemsFor } from "@/components/nav-items";
 import { signOutAction } from "./actions";
 
 export default async function DashboardLayout({ children }: { children: ReactNode }) {
@@ -12,7 +13,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
     <div className="shell">
       <aside className="sidebar">
         <Link href="/" className="brand">Rotor</Link>
-        <NavLinks />
+        <NavLinks links={navItemsFor(user.role)} />
         <div className="who">
           <Link href="/account" data-testid="current-user" title="Your account: password, sessions">{user.email} · {user.role}</Link>
           <form action={signOutAction}>

@@ -51,7 +51,7 @@ export const SETUP_STATUS_MESSAGES: Record<Exclude<SetupTokenStatus, "valid">, s
   missing: "Open the setup link that Rotor printed in its log when it started; it carries a one-time token.",
   invalid: "This setup link is not valid. Use the newest link from Rotor's log (each restart prints a new one).",
   expired: "This setup link has expired. Restart Rotor to print a new one.",
-  done: "Rotor is already set up. Sign in instead.",
+  done: "Rotor is already set up — sign in.",
 };
 
 export async function completeSetup({

@@ -1,5 +1,5 @@
 import { connection } from "next/server";
-import { notFound } from "next/navigation";
+import Link from "next/link";
 import { getAppContext } from "@/lib/app-context";
 import { checkSetupToken, SETUP_STATUS_MESSAGES } from "@/lib/users/setup";
 import { SetupForm } from "./setup-form";
@@ -11,8 +11,18 @@ export default async function SetupPage({ searchParams }: { searchParams: Promis
   const { token } = await searchParams;
   const { db } = await getAppContext();
   const status = await checkSetupToken({ db, token });
-  // Once an admin exists the page is gone.
-  if (status === "done") notFound();
+  // Once an admin exists there is nothing to set up: a used (or bookmarked) link leads to sign-in.
+  if (status === "done") {
+    return (
+      <div className="center-page">
+        <div className="card">
+          <h1>Rotor is already set up</h1>
+          <p className="alert alert-info" role="status">{SETUP_STATUS_MESSAGES.done}</p>
+          <Link className="btn btn-primary" href="/login">Sign in</Link>
+        </div>
+      </div>
+    );
+  }
   return (
     <div className="center-page">
       <div className="card">
