@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { describeInputIssues, labelInputMessage, ROTATOR_META } from "./meta";
+import { describeConfiguration, describeInputIssues, labelInputMessage, ROTATOR_META } from "./meta";
 import { ROTATOR_TYPES } from "./types";
 
 describe("input errors worded with the form's labels", () => {
@@ -30,5 +30,50 @@ describe("input errors worded with the form's labels", () => {
         expect(message.charAt(0), `${type} ${path}: ${message}`).toMatch(/[A-Z]/);
       }
     }
+  });
+});
+
+describe("a rotator's configuration as its page shows it", () => {
+  it("labels every value as the form does, hides what the form hides, never shows a secret", () => {
+    const rows = describeConfiguration("redis", {
+      host: "cache.internal",
+      port: 6379,
+      tls: { mode: "require" },
+      managing: { username: "default" },
+      mode: "single-user",
+      username: "app",
+      aclSave: false,
+      extra: { note: "from an import" },
+    });
+    const byLabel = Object.fromEntries(rows.map((r) => [r.label, r.value]));
+    expect(byLabel).toMatchObject({ Host: "cache.internal", Port: "6379", TLS: "require", "Managing password": "stored encrypted", "ACL user": "app", "Run ACL SAVE after each change (users loaded from an aclfile)": "no" });
+    expect(byLabel["User 1"]).toBeUndefined(); // two-user only
+    expect(byLabel["CA certificate (PEM)"]).toBeUndefined(); // verify-full only
+    expect(byLabel["extra.note"]).toBe("from an import");
+  });
+
+  it("leaves out the static AWS keys when a login provider signs in instead", () => {
+    const inputs = { region: "eu-west-1", userName: "app", verifyTimeoutSeconds: 60 };
+    expect(describeConfiguration("aws-iam", inputs, { usesLoginProvider: true }).map((r) => r.label)).toEqual(["Region", "IAM user (name or ARN)", "Wait for AWS to accept a new key (seconds)"]);
+    expect(describeConfiguration("aws-iam", inputs).map((r) => r.label)).toContain("Managing secret access key");
+  });
+});
+
+describe("copying a SQL credential", () => {
+  const format = (type: "postgres" | "mysql", label: string, inputs: Record<string, unknown>, credential = { username: "app one", password: "p@ss:w/rd'%" }) =>
+    ROTATOR_META[type].credentialFormats!.find((f) => f.label === label)!.format({ credential, inputs });
+
+  it("builds connection strings clients parse back to the same user, password, host and TLS mode", () => {
+    const pg = new URL(format("postgres", "Connection string", { host: "db.internal", port: 5433, database: "app db", tls: { mode: "verify-full" } }));
+    expect([pg.protocol, decodeURIComponent(pg.username), decodeURIComponent(pg.password), pg.hostname, pg.port, decodeURIComponent(pg.pathname)]).toEqual(["postgresql:", "app one", "p@ss:w/rd'%", "db.internal", "5433", "/app db"]);
+    expect(pg.searchParams.get("sslmode")).toBe("verify-full");
+    const mysql = format("mysql", "Connection string", { host: "::1", port: 3306, tls: { mode: "disable" } });
+    expect(mysql).toMatch(/^mysql:\/\/app%20one:[^@]+@\[::1\]:3306\/\?ssl-mode=DISABLED$/);
+  });
+
+  it("writes environment lines a shell reads back unchanged", () => {
+    const lines = format("postgres", "Environment lines", { host: "db", port: 5432, database: "postgres", tls: { mode: "require" } });
+    expect(lines).toBe("PGHOST=db\nPGPORT=5432\nPGDATABASE=postgres\nPGUSER='app one'\nPGPASSWORD='p@ss:w/rd'\\''%'\nPGSSLMODE=require");
+    expect(format("mysql", "Username and password", {})).toBe("username: app one\npassword: p@ss:w/rd'%");
   });
 });

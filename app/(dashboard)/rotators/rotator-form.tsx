@@ -72,10 +72,20 @@ function FieldInput({
       />
     );
   }
+  // A checkbox sits on its label's line, left of it (as every form does), not under it.
   return (
     <div className="field">
-      <label htmlFor={id}>{field.label}</label>
-      {control}
+      {field.kind === "checkbox" ? (
+        <div className="check">
+          {control}
+          <label htmlFor={id}>{field.label}</label>
+        </div>
+      ) : (
+        <>
+          <label htmlFor={id}>{field.label}</label>
+          {control}
+        </>
+      )}
       {field.hint && <span id={`${id}-hint`} className="muted field-hint">{field.hint}</span>}
       {error && <span id={`${id}-error`} className="field-error">{error}</span>}
     </div>

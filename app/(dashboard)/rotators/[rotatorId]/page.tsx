@@ -9,7 +9,7 @@ import { getEnvironmentById } from "@/lib/db/queries/environments";
 import { getLoginProviderById } from "@/lib/db/queries/login-providers";
 import { getConnectorById } from "@/lib/db/queries/connectors";
 import { listRuns, listStepsByRuns } from "@/lib/db/queries/runs";
-import { rotatorMeta } from "@/lib/rotators/meta";
+import { describeConfiguration, rotatorMeta } from "@/lib/rotators/meta";
 import { rotatorStatus } from "@/lib/rotation/status";
 import { toRunView } from "@/lib/rotation/run-view";
 import { StatusBadge } from "@/components/ui/status-badge";
@@ -57,6 +57,8 @@ export default async function RotatorPage({ params }: { params: Promise<{ rotato
   // What a revealed secret was fetched for: any rotation, import, rollback or retirement changes one of these.
   const credentialVersion = (which: "current" | "previous") =>
     `${rotator.stateRevision ?? ""}:${rotator.lastRotatedAt?.getTime() ?? ""}:${rotator.lastRunId ?? ""}:${JSON.stringify(summary[which] ?? null)}`;
+  const inputs = rotator.inputs as Record<string, unknown>;
+  const configuration = describeConfiguration(rotator.type, inputs, { usesLoginProvider: Boolean(rotator.loginProviderId) });
   return (
     <>
       <p className="muted">
@@ -94,11 +96,11 @@ export default async function RotatorPage({ params }: { params: Promise<{ rotato
       <div className="row" style={{ alignItems: "stretch" }}>
         <section className="card" style={{ flex: 1 }} aria-label="Current credential">
           <h2>Current</h2>
-          <CredentialView rotatorId={rotator.id} which="current" summary={summary.current ?? null} secretKeys={secretKeys} canReveal={canOperate} version={credentialVersion("current")} />
+          <CredentialView rotatorId={rotator.id} type={rotator.type} inputs={inputs} which="current" summary={summary.current ?? null} secretKeys={secretKeys} canReveal={canOperate} version={credentialVersion("current")} />
         </section>
         <section className="card" style={{ flex: 1 }} aria-label="Previous credential">
           <h2>Previous</h2>
-          <CredentialView rotatorId={rotator.id} which="previous" summary={summary.previous ?? null} secretKeys={secretKeys} canReveal={canOperate} version={credentialVersion("previous")} />
+          <CredentialView rotatorId={rotator.id} type={rotator.type} inputs={inputs} which="previous" summary={summary.previous ?? null} secretKeys={secretKeys} canReveal={canOperate} version={credentialVersion("previous")} />
         </section>
       </div>
 
@@ -113,7 +115,14 @@ export default async function RotatorPage({ params }: { params: Promise<{ rotato
           login ? <>Signs in to AWS with login <Link href={`/aws-logins/${login.id}`}>{login.name}</Link> ({login.kind}).</> : <>Signs in to AWS with the static keys in its configuration.</>
         ) : null}
       </p>
-      <pre className="card mono" aria-label="Inputs">{JSON.stringify(rotator.inputs, null, 2)}</pre>
+      <dl className="card pairs config" aria-label="Configuration" data-testid="rotator-configuration">
+        {configuration.map((row) => (
+          <div key={row.path}>
+            <dt>{row.label}</dt>
+            <dd className="mono">{row.value}</dd>
+          </div>
+        ))}
+      </dl>
 
       <h2>Run history</h2>
       {runViews.length === 0 ? <p className="muted">No runs yet.</p> : runViews.map((run) => (
