@@ -50,11 +50,11 @@ test("the printed setup link creates the first admin, then /setup is gone", asyn
   const login = new LoginPage(page);
   await login.expectOnPage();
 
-  // The token was used up: the page no longer exists, with or without it.
+  // The token was used up: with or without it, the page says so and leads to sign-in (no form).
   for (const url of [harness.setupUrl, "/setup"]) {
-    const response = await page.goto(url);
-    expect(response?.status()).toBe(404);
-    await expect(page.getByRole("heading", { name: "Not found" })).toBeVisible();
+    await page.goto(url);
+    await expect(page.getByRole("status")).toHaveText("Rotor is already set up — sign in.");
+    await expect(setup.form).toHaveCount(0);
   }
 
   await login.goto();

@@ -78,11 +78,12 @@ test("create a schedule, see the next runs in my time zone and UTC, pause and re
 
   await schedule.cron("30 2 * * *", "Europe/Berlin");
   await expect(schedule.error).toHaveCount(0);
-  await expect(schedule.nextRuns.getByRole("columnheader")).toHaveText(["Your time (America/New_York)", "UTC"]);
+  await expect(schedule.nextRuns.getByRole("columnheader")).toHaveText(["Your time (America/New_York)", "Schedule's time (Europe/Berlin)", "UTC"]);
   const rows = await schedule.nextRunRows();
   expect(rows).toHaveLength(5);
-  for (const [local, utc] of rows) {
+  for (const [local, own, utc] of rows) {
     // 02:30 in Berlin is 00:30 or 01:30 UTC, and the evening before (or 21:30/20:30 …) in New York.
+    expect(own).toMatch(/^\d{4}-\d{2}-\d{2} 02:30$/);
     expect(utc).toMatch(/^\d{4}-\d{2}-\d{2} 0[01]:30$/);
     expect(local).toMatch(/^\d{4}-\d{2}-\d{2} (19|20|21):30$/);
   }

@@ -84,6 +84,24 @@ export class RotatorPage {
     return this.page.getByRole("button", { name: `Reveal ${which}` });
   }
 
+  /** The rotator's configuration as labelled fields (label → shown value). */
+  async configuration(): Promise<Record<string, string>> {
+    const rows = this.page.getByTestId("rotator-configuration").locator("div");
+    await expect(rows.first()).toBeVisible();
+    const pairs = await rows.evaluateAll((divs) => divs.map((d) => [d.querySelector("dt")?.textContent ?? "", d.querySelector("dd")?.textContent ?? ""]));
+    return Object.fromEntries(pairs);
+  }
+
+  copyButton(which: "current" | "previous"): Locator {
+    return this.page.getByTestId(`credential-${which}`).getByRole("button", { name: /^(Copy|Copied)/ });
+  }
+
+  /** Picks what Copy copies ("Connection string", "Environment lines", …) and presses it. */
+  async copy(which: "current" | "previous", format?: string) {
+    if (format) await this.page.getByLabel(`Copy ${which} as`).selectOption({ label: format });
+    await this.copyButton(which).click();
+  }
+
   async reveal(which: "current" | "previous"): Promise<{ username: string; password: string }> {
     await this.revealButton(which).click();
     const password = this.page.getByTestId(`${which}-password`);

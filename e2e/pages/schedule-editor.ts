@@ -31,7 +31,7 @@ export class ScheduleEditor {
     if (timeZone) await this.field("Time zone").fill(timeZone);
   }
 
-  /** Next runs as [browser time, UTC] pairs. */
+  /** Next runs as [browser time, UTC], or [browser time, schedule's time, UTC] when the zones differ. */
   async nextRunRows(): Promise<string[][]> {
     const rows = this.nextRuns.locator("tbody tr");
     await expect(rows.first()).toBeVisible();
