@@ -93,7 +93,7 @@ export default async function OverviewPage() {
       {overview.upcoming.length === 0 ? (
         <p className="muted" data-testid="upcoming-none">
           {overview.counts.paused > 0
-            ? <>Nothing runs automatically: the schedule of {plural(overview.counts.paused, "rotator is", "rotators are")} paused. Resume it on the rotator or environment page.</>
+            ? <>Nothing runs automatically: {plural(overview.counts.paused, "rotator has its schedule", "rotators have their schedules")} paused. Resume on the rotator or environment page.</>
             : <>Nothing is scheduled. Add a schedule on a rotator or an environment page.</>}
         </p>
       ) : (
