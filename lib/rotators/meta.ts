@@ -5,7 +5,6 @@
  */
 import type { Credential, RotatorBinding, RotatorMeta, RotatorType } from "./types";
 import { ROTATOR_TYPES } from "./types";
-import { getPath } from "../object-paths";
 import { awsIamMeta } from "./aws-iam/meta";
 import { mysqlMeta } from "./mysql/meta";
 import { passphraseMeta } from "./passphrase/meta";
@@ -89,48 +88,4 @@ export function describeInputIssues(type: RotatorType, issues: readonly InputIss
   const [path, message] = Object.entries(fieldErrors)[0] ?? ["", "The inputs are not valid."];
   const label = inputLabel(type, path);
   return { fieldErrors, summary: label && !message.includes(label) ? `${label}: ${message}` : message };
-}
-
-export interface ConfigurationRow {
-  path: string;
-  /** The form's label, or the input path for a value no form field shows. */
-  label: string;
-  value: string;
-}
-
-/** The leaf paths of a nested object: { tls: { mode } } → ["tls.mode"]. Arrays are leaves. */
-function leafPaths(node: unknown, prefix = ""): string[] {
-  if (!node || typeof node !== "object" || Array.isArray(node)) return prefix ? [prefix] : [];
-  return Object.entries(node).flatMap(([key, value]) => leafPaths(value, prefix ? `${prefix}.${key}` : key));
-}
-
-/**
- * A rotator's configuration as the form labels it, for its page: one row per form field that applies (fields
- * hidden by `showIf` and, with a login provider, the static AWS keys are left out), secret paths as "stored
- * encrypted" (their values are not in `inputs`), then any stored value no field shows, named by its path.
- */
-export function describeConfiguration(type: RotatorType, inputs: Record<string, unknown>, options: { usesLoginProvider?: boolean } = {}): ConfigurationRow[] {
-  const meta = ROTATOR_META[type];
-  const binding = meta.binding;
-  const omitted = options.usesLoginProvider && binding.kind === "aws-login" ? `${binding.inlineLoginPath}.` : null;
-  const valueOf = (path: string) => {
-    const stored = getPath(inputs, path);
-    return stored === undefined ? meta.fields.find((f) => f.path === path)?.defaultValue : stored;
-  };
-  const rows: ConfigurationRow[] = [];
-  for (const field of meta.fields) {
-    if (omitted && field.path.startsWith(omitted)) continue;
-    if (field.showIf && !field.showIf.values.includes(String(valueOf(field.showIf.path) ?? ""))) continue;
-    const secret = meta.secretInputPaths.includes(field.path);
-    const value = valueOf(field.path);
-    const shown = secret ? "stored encrypted" : field.kind === "checkbox" ? (value ? "yes" : "no") : value === undefined || value === "" ? "—" : String(value);
-    rows.push({ path: field.path, label: field.label, value: shown });
-  }
-  const shownPaths = new Set(meta.fields.map((f) => f.path));
-  for (const path of leafPaths(inputs)) {
-    if (shownPaths.has(path) || (omitted && path.startsWith(omitted))) continue;
-    const value = getPath(inputs, path);
-    rows.push({ path, label: path, value: typeof value === "string" ? value : JSON.stringify(value) });
-  }
-  return rows;
 }
