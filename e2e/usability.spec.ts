@@ -143,7 +143,8 @@ test("a failed run says its error once, with durations; History links each run t
   const rotator = new RotatorPage(adminPage);
   // Nothing listens on port 1: the run fails with "connection refused".
   await rotator.fillSql({ name: "usability_down", host: "127.0.0.1", port: 1, tls: "disable", managingUser: "rotor", managingPassword: "not-used-0", user1: "app1", user2: "app2" });
-  await rotator.create();
+  // Check rotation fails (unreachable), so saving it takes "Save anyway".
+  await rotator.createAnyway();
   failingRotatorUrl = adminPage.url();
   const run = await rotator.rotateNow();
   await expect(run.getByTestId("run-status")).toHaveAttribute("data-run-status", "failed");
