@@ -25,4 +25,10 @@ describe("a rotator's configuration as its page shows it", () => {
     expect(describeConfiguration("aws-iam", inputs, { usesLoginProvider: true }).map((r) => r.label)).toEqual(["Region", "IAM user (name or ARN)", "Wait for AWS to accept a new key (seconds)"]);
     expect(describeConfiguration("aws-iam", inputs).map((r) => r.label)).toContain("Managing secret access key");
   });
+
+  it("shows an external rotator's request as JSON and its required fields as a list", () => {
+    const byLabel = Object.fromEntries(describeConfiguration("external", { url: "https://adapter.test/rotate", request: { service: "billing" }, requiredKeys: ["username", "password"] }).map((r) => [r.label, r.value]));
+    expect(byLabel["Request (JSON)"]).toBe('{"service":"billing"}');
+    expect(byLabel["Fields the answer must have"]).toBe("username, password");
+  });
 });

@@ -6,6 +6,13 @@ import type { RotatorType } from "@/lib/rotators/types";
 import { ROTATOR_META } from "@/lib/rotators/meta";
 import { getPath } from "@/lib/object-paths";
 
+/** A stored value as text: a list as "a, b", an object (an external rotator's request) as JSON. */
+function displayValue(value: unknown): string {
+  if (value === undefined || value === null || value === "") return "—";
+  if (Array.isArray(value) && value.every((v) => typeof v === "string")) return value.join(", ");
+  return typeof value === "object" ? JSON.stringify(value) : String(value);
+}
+
 export interface ConfigurationRow {
   path: string;
   /** The form's label, or the input path for a value no form field shows. */
@@ -38,7 +45,7 @@ export function describeConfiguration(type: RotatorType, inputs: Record<string, 
     if (field.showIf && !field.showIf.values.includes(String(valueOf(field.showIf.path) ?? ""))) continue;
     const secret = meta.secretInputPaths.includes(field.path);
     const value = valueOf(field.path);
-    const shown = secret ? "stored encrypted" : field.kind === "checkbox" ? (value ? "yes" : "no") : value === undefined || value === "" ? "—" : String(value);
+    const shown = secret ? "stored encrypted" : field.kind === "checkbox" ? (value ? "yes" : "no") : displayValue(value);
     rows.push({ path: field.path, label: field.label, value: shown });
   }
   const shownPaths = new Set(meta.fields.map((f) => f.path));
