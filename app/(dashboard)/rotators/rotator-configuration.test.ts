@@ -22,7 +22,7 @@ describe("a rotator's configuration as its page shows it", () => {
 
   it("leaves out the static AWS keys when a login provider signs in instead", () => {
     const inputs = { region: "eu-west-1", userName: "app", verifyTimeoutSeconds: 60 };
-    expect(describeConfiguration("aws-iam", inputs, { usesLoginProvider: true }).map((r) => r.label)).toEqual(["Region", "IAM user (name or ARN)", "Wait for AWS to accept a new key (seconds)"]);
+    expect(describeConfiguration("aws-iam", inputs, { usesLoginProvider: true }).map((r) => r.label)).toEqual(["Region", "IAM user (name or ARN)", "Wait for AWS to accept a new key (seconds)", "Deactivate the previous key at rotation (grace)"]);
     expect(describeConfiguration("aws-iam", inputs).map((r) => r.label)).toContain("Managing secret access key");
   });
 
