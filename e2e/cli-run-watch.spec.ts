@@ -137,7 +137,8 @@ async function setUp(kind: "postgres" | "mysql"): Promise<Target> {
     inputs = { host: cluster.host, port: cluster.port, database: "postgres", tls: { mode: "disable" }, managing: { username: "run_manager", password: "run-manager-pw" }, username1: "run_app1", username2: "run_app2" };
     imported = { current: { username: "run_app1", password: "initial-app1" }, previous: { username: "run_app2", password: "initial-app2" } };
   } else {
-    const manager = await mysql.createUser({ password: "run-mysql-manager", grants: ["CREATE USER ON *.*"] });
+    // SELECT on mysql.user: Check rotation (the first step of the scheduled run) confirms both users exist.
+    const manager = await mysql.createUser({ password: "run-mysql-manager", grants: ["CREATE USER ON *.*", "SELECT ON mysql.user"] });
     const one = await mysql.createUser({ password: "initial-m1" });
     const two = await mysql.createUser({ password: "initial-m2" });
     inputs = { host: mysql.host, port: mysql.port, tls: { mode: "disable" }, managing: { username: manager.username, password: manager.password }, username1: one.username, username2: two.username };

@@ -148,10 +148,11 @@ test("rotator create (inputs validated by the server, errors by field) and ls; e
   expect(rotate.code, rotate.stderr).toBe(0);
   expect(rotate.stderr).toMatch(/signing: .+ succeeded/); // step lines (no terminal: one line per step)
   expect(rotate.stderr).toMatch(/✓ signing {2}succeeded in \d+\.\d s \(revision \d+\)/);
-  // Bound to the revision it was made from, a second request does not rotate twice: skipped, exit 6.
+  // Bound to the revision it was made from, a second request does not rotate twice: refused with who rotated
+  // it and when (the API's 409), exit 6.
   const stale = await rotor(["env", "rotate", envName, "signing", "--expected-revision", "1"]);
   expect(stale.code).toBe(6);
-  expect(stale.stderr).toMatch(/^signing: skipped: .+/m);
+  expect(stale.stderr).toMatch(/signing: Rotated \d+ s ago by admin@rotor\.test; rotate again\?/);
   const password = (await rotor(["env", "get", envName, "signing.current.password"])).stdout.trim();
   expect(password).toMatch(/^[A-Za-z0-9]{40}$/);
 
