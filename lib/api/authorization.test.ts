@@ -61,6 +61,7 @@ function validCall(route: ApiRoute): ApiCallOptions {
     createRotator: { name: "made-by-api", type: "password", inputs: {} },
     updateRotator: { name: "renamed" },
     importRotatorState: { current: { password: "imported-password" } },
+    rollbackRotator: {},
     setSchedule: { kind: "interval", every: "2", unit: "days", at: "04:00", timezone: "UTC" },
     createToken: { kind: "service", name: "made-by-api", scope: "read" },
   };
@@ -94,6 +95,8 @@ async function expectRefused(response: Response, status: 401 | 403, code?: strin
 describe("every API operation refuses callers without the right token, changing nothing", () => {
   it("covers every operation (and the matrix is not empty)", () => {
     expect(protectedRoutes.length).toBeGreaterThanOrEqual(25);
+    // Roll back changes a rotator's state: a viewer or a read token is refused like for a rotation.
+    expect(protectedRoutes.map((r) => r.operationId)).toContain("rollbackRotator");
   });
 
   it.each(protectedRoutes.map((r) => [r.operationId, r] as const))("%s", async (_id, route) => {

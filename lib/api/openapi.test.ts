@@ -76,6 +76,9 @@ describe("the OpenAPI document", () => {
     const open = ops.find((o) => o.operationId === "openEnvironment")!;
     expect(open["x-rotor-access"]).toEqual({ capability: "environment.open", role: "operator", scopes: ["read", "rotate", "admin"] });
     expect(ops.find((o) => o.operationId === "getOpenApiDocument")!["x-rotor-access"]).toBeNull();
+    // Roll back needs what a rotation needs: an operator, or a rotate/admin token.
+    expect(ops.find((o) => o.operationId === "rollbackRotator")!["x-rotor-access"]).toEqual({ capability: "rotation.start", role: "operator", scopes: ["rotate", "admin"] });
+    expect(Object.keys(document.paths["/rotators/{id}/rollback"].post.responses)).toEqual(expect.arrayContaining(["200", "401", "403", "409"]));
     for (const route of API_ROUTES) {
       const op = ops.find((o) => o.operationId === route.operationId)!;
       expect(op["x-rotor-access"], route.operationId).toEqual(route.auth === "none" ? null : expect.objectContaining({ capability: route.auth }));

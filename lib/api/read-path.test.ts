@@ -17,6 +17,8 @@ import { changeUserRole, setUserDisabled } from "../users/service";
 import { listConsumersByEnvironment } from "../db/queries/consumers";
 import { getUserByEmail } from "../db/queries/users";
 import { hashToken } from "../tokens/tokens";
+import { getRotatorById } from "../db/queries/rotators";
+import { loadState } from "../rotation/rotator-records";
 
 const route = (id: string) => API_ROUTES.find((r) => r.operationId === id)!;
 
@@ -273,5 +275,34 @@ describe("the door's answers to bad input", () => {
     const [run] = (await again.json()).runs;
     expect(run).toMatchObject({ rotator: "signing", status: "running" });
     await expect.poll(async () => (await getRunById({ db: app.db, id: run.id }))?.status, { timeout: 10_000 }).toBe("succeeded");
+  });
+
+  it("rollback: a rotate-scope token rolls back (previous becomes current); refusals are problem+json with their reason", async () => {
+    const bot = (await serviceToken(app, "rollback-bot", "rotate", null)).token;
+    const rollback = (id: string, body: unknown) => callApi(app, route("rollbackRotator"), { token: bot, params: { id }, body });
+    const fresh = await createRotator(app, { actor: TEST_ACTOR, environmentId, name: "fresh", type: "password", inputs: {} });
+    const none = await rollback(fresh.id, {});
+    expect(none.status).toBe(409);
+    expect(none.headers.get("content-type")).toContain("application/problem+json");
+    expect(await none.json()).toMatchObject({ code: "conflict", detail: expect.stringMatching(/^fresh has no previous credential to roll back to: it has not been rotated yet/) });
+
+    const bad = await rollback(rotatorId, { expectedRevision: "latest" });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).errors.expectedRevision).toEqual(expect.any(String));
+
+    const stateOf = async () => loadState(app.keyring, (await getRotatorById({ db: app.db, id: rotatorId }))!);
+    const before = await stateOf();
+    const seen = (await (await open()).json()).revision;
+    const done = await rollback(rotatorId, { expectedRevision: seen });
+    expect(done.status).toBe(200);
+    const after = await done.json();
+    expect(after.stateRevision).toBe(seen + 1);
+    expect(await stateOf()).toEqual({ current: before.previous, previous: before.current });
+
+    // The same request again (a second click) would swap back: refused, saying who rolled back; without the revision it goes on.
+    const stale = await rollback(rotatorId, { expectedRevision: seen });
+    expect(stale.status).toBe(409);
+    expect((await stale.json()).detail).toMatch(/^Changed \(rolled back signing\) \d+ s ago by token:rollback-bot; roll back anyway\?$/);
+    expect((await rollback(rotatorId, {})).status).toBe(200);
   });
 });

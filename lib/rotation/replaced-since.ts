@@ -9,18 +9,22 @@ import type { AppContext } from "../app-context";
 import type { RotatorRow } from "../db/schema";
 import { getRevisionSummary } from "../db/queries/environments";
 
-/** "Rotated 2 s ago by alice@example.com; rotate again?", or null when the request is not stale. */
+/**
+ * "Rotated 2 s ago by alice@example.com; rotate again?", or null when the request is not stale. `ask` is the
+ * question the explicit confirmation answers (a rollback asks "roll back anyway?").
+ */
 export async function replacedSince(
   app: Pick<AppContext, "db">,
   rotator: Pick<RotatorRow, "environmentId" | "stateRevision">,
   expectedRevision: number | undefined,
+  ask = "rotate again?",
 ): Promise<string | null> {
   if (expectedRevision === undefined || rotator.stateRevision === null || rotator.stateRevision <= expectedRevision) return null;
   const revision = await getRevisionSummary({ db: app.db, environmentId: rotator.environmentId, revision: rotator.stateRevision });
   const ago = revision ? ` ${timeAgo(revision.createdAt)}` : "";
   const by = revision ? ` by ${revision.actorLabel}` : "";
   const what = !revision || revision.reason.startsWith("rotated ") ? "Rotated" : `Changed (${revision.reason})`;
-  return `${what}${ago}${by}; rotate again?`;
+  return `${what}${ago}${by}; ${ask}`;
 }
 
 function timeAgo(date: Date): string {

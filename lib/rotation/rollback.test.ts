@@ -14,7 +14,8 @@ import { createRotator } from "./rotator-service";
 import { rotateNow } from "./engine";
 import { rollbackRotator } from "./rollback";
 import { getRotatorById } from "../db/queries/rotators";
-import { listEnvironmentRevisions } from "../db/queries/environments";
+import { getEnvironmentById, listEnvironmentRevisions } from "../db/queries/environments";
+import { isAppError } from "../errors";
 import { listStepsByRun } from "../db/queries/runs";
 import { listAuditEvents } from "../db/queries/audit";
 import { loadState } from "./rotator-records";
@@ -177,5 +178,34 @@ describe("aws-iam with grace", () => {
     fake.admin.deleteAccessKey(now.previous!.accessKeyId);
     await expect(rollback(rotator.id)).rejects.toThrow(`Access key ${now.previous!.accessKeyId} no longer exists`);
     expect(await stateOf(rotator.id)).toEqual(now);
+  });
+});
+
+describe("a rollback is bound to the revision it was made from", () => {
+  it("a second click from the same page is refused (it would swap back) with who rolled back; roll back anyway goes on", async () => {
+    const rotator = await createRotator(app, { actor: TEST_ACTOR, environmentId, name: "clicked", type: "password", inputs: {} });
+    for (let i = 0; i < 2; i++) expect((await rotate(rotator.id)).status).toBe("succeeded");
+    const before = await stateOf(rotator.id);
+    const seen = (await getEnvironmentById({ db: app.db, id: environmentId }))!.currentRevision;
+    const alice = { id: null, label: "alice@example.com", ip: "127.0.0.1" };
+    await rollbackRotator(app, { actor: alice, rotatorId: rotator.id, expectedRevision: seen }, fast);
+    const rolledBack = await stateOf(rotator.id);
+    expect(rolledBack).toEqual({ current: before.previous, previous: before.current });
+
+    const second = await rollbackRotator(app, { actor: TEST_ACTOR, rotatorId: rotator.id, expectedRevision: seen }, fast).catch((e: unknown) => e);
+    expect(isAppError(second) && second.code).toBe("rotation:stale-revision");
+    expect((second as Error).message).toMatch(/^Changed \(rolled back clicked\) \d+ s ago by alice@example\.com; roll back anyway\?$/);
+    expect(await stateOf(rotator.id)).toEqual(rolledBack);
+
+    // A rotation since the page was rendered: previous is now what was current at the click, not what it showed.
+    const afterRollback = (await getEnvironmentById({ db: app.db, id: environmentId }))!.currentRevision;
+    expect((await rotate(rotator.id)).status).toBe("succeeded");
+    const stale = await rollbackRotator(app, { actor: TEST_ACTOR, rotatorId: rotator.id, expectedRevision: afterRollback }, fast).catch((e: unknown) => e);
+    expect((stale as Error).message).toMatch(/^Rotated \d+ s ago by .+; roll back anyway\?$/);
+
+    // The explicit confirmation sends no revision.
+    const rotated = await stateOf(rotator.id);
+    await rollback(rotator.id);
+    expect(await stateOf(rotator.id)).toEqual({ current: rotated.previous, previous: rotated.current });
   });
 });

@@ -11,7 +11,6 @@ import "server-only";
  */
 import { byActor, type Actor, type AppContext } from "../app-context";
 import { acquireRotatorLease, releaseRotatorLease, updateRotatorById } from "../db/queries/rotators";
-import { getEnvironmentById } from "../db/queries/environments";
 import { insertAuditEvent } from "../db/queries/audit";
 import { getUnfinishedRunByRotator } from "../db/queries/runs";
 import { recordRevision, reserveRevision } from "../environments/revisions";
@@ -19,7 +18,8 @@ import { getRotatorDefinition } from "../rotators/registry";
 import type { Credential, RotatorContext, RotatorState } from "../rotators/types";
 import { AppError, toAppError } from "../errors";
 import { decryptSecretInputs, encryptState, loadInputs, loadState, stateSummary } from "./rotator-records";
-import { resolveRotatorContext } from "./rotator-context";
+import { resolveStoredRotatorContext } from "./rotator-context";
+import { replacedSince } from "./replaced-since";
 import { credentialSecrets, secretStrings } from "./secret-fields";
 import { leaseOwner } from "./lease-owner";
 import { env } from "../env";
@@ -30,8 +30,17 @@ export interface RollbackOptions {
   rotatorContext?: Partial<RotatorContext>;
 }
 
-/** Swaps current and previous after proving previous works; returns the updated rotator row. */
-export async function rollbackRotator(app: AppContext, request: { actor: Actor; rotatorId: string }, options: RollbackOptions = {}): Promise<RotatorRow> {
+/**
+ * Swaps current and previous after proving previous works; returns the updated rotator row. `expectedRevision`
+ * is the environment revision the request was made from: if a rotation (or another rollback) has replaced the
+ * credential since, "previous" is no longer the credential the person meant, so the request is refused
+ * (rotation:stale-revision) with when and by whom; without it, it rolls back whatever is previous now.
+ */
+export async function rollbackRotator(
+  app: AppContext,
+  request: { actor: Actor; rotatorId: string; expectedRevision?: number },
+  options: RollbackOptions = {},
+): Promise<RotatorRow> {
   const owner = leaseOwner("rollback");
   const rotator = await acquireRotatorLease({ db: app.db, id: request.rotatorId, owner, ttlMs: env().scheduler.leaseMs });
   if (!rotator) throw new AppError("rotation:busy", "This rotator is rotating right now (or it no longer exists). Roll back when the rotation has finished.");
@@ -40,6 +49,9 @@ export async function rollbackRotator(app: AppContext, request: { actor: Actor; 
       // Its pending credential was planned against the state before the swap: let it finish first.
       throw new AppError("rotation:busy", `An interrupted rotation of ${rotator.name} is waiting to be resumed. Rotate now (it resumes and finishes), then roll back if you still need to.`);
     }
+    // Checked under the lease, like a rotation: nothing can replace the credential between this check and the swap.
+    const replaced = await replacedSince(app, rotator, request.expectedRevision, "roll back anyway?");
+    if (replaced) throw new AppError("rotation:stale-revision", replaced);
     const definition = getRotatorDefinition(rotator.type);
     const state = loadState(app.keyring, rotator);
     const nameOf = (credential: Credential) => Object.entries(credential).find(([key]) => !definition.secretCredentialKeys.includes(key))?.[1];
@@ -52,15 +64,8 @@ export async function rollbackRotator(app: AppContext, request: { actor: Actor; 
     const previous = state.previous;
     const current = state.current;
     const previousName = nameOf(previous);
-    const environment = await getEnvironmentById({ db: app.db, id: rotator.environmentId });
     const inputs = loadInputs(app.keyring, rotator);
-    const resolved = await resolveRotatorContext(app, {
-      type: rotator.type,
-      loginProviderId: rotator.loginProviderId,
-      connectorId: rotator.connectorId,
-      environmentName: environment?.name ?? "",
-      rotatorName: rotator.name,
-    });
+    const resolved = await resolveStoredRotatorContext(app, rotator);
     const context: RotatorContext = { ...resolved.context, ...options.rotatorContext, rotatorId: rotator.id, checkpoint: async () => undefined };
     const secrets = [...secretStrings(decryptSecretInputs(app.keyring, rotator)), ...resolved.secrets, ...credentialSecrets(definition, state.current, previous)];
     try {

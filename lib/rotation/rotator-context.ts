@@ -17,6 +17,8 @@ import { adapterTokenSigner, credentialsForLogin, type LoginOptions } from "../a
 import { connectorFor } from "../connectors/service";
 import { getLoginProviderById } from "../db/queries/login-providers";
 import { getConnectorById } from "../db/queries/connectors";
+import { getEnvironmentById } from "../db/queries/environments";
+import type { RotatorRow } from "../db/schema";
 
 export interface RotatorBinding {
   type: RotatorType;
@@ -75,4 +77,23 @@ export async function resolveRotatorContext(app: AppContext, binding: RotatorBin
     secrets.push(...resolved.secrets);
   }
   return { context, secrets };
+}
+
+/**
+ * A saved rotator's context, as its rotations reach the target (its environment's name fills a login's
+ * subject template): what Roll back and Import share, so they prove credentials the way a rotation would.
+ */
+export async function resolveStoredRotatorContext(
+  app: AppContext,
+  rotator: Pick<RotatorRow, "id" | "type" | "name" | "environmentId" | "loginProviderId" | "connectorId">,
+): Promise<ResolvedRotatorContext> {
+  const environment = await getEnvironmentById({ db: app.db, id: rotator.environmentId });
+  return resolveRotatorContext(app, {
+    type: rotator.type,
+    loginProviderId: rotator.loginProviderId,
+    connectorId: rotator.connectorId,
+    environmentName: environment?.name ?? "",
+    rotatorName: rotator.name,
+    rotatorId: rotator.id,
+  });
 }

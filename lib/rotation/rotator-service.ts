@@ -21,7 +21,7 @@ import { credentialSecrets, keepUnchangedSecrets, secretStrings, splitSecretInpu
 import { randomUUID } from "node:crypto";
 import type { DbOrTx } from "../db/client";
 import { exportsUsing } from "../environments/exports";
-import { checkBinding, checkBindingExists, resolveRotatorContext } from "./rotator-context";
+import { checkBinding, checkBindingExists, resolveRotatorContext, resolveStoredRotatorContext } from "./rotator-context";
 import type { RotatorContext } from "../rotators/types";
 import { DEFAULT_LOCKOUT_POLICY, type LockoutPolicy } from "./lockout-finding";
 
@@ -326,16 +326,9 @@ export async function revealCredential(app: AppContext, request: { actor: Actor;
 export async function importRotatorState(app: AppContext, request: { actor: Actor; rotatorId: string; state: { current: Credential; previous?: Credential | null } }) {
   const rotator = await getRotatorById({ db: app.db, id: request.rotatorId });
   if (!rotator) throw new AppError("not-found", "That rotator no longer exists.");
-  const environment = await getEnvironmentById({ db: app.db, id: rotator.environmentId });
   const inputs = loadInputs(app.keyring, rotator);
   const state: RotatorState = { current: request.state.current, previous: request.state.previous ?? null };
-  const resolved = await resolveRotatorContext(app, {
-    type: rotator.type,
-    loginProviderId: rotator.loginProviderId,
-    connectorId: rotator.connectorId,
-    environmentName: environment?.name ?? "",
-    rotatorName: rotator.name,
-  });
+  const resolved = await resolveStoredRotatorContext(app, rotator);
   await verifyImportedState(rotator.type, inputs, state, [...secretStrings(decryptSecretInputs(app.keyring, rotator)), ...resolved.secrets], resolved.context);
   return app.db.transaction(async (tx) => {
     const fresh = await getRotatorById({ db: tx, id: rotator.id });

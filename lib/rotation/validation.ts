@@ -63,5 +63,10 @@ export const rotatorIdSchema = z.object({ rotatorId: z.uuid() });
 export const rotateAnywaySchema = z.object({ rotatorId: z.uuid(), heldRunId: z.uuid() });
 /** Rotate now: `expectedRevision` is the environment revision the page showed (absent: "rotate again"). */
 export const rotateNowSchema = rotatorIdSchema.extend({ expectedRevision: z.number().int().min(0).optional() });
+/** Roll back: bound to the revision the page showed, like Rotate now (absent: "roll back anyway"). */
+export const rollbackSchema = z.object({
+  rotatorId: z.uuid({ error: "Not a rotator id" }),
+  expectedRevision: z.number({ error: "Must be a revision number" }).int("Must be a revision number").min(0, "Must be a revision number").optional(),
+});
 export const revealSchema = z.object({ rotatorId: z.uuid(), which: z.enum(["current", "previous"]) });
 export const deleteRotatorSchema = z.object({ rotatorId: z.uuid(), confirmName: z.string().trim().min(1, "Type the rotator's name to confirm") });

@@ -51,12 +51,14 @@ export const setExportsAction = authorizedAction({ name: "environment.exports_se
 
 /**
  * Starts rotating every rotator of the environment and answers as soon as each run exists (or was skipped,
- * e.g. because it is already rotating, with the reason); the page follows the batch until its runs end.
+ * e.g. because it is already rotating, with the reason); the page follows the batch until its runs end. Bound to
+ * the revision the page showed, like Rotate now: if a rotation replaced a credential since, nothing starts
+ * (rotation:stale-revision) and the page asks whether to rotate again (sent without the revision).
  */
 export const rotateEnvironmentAction = authorizedAction(
-  { name: "environment.rotate", role: "operator", schema: z.object({ environmentId: z.uuid() }) },
+  { name: "environment.rotate", role: "operator", schema: z.object({ environmentId: z.uuid(), expectedRevision: z.number().int().min(0).optional() }) },
   async (input, ctx) => {
-    const { batchId, runs } = await startEnvironmentRotations(ctx, { environmentId: input.environmentId, trigger: "user", actor: ctx.actor });
+    const { batchId, runs } = await startEnvironmentRotations(ctx, { environmentId: input.environmentId, expectedRevision: input.expectedRevision, trigger: "user", actor: ctx.actor });
     return { ok: true as const, data: { batchId, runs }, message: "Rotation of every rotator started." };
   },
 );

@@ -7,6 +7,7 @@ import {
   createRotatorSchema,
   deleteRotatorSchema,
   revealSchema,
+  rollbackSchema,
   rotateAnywaySchema,
   rotatorIdSchema,
   rotateNowSchema,
@@ -17,6 +18,7 @@ import { createRotator, deleteRotator, revealCredential, testRotatorConnection, 
 import { startRotation } from "@/lib/rotation/engine";
 import { checkRotator, checkUnsavedRotator } from "@/lib/rotation/preflight";
 import { rotateAnyway } from "@/lib/rotation/rotate-anyway";
+import { rollbackRotator } from "@/lib/rotation/rollback";
 import { getRotatorById } from "@/lib/db/queries/rotators";
 import { logError } from "@/lib/log";
 
@@ -90,4 +92,14 @@ export const rotateAnywayAction = authorizedAction({ name: "rotator.rotate_anywa
   const { runId, completion } = await rotateAnyway(ctx, { actor: ctx.actor, rotatorId: input.rotatorId, heldRunId: input.heldRunId });
   after(() => completion.catch((error) => logError(`run ${runId} ended unexpectedly`, error)));
   return { ok: true as const, data: { runId } };
+});
+
+/**
+ * Roll back: previous becomes current again (the service proves it still works, audits and records a revision).
+ * Bound to the revision the page showed, so a second click does not swap back; refusals come back as their message.
+ */
+export const rollbackAction = authorizedAction({ name: "rotator.rollback", role: "operator", schema: rollbackSchema }, async (input, ctx) => {
+  const rotator = await rollbackRotator(ctx, { actor: ctx.actor, rotatorId: input.rotatorId, expectedRevision: input.expectedRevision });
+  revalidatePath(`/rotators/${rotator.id}`);
+  return { ok: true as const, data: { stateRevision: rotator.stateRevision }, message: `Rolled back ${rotator.name}: its previous credential is current again.` };
 });

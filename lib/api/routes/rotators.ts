@@ -12,6 +12,7 @@ import { createRotator, deleteRotator, importRotatorState, updateRotator } from 
 import { deleteSchedule, getScheduleView, loadScheduleCoverage, saveSchedule, setSchedulePaused, toScheduleView, type ScheduleView } from "../../schedules/service";
 import { decryptSecretInputs } from "../../rotation/rotator-records";
 import { checkRotator } from "../../rotation/preflight";
+import { rollbackRotator } from "../../rotation/rollback";
 import { consumersBehindRotator } from "../../environments/consumers";
 import { AppError } from "../../errors";
 import { scheduleInputSchema } from "../../schedules/schedule-spec";
@@ -289,6 +290,32 @@ export const checkRotatorRoute = defineApiRoute({
   },
 });
 
+export const rollbackRotatorRoute = defineApiRoute({
+  method: "POST",
+  path: "/rotators/{id}/rollback",
+  operationId: "rollbackRotator",
+  summary: "Roll back: make the previous credential current again",
+  description:
+    "For a consumer that broke after a rotation. Rotor first proves that the previous credential still works at the target " +
+    "(aws-iam: a key that grace deactivated is reactivated first); then previous and current swap, as a new revision, audited. " +
+    "Refused (409 conflict) with the reason when there is no previous credential or it no longer works, and while the rotator is rotating (409 rotation:busy). " +
+    "With `expectedRevision` (the revision you looked at), it is refused (409 rotation:stale-revision) if a rotation or a rollback has replaced the credential since, " +
+    "saying when and by whom; send it again without `expectedRevision` to roll back whatever is previous now.",
+  tag: TAG,
+  auth: "rotation.start",
+  params: rotatorIdParam,
+  body: z.object({ expectedRevision: z.number().int().min(0).optional().meta({ description: "The environment revision the request was made from" }) }),
+  responses: {
+    200: { description: "Rolled back: the rotator after the swap", schema: rotatorSchema },
+    409: { description: "conflict (nothing to roll back to, or it no longer works), rotation:busy, or rotation:stale-revision (problem+json; nothing changed)" },
+  },
+  async handler({ params, body }, ctx) {
+    const { rotator, environment } = await rotatorWithId(ctx, params.id);
+    const updated = await rollbackRotator(ctx, { actor: ctx.actor, rotatorId: rotator.id, expectedRevision: body.expectedRevision });
+    return { status: 200, body: await rotatorJson(ctx, updated, environment) };
+  },
+});
+
 export const getScheduleRoute = defineApiRoute({
   method: "GET",
   path: "/rotators/{id}/schedule",
@@ -377,6 +404,7 @@ export const rotatorRoutes = [
   deleteRotatorRoute,
   importStateRoute,
   checkRotatorRoute,
+  rollbackRotatorRoute,
   getScheduleRoute,
   putScheduleRoute,
   deleteScheduleRoute,

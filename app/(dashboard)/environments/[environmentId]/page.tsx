@@ -70,7 +70,7 @@ export default async function EnvironmentPage({
           {/* Plain links (downloads): the route checks the role again, and audits every export. */}
           <a className="btn" href={`/environments/${environment.id}/esc`} download>Export as Pulumi ESC</a>
           {hasRole(user.role, "admin") && <a className="btn" href={`/environments/${environment.id}/esc?showSecrets=true`} download>Export with secrets</a>}
-          {canOperate && <RotateEnvironmentButton environmentId={environment.id} environmentName={environment.name} rotatorCount={rotatorCount} consumersBehind={describeEnvironmentConsumersBehind(consumers)} />}
+          {canOperate && <RotateEnvironmentButton environmentId={environment.id} environmentName={environment.name} rotatorCount={rotatorCount} consumersBehind={describeEnvironmentConsumersBehind(consumers)} expectedRevision={environment.currentRevision} />}
         </div>
       </div>
 

@@ -31,15 +31,22 @@ export function RotateEnvironmentButton({
   environmentName,
   rotatorCount,
   consumersBehind,
+  expectedRevision,
 }: {
   environmentId: string;
   environmentName: string;
   rotatorCount: number;
   /** Who still uses a credential this rotation retires (lib/environments/consumers.ts), or null. */
   consumersBehind: string | null;
+  /**
+   * The environment revision this page was rendered from: a second click after a rotation already replaced a
+   * credential is refused with when and by whom; only "Rotate again" rotates once more.
+   */
+  expectedRevision: number;
 }) {
   const [batch, setBatch] = useState<Batch | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [replaced, setReplaced] = useState<string | null>(null);
   const [pending, startTransition] = useTransition();
   const router = useRouter();
   const { data } = useQuery({
@@ -50,6 +57,16 @@ export function RotateEnvironmentButton({
     refetchInterval: (query) => (batch && !batchEnded(batch, query.state.data?.runs) ? 1000 : false),
   });
   const done = batch !== null && batchEnded(batch, data?.runs);
+  const rotate = (bound: boolean) =>
+    startTransition(async () => {
+      setError(null);
+      setReplaced(null);
+      setBatch(null);
+      const result = await callAction(() => rotateEnvironmentAction(null, { environmentId, ...(bound ? { expectedRevision } : {}) }));
+      if (result.ok) setBatch(result.data as Batch);
+      else if ("code" in result && result.code === "rotation:stale-revision") setReplaced(result.error);
+      else setError(result.error);
+    });
   useEffect(() => {
     if (done) router.refresh();
   }, [done, router]);
@@ -61,19 +78,20 @@ export function RotateEnvironmentButton({
         title={`Rotate every rotator of ${environmentName}?`}
         confirmLabel="Rotate all"
         disabled={pending || rotatorCount === 0 || (batch !== null && !done)}
-        onConfirm={() =>
-          startTransition(async () => {
-            setError(null);
-            setBatch(null);
-            const result = await callAction(() => rotateEnvironmentAction(null, { environmentId }));
-            if (result.ok) setBatch(result.data as Batch);
-            else setError(result.error);
-          })
-        }
+        onConfirm={() => rotate(true)}
       >
         <p>Each of the {rotatorCount} rotators gets a new credential; the current one becomes previous and keeps working.</p>
         {consumersBehind && <p className="alert alert-warn" data-testid="rotate-consumers-behind">{consumersBehind}</p>}
       </ConfirmButton>
+      {replaced && (
+        <div className="alert alert-warn" role="alert" data-testid="rotate-environment-replaced">
+          <p>{replaced}</p>
+          <div className="row">
+            <button type="button" className="btn btn-small" disabled={pending} onClick={() => rotate(false)}>Rotate again</button>
+            <button type="button" className="btn btn-small" onClick={() => { setReplaced(null); router.refresh(); }}>Cancel</button>
+          </div>
+        </div>
+      )}
       {error && <p className="alert alert-error" role="alert">{error}</p>}
       {batch && (
         <ul aria-label="Environment rotation results" aria-live="polite">

@@ -26,8 +26,28 @@ import { isRowId } from "@/lib/db/ids";
 import { consumersBehindRotator, describeConsumersBehind } from "@/lib/environments/consumers";
 import { describeRetiringCheck, retiringHolders } from "@/lib/rotation/lockout-finding";
 import { HeldRotation } from "./rotate-anyway";
+import { RollBack } from "./roll-back";
+import type { RotatorType } from "@/lib/rotators/types";
 
 export const metadata = { title: "Rotator" };
+
+/** What Roll back does for this type (lib/rotation/rollback.ts), for its confirmation. */
+function rollbackEffect(type: RotatorType): string {
+  if (type === "aws-iam") {
+    return "The previous access key becomes current again (reactivated first if grace deactivated it); the current key becomes previous and stays active.";
+  }
+  if (rotatorMeta(type).binding.kind === "connector") {
+    return "Both users still log in: the previous user and password become current again, the current ones become previous. Nothing changes at the database.";
+  }
+  return "The previous credential becomes current again; the current one becomes previous.";
+}
+
+/** Why there is nothing to roll back to, or null when there is. */
+function rollbackUnavailable(summary: { current?: unknown; previous?: unknown }): string | null {
+  if (!summary.current) return "Nothing to roll back to: this rotator has not been rotated yet.";
+  if (!summary.previous) return "Nothing to roll back to: there is no previous credential (a rotation retired it at the target, or there was none yet).";
+  return null;
+}
 
 export default async function RotatorPage({ params }: { params: Promise<{ rotatorId: string }> }) {
   await connection();
@@ -91,6 +111,13 @@ export default async function RotatorPage({ params }: { params: Promise<{ rotato
         <div style={{ marginBottom: "1rem" }}>
           <RotateNow rotatorId={rotator.id} rotatorName={rotator.name} consumersBehind={behindWarning} expectedRevision={environment?.currentRevision ?? 0} />
           <CheckRotation rotatorId={rotator.id} />
+          <RollBack
+            rotatorId={rotator.id}
+            rotatorName={rotator.name}
+            effect={rollbackEffect(rotator.type)}
+            unavailable={rollbackUnavailable(summary)}
+            expectedRevision={environment?.currentRevision ?? 0}
+          />
         </div>
       )}
 

@@ -1,0 +1,64 @@
+"use client";
+import { useState, useTransition } from "react";
+import { useRouter } from "next/navigation";
+import { rollbackAction } from "../actions";
+import { ConfirmButton } from "@/components/ui/confirm-button";
+import { callAction } from "@/components/ui/action-form";
+
+/**
+ * Roll back (issue 10): make the previous credential current again, for a consumer that broke after a rotation.
+ * `effect` says what that does for this rotator's type; `unavailable`, why there is nothing to roll back to (the
+ * button is then disabled and the reason shown). Like Rotate now, the request carries the revision the page was
+ * rendered from, so a second click is refused with who changed it; only "Roll back anyway" goes on.
+ */
+export function RollBack({
+  rotatorId,
+  rotatorName,
+  effect,
+  unavailable,
+  expectedRevision,
+}: {
+  rotatorId: string;
+  rotatorName: string;
+  effect: string;
+  unavailable: string | null;
+  expectedRevision: number;
+}) {
+  const [error, setError] = useState<string | null>(null);
+  const [replaced, setReplaced] = useState<string | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+  const [pending, startTransition] = useTransition();
+  const router = useRouter();
+  const rollBack = (bound: boolean) =>
+    startTransition(async () => {
+      setError(null);
+      setReplaced(null);
+      setDone(null);
+      const result = await callAction(() => rollbackAction(null, { rotatorId, ...(bound ? { expectedRevision } : {}) }));
+      if (result.ok) {
+        setDone(result.message ?? "Rolled back.");
+        router.refresh();
+      } else if ("code" in result && result.code === "rotation:stale-revision") setReplaced(result.error);
+      else setError(result.error);
+    });
+  return (
+    <div data-testid="roll-back">
+      <ConfirmButton label="Roll back" className="btn" title={`Roll back ${rotatorName}?`} confirmLabel="Roll back" disabled={pending || unavailable !== null} onConfirm={() => rollBack(true)}>
+        <p>{effect}</p>
+        <p className="muted">Rotor first checks that the previous credential still works; the rollback is a new revision and is recorded in the audit log.</p>
+      </ConfirmButton>
+      {unavailable && <p className="muted" data-testid="roll-back-unavailable">{unavailable}</p>}
+      {replaced && (
+        <div className="alert alert-warn" role="alert" data-testid="roll-back-replaced">
+          <p>{replaced}</p>
+          <div className="row">
+            <button type="button" className="btn btn-small" disabled={pending} onClick={() => rollBack(false)}>Roll back anyway</button>
+            <button type="button" className="btn btn-small" onClick={() => { setReplaced(null); router.refresh(); }}>Cancel</button>
+          </div>
+        </div>
+      )}
+      {error && <p className="alert alert-error" role="alert">{error}</p>}
+      {done && <p className="alert alert-ok" role="status">{done}</p>}
+    </div>
+  );
+}
