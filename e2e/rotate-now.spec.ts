@@ -3,7 +3,8 @@
  * - after Rotate now, a password revealed before is masked again (the page never shows the old password next
  *   to the new credential, and Copy never copies it); revealing again shows the new one;
  * - two tabs on the same rotator: the second Rotate now, made from the page before the first rotation, is
- *   refused with "Rotated N s ago by …; rotate again?", and only "Rotate again" rotates once more.
+ *   refused with "Rotated N s ago by …; rotate again?", and only "Rotate again" rotates once more;
+ * - the same for Rotate environment (Rotate all) from two tabs on the environment page.
  */
 import { test, expect } from "./fixtures";
 import { EnvironmentPage } from "./pages/environment-page";
@@ -62,4 +63,28 @@ test("defect 4: a second Rotate now from an older page is refused until confirme
   await tabB.reload();
   // Two runs from the first test, tab A's, and the confirmed one of tab B: the refused click made none.
   await expect(tabB.getByText(/ · user by /)).toHaveCount(4);
+});
+
+test("defect 4 for Rotate environment: a second Rotate all from an older page is refused until confirmed", async ({ adminPage }) => {
+  await adminPage.goto(rotatorUrl);
+  await adminPage.getByRole("link", { name: envName, exact: true }).click();
+  await expect(adminPage.getByRole("heading", { name: envName, level: 1 })).toBeVisible();
+  const environmentUrl = adminPage.url();
+  const tabB = await adminPage.context().newPage();
+  await tabB.goto(environmentUrl);
+
+  await new EnvironmentPage(adminPage).rotateAll(1);
+  await expect(new EnvironmentPage(adminPage).rotationResults.locator("[data-status]")).toHaveAttribute("data-status", "succeeded");
+  const b = new EnvironmentPage(tabB);
+  await b.rotateButton.click();
+  await tabB.getByRole("dialog").getByRole("button", { name: "Rotate all" }).click();
+  const replaced = tabB.getByTestId("rotate-environment-replaced");
+  await expect(replaced).toContainText(/^token: Rotated \d+ s ago by .+; rotate again\?/);
+  await expect(b.rotationResults).toHaveCount(0);
+
+  await replaced.getByRole("button", { name: "Rotate again" }).click();
+  await expect(b.rotationResults.locator("[data-status]")).toHaveAttribute("data-status", "succeeded", { timeout: 30_000 });
+  await tabB.goto(rotatorUrl);
+  // Four runs from the tests above, tab A's Rotate all and the confirmed one of tab B: the refused click made none.
+  await expect(tabB.getByText(/ · user by /)).toHaveCount(6);
 });
