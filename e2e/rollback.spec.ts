@@ -2,7 +2,7 @@
  * Roll back (issue 10) in the browser, against the real MariaDB (it checks passwords): after two rotations an
  * operator rolls back with a confirmation saying what happens; the page shows the old user current again (a
  * password revealed before is masked again), and both the rolled-back-to current password and the previous one
- * log in at MariaDB. With nothing to roll back to the button is disabled with the reason; a previous password
+ * log in at MariaDB; a second click from an older tab is refused with who rolled back. With nothing to roll back to the button is disabled with the reason; a previous password
  * changed elsewhere is refused with the reason. A viewer sees no Roll back, and replaying the action is refused.
  */
 import { test, expect } from "./fixtures";
@@ -48,6 +48,10 @@ test("roll back makes the previous MariaDB user current again; both log in; refu
   expect(before.current.username).toBe(two.username);
   expect(before.previous.username).toBe(one.username);
 
+  // A second tab on the same page, for the second click below.
+  const tabB = await adminPage.context().newPage();
+  await tabB.goto(rotatorUrl);
+
   // Roll back, confirmed: the dialog says what happens for a SQL rotator.
   await expect(rollBackButton).toBeEnabled();
   await rollBackButton.click();
@@ -64,6 +68,14 @@ test("roll back makes the previous MariaDB user current again; both log in; refu
   expect(after).toEqual({ current: before.previous, previous: before.current });
   expect(await mysql.checkLogin(after.current)).toBe(true);
   expect(await mysql.checkLogin(after.previous)).toBe(true);
+
+  // The second tab's Roll back was made from the page before the rollback (it would swap back): refused, saying who.
+  await tabB.getByRole("button", { name: "Roll back", exact: true }).click();
+  await tabB.getByRole("dialog", { name: "Roll back mysql_rb?" }).getByRole("button", { name: "Roll back", exact: true }).click();
+  const replaced = tabB.getByTestId("roll-back-replaced");
+  await expect(replaced).toContainText(/^Changed \(rolled back mysql_rb\) \d+ s ago by .+; roll back anyway\?/);
+  await replaced.getByRole("button", { name: "Cancel" }).click();
+  await expect(tabB.getByTestId("current-username")).toHaveText(one.username);
 
   // A viewer sees no Roll back, and replaying the operator's request (unbound) is refused by the server.
   const viewerPage = await signInAs(await createUser("viewer"));

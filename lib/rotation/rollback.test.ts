@@ -207,5 +207,8 @@ describe("a rollback is bound to the revision it was made from", () => {
     const rotated = await stateOf(rotator.id);
     await rollback(rotator.id);
     expect(await stateOf(rotator.id)).toEqual({ current: rotated.previous, previous: rotated.current });
+    // One audit event per rollback done, none for a refused one.
+    const { events } = await listAuditEvents({ db: app.db, filter: { action: "rotator.rolled_back" }, limit: 100 });
+    expect(events.filter((e) => e.targetId === rotator.id).map((e) => e.actorLabel)).toEqual([TEST_ACTOR.label, "alice@example.com"]);
   });
 });

@@ -9,6 +9,7 @@ import { useRouter } from "next/navigation";
 import { rotateEnvironmentAction } from "../actions";
 import { ConfirmButton } from "@/components/ui/confirm-button";
 import { callAction } from "@/components/ui/action-form";
+import { ReplacedPrompt } from "@/components/ui/replaced-prompt";
 import { StatusBadge } from "@/components/ui/status-badge";
 import { fetchJson, queryKeys } from "@/components/query-keys";
 import type { RunView } from "@/lib/rotation/run-view";
@@ -84,13 +85,7 @@ export function RotateEnvironmentButton({
         {consumersBehind && <p className="alert alert-warn" data-testid="rotate-consumers-behind">{consumersBehind}</p>}
       </ConfirmButton>
       {replaced && (
-        <div className="alert alert-warn" role="alert" data-testid="rotate-environment-replaced">
-          <p>{replaced}</p>
-          <div className="row">
-            <button type="button" className="btn btn-small" disabled={pending} onClick={() => rotate(false)}>Rotate again</button>
-            <button type="button" className="btn btn-small" onClick={() => { setReplaced(null); router.refresh(); }}>Cancel</button>
-          </div>
-        </div>
+        <ReplacedPrompt message={replaced} againLabel="Rotate again" pending={pending} onAgain={() => rotate(false)} onCancel={() => { setReplaced(null); router.refresh(); }} testId="rotate-environment-replaced" />
       )}
       {error && <p className="alert alert-error" role="alert">{error}</p>}
       {batch && (

@@ -4,6 +4,7 @@ import { useRouter } from "next/navigation";
 import { rollbackAction } from "../actions";
 import { ConfirmButton } from "@/components/ui/confirm-button";
 import { callAction } from "@/components/ui/action-form";
+import { ReplacedPrompt } from "@/components/ui/replaced-prompt";
 
 /**
  * Roll back (issue 10): make the previous credential current again, for a consumer that broke after a rotation.
@@ -49,13 +50,7 @@ export function RollBack({
       </ConfirmButton>
       {unavailable && <p className="muted" data-testid="roll-back-unavailable">{unavailable}</p>}
       {replaced && (
-        <div className="alert alert-warn" role="alert" data-testid="roll-back-replaced">
-          <p>{replaced}</p>
-          <div className="row">
-            <button type="button" className="btn btn-small" disabled={pending} onClick={() => rollBack(false)}>Roll back anyway</button>
-            <button type="button" className="btn btn-small" onClick={() => { setReplaced(null); router.refresh(); }}>Cancel</button>
-          </div>
-        </div>
+        <ReplacedPrompt message={replaced} againLabel="Roll back anyway" pending={pending} onAgain={() => rollBack(false)} onCancel={() => { setReplaced(null); router.refresh(); }} testId="roll-back-replaced" />
       )}
       {error && <p className="alert alert-error" role="alert">{error}</p>}
       {done && <p className="alert alert-ok" role="status">{done}</p>}

@@ -5,6 +5,7 @@ import { rotateNowAction } from "../actions";
 import { ConfirmButton } from "@/components/ui/confirm-button";
 import { RunProgress } from "@/components/run-progress";
 import { callAction } from "@/components/ui/action-form";
+import { ReplacedPrompt } from "@/components/ui/replaced-prompt";
 
 /**
  * `consumersBehind`: who still uses the credential this rotation retires (lib/environments/consumers.ts), or null.
@@ -45,13 +46,7 @@ export function RotateNow({
         {consumersBehind && <p className="alert alert-warn" data-testid="rotate-consumers-behind">{consumersBehind}</p>}
       </ConfirmButton>
       {replaced && (
-        <div className="alert alert-warn" role="alert" data-testid="rotate-replaced">
-          <p>{replaced}</p>
-          <div className="row">
-            <button type="button" className="btn btn-small" disabled={pending} onClick={() => rotate(false)}>Rotate again</button>
-            <button type="button" className="btn btn-small" onClick={() => { setReplaced(null); router.refresh(); }}>Cancel</button>
-          </div>
-        </div>
+        <ReplacedPrompt message={replaced} againLabel="Rotate again" pending={pending} onAgain={() => rotate(false)} onCancel={() => { setReplaced(null); router.refresh(); }} testId="rotate-replaced" />
       )}
       {error && <p className="alert alert-error" role="alert">{error}</p>}
       {runId && <RunProgress runId={runId} onFinished={() => router.refresh()} />}
