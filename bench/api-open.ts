@@ -18,104 +18,26 @@
  *
  * Goals (issue 9): the 304 path within 2× the no-op route; 1,000 watchers under 50 MB extra.
  */
-import fs from "node:fs";
 import http from "node:http";
-import os from "node:os";
 import path from "node:path";
-import { randomBytes } from "node:crypto";
-import { performance } from "node:perf_hooks";
 import pg from "pg";
-import { startRotorServer } from "../e2e/support/rotor-server";
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-}
+import { arg, runBenchmark, underLoad } from "./support/timing";
+import { groupRssMiB, startBenchRotor } from "./support/rotor-server";
 
 const ROTATORS = Number(arg("rotators", "100"));
 const SECONDS = Number(arg("seconds", "10"));
 const CONCURRENCY = Number(arg("concurrency", "8"));
 const WATCHERS = Number(arg("watchers", "1000"));
 const ROTOR_ROOT = path.resolve(arg("rotor-root", path.join(__dirname, "..")));
-const PG = "postgres://postgres@127.0.0.1:5432";
 
-async function freePort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
-/** Every process in the server's process group: `npm start` and next-server under it. */
-function groupRssMiB(pgid: number): number {
-  let kib = 0;
-  for (const entry of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(fields[2]) !== pgid) continue; // field 5 of stat: the process group
-      const rss = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${entry}/status`, "utf8"));
-      kib += rss ? Number(rss[1]) : 0;
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return kib / 1024;
-}
-
-interface Rate {
-  requests: number;
-  perSecond: number;
-  p50: number;
-  p95: number;
-}
-
-/** `concurrency` loops calling `once` for `seconds`; latency percentiles over every call. */
-async function load(once: () => Promise<void>): Promise<Rate> {
-  const samples: number[] = [];
-  const end = performance.now() + SECONDS * 1000;
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (performance.now() < end) {
-        const start = performance.now();
-        await once();
-        samples.push(performance.now() - start);
-      }
-    }),
-  );
-  samples.sort((a, b) => a - b);
-  const at = (q: number) => samples[Math.min(samples.length - 1, Math.floor(samples.length * q))];
-  return { requests: samples.length, perSecond: samples.length / SECONDS, p50: at(0.5), p95: at(0.95) };
-}
+type Rate = Awaited<ReturnType<typeof underLoad>>;
 
 async function main() {
-  const database = `rotor_bench_api_${randomBytes(4).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: `${PG}/postgres` });
-  await admin.connect();
-  await admin.query(`create database ${database}`);
-  const runDir = fs.mkdtempSync(path.join(os.tmpdir(), "rotor-bench-api-"));
-  const email = "bench@example.test";
-  const password = randomBytes(18).toString("base64url");
-  const port = await freePort();
-  console.log(`starting Rotor from ${ROTOR_ROOT} on port ${port} (builds first if the sources changed)`);
-  const rotor = await startRotorServer({
-    repoRoot: ROTOR_ROOT,
-    port,
-    logFile: path.join(runDir, "rotor.log"),
-    env: {
-      DATABASE_URL: `${PG}/${database}`,
-      ROTOR_MASTER_KEY: randomBytes(32).toString("base64"),
-      ROTOR_DATA_DIR: path.join(runDir, "data"),
-      ROTOR_ADMIN_EMAIL: email,
-      ROTOR_ADMIN_PASSWORD: password,
-      ROTOR_SCHEDULER: "off",
-      ROTOR_LOG_LEVEL: "warn",
-    },
-  });
+  const bench = await startBenchRotor({ repoRoot: ROTOR_ROOT });
+  const { rotor } = bench;
+  const { email, password } = bench.admin;
   // One connection per client loop, as the server's pool has.
-  const store = new pg.Pool({ connectionString: `${PG}/${database}`, max: CONCURRENCY });
+  const store = new pg.Pool({ connectionString: bench.databaseUrl, max: CONCURRENCY });
   try {
     const base = `${rotor.baseURL}/api/v1`;
     const call = async (method: string, url: string, token: string | null, body?: unknown) => {
@@ -173,7 +95,7 @@ async function main() {
     const best: Record<string, Rate> = {};
     for (let round = 0; round < 2; round++) {
       for (const [label, once] of Object.entries(variants)) {
-        const rate = await load(async () => void (await once()));
+        const rate = await underLoad(once, { seconds: SECONDS, concurrency: CONCURRENCY });
         if (!best[label] || rate.p50 < best[label].p50) best[label] = rate;
       }
     }
@@ -209,14 +131,8 @@ async function main() {
     for (const request of watchers) request.destroy();
   } finally {
     await store.end().catch(() => undefined);
-    await rotor.stop();
-    await admin.query(`drop database if exists ${database} with (force)`);
-    await admin.end();
-    fs.rmSync(runDir, { recursive: true, force: true });
+    await bench.stop();
   }
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+runBenchmark(main);

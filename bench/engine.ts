@@ -16,13 +16,7 @@ import { connectMysqlAdmin } from "../test/support/mysql-admin";
 import { createEnvironment } from "../lib/environments/service";
 import { createRotator } from "../lib/rotation/rotator-service";
 import { rotateNow } from "../lib/rotation/engine";
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+import { arg, interleaved, median, runBenchmark } from "./support/timing";
 
 /** Counts what the store is sent: drizzle's logger sees every statement, transactions add BEGIN and COMMIT. */
 function countStatements(app: TestApp) {
@@ -36,22 +30,19 @@ function countStatements(app: TestApp) {
   return counts;
 }
 
+/** One user-triggered rotateNow that must succeed. */
+async function rotateOnce(app: TestApp, rotatorId: string): Promise<void> {
+  const outcome = await rotateNow(app, { rotatorId, trigger: "user", actor: TEST_ACTOR });
+  if (outcome.status !== "succeeded") throw new Error(outcome.errorMessage ?? "rotation failed");
+}
+
 async function compare(label: string, rotations: number, rotor: () => Promise<void>, bare: () => Promise<void>, counts: { statements: number; transactions: number }) {
   await rotor();
   await bare();
   const before = { ...counts };
   await rotor();
   const perRotation = { statements: counts.statements - before.statements, transactions: counts.transactions - before.transactions };
-  const a: number[] = [];
-  const b: number[] = [];
-  for (let i = 0; i < rotations; i++) {
-    let t = performance.now();
-    await rotor();
-    a.push(performance.now() - t);
-    t = performance.now();
-    await bare();
-    b.push(performance.now() - t);
-  }
+  const { rotor: a, bare: b } = await interleaved({ rotor, bare }, rotations);
   const ratio = median(a) / median(b);
   console.log(
     `| ${label} | ${median(a).toFixed(1)} ms | ${median(b).toFixed(1)} ms | ${ratio.toFixed(2)}× | ` +
@@ -92,10 +83,7 @@ async function main() {
       await compare(
         "PostgreSQL 15 (scram)",
         rotations,
-        async () => {
-          const outcome = await rotateNow(app, { rotatorId: rotator.id, trigger: "user", actor: TEST_ACTOR });
-          if (outcome.status !== "succeeded") throw new Error(outcome.errorMessage ?? "rotation failed");
-        },
+        () => rotateOnce(app, rotator.id),
         async () => {
           const password = `bare-password-${++n}-${Math.random()}`;
           const manager = await connect(managing.username, managing.password);
@@ -131,10 +119,7 @@ async function main() {
       await compare(
         "MariaDB 10.11",
         rotations,
-        async () => {
-          const outcome = await rotateNow(app, { rotatorId: rotator.id, trigger: "user", actor: TEST_ACTOR });
-          if (outcome.status !== "succeeded") throw new Error(outcome.errorMessage ?? "rotation failed");
-        },
+        () => rotateOnce(app, rotator.id),
         async () => {
           const password = `bare-password-${++n}-${Math.random()}`;
           const manager = await mysql.createConnection({ host: admin.host, port: admin.port, user: managing.username, password: managingPassword });
@@ -159,10 +144,4 @@ async function main() {
   await app.destroy();
 }
 
-main().then(
-  () => process.exit(0),
-  (error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBenchmark(main);

@@ -12,22 +12,14 @@ import { sql } from "drizzle-orm";
 import { openTestStore, type StoreKind } from "../test/support/stores";
 import { listAuditEvents, recordAuditEvent, rowsOf } from "../lib/db/queries/audit";
 import { listRuns } from "../lib/db/queries/runs";
+import { arg, median, runBenchmark, timed } from "./support/timing";
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-}
-
+/** Runs body `repeat` times and prints the median, min and max; returns the last result. */
 async function time<T>(label: string, body: () => Promise<T>, repeat = 5): Promise<T> {
   let result!: T;
   const samples: number[] = [];
-  for (let i = 0; i < repeat; i++) {
-    const start = performance.now();
-    result = await body();
-    samples.push(performance.now() - start);
-  }
-  samples.sort((a, b) => a - b);
-  console.log(`${label.padEnd(48)} median ${samples[Math.floor(samples.length / 2)].toFixed(1)} ms  (min ${samples[0].toFixed(1)}, max ${samples[samples.length - 1].toFixed(1)})`);
+  for (let i = 0; i < repeat; i++) samples.push(await timed(async () => (result = await body())));
+  console.log(`${label.padEnd(48)} median ${median(samples).toFixed(1)} ms  (min ${Math.min(...samples).toFixed(1)}, max ${Math.max(...samples).toFixed(1)})`);
   return result;
 }
 
@@ -82,7 +74,4 @@ async function main() {
   }
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+runBenchmark(main);

@@ -22,61 +22,22 @@ import { renderMetrics } from "../lib/overview/metrics";
 import { createEnvironment } from "../lib/environments/service";
 import { loadScheduleCoverage } from "../lib/schedules/service";
 import type { Db } from "../lib/db/client";
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-}
-
-/** p50 and p95 of `repeat` timed calls after one warm-up. */
-async function time(body: () => Promise<unknown>, repeat = 20): Promise<{ p50: number; p95: number }> {
-  await body();
-  const samples: number[] = [];
-  for (let i = 0; i < repeat; i++) {
-    const start = performance.now();
-    await body();
-    samples.push(performance.now() - start);
-  }
-  samples.sort((a, b) => a - b);
-  return { p50: samples[Math.floor(samples.length * 0.5)], p95: samples[Math.min(samples.length - 1, Math.floor(samples.length * 0.95))] };
-}
+import { arg, runBenchmark, timeRepeated } from "./support/timing";
+import { pagesLoadStatements, RARE_ACTOR } from "./support/pages-load";
 
 const rows: string[] = [];
 async function compare(label: string, goalMs: number, before: () => Promise<unknown>, after: () => Promise<unknown>, setup?: { before?: () => Promise<void>; after?: () => Promise<void> }) {
   await setup?.before?.();
-  const b = await time(before);
+  const b = await timeRepeated(before);
   await setup?.after?.();
-  const a = await time(after);
+  const a = await timeRepeated(after);
   const line = `| ${label} | ${b.p95.toFixed(1)} ms | ${a.p95.toFixed(1)} ms | ${(b.p95 / a.p95).toFixed(1)}× | ≤ ${goalMs} ms ${a.p95 <= goalMs ? "met" : "NOT met"} |`;
   rows.push(line);
   console.log(line);
 }
 
 async function load(db: Db, count: number, environmentId: string) {
-  // The rollup triggers are off during the bulk load and the rollup is rebuilt after (as migration 0009 does).
-  await db.execute(sql`alter table rotation_runs disable trigger rotation_runs_count_days`);
-  await db.execute(sql`alter table rotation_runs disable trigger rotation_runs_count_finished`);
-  await db.execute(sql`insert into audit_events (at, actor_label, action, target_type, target_id, target_label, outcome, details, prev_hash, hash)
-    select now() - (g || ' seconds')::interval,
-           case when g % 1000 = 0 then 'rare' || (g % 7) || '@example.com' else 'user' || (g % 500) || '@example.com' end,
-           (array['auth.sign_in','rotation.succeeded','rotation.failed','secret.revealed','user.created'])[1 + g % 5],
-           'rotator', (g % 2000)::text, 'rotator-' || (g % 2000), 'success', '{}'::jsonb, '', ''
-    from generate_series(1, ${count}) g`);
-  // Types and triggers both cycle mod 4, so "aws-iam by schedule" never occurs: the worst case for a filter.
-  await db.execute(sql`insert into rotation_runs (rotator_name, rotator_type, environment_name, trigger, actor_label, status, started_at, finished_at)
-    select 'rotator-' || (g % 2000), (array['postgres','mysql','aws-iam','password'])[1 + g % 4], 'env-' || (g % 50),
-           (array['user','schedule','retry','api'])[1 + g % 4], 'system', (array['succeeded','failed'])[1 + (g % 10 = 0)::int],
-           now() - (g || ' seconds')::interval, now() - (g || ' seconds')::interval + interval '2 seconds'
-    from generate_series(1, ${count}) g`);
-  await db.execute(sql`insert into rotation_run_days (day, status, runs)
-    select (started_at at time zone 'UTC')::date, status, count(*) from rotation_runs where status in ('succeeded', 'failed') group by 1, 2
-    on conflict (day, status) do update set runs = excluded.runs`);
-  await db.execute(sql`alter table rotation_runs enable trigger rotation_runs_count_days`);
-  await db.execute(sql`alter table rotation_runs enable trigger rotation_runs_count_finished`);
-  await db.execute(sql`insert into rotators (environment_id, name, type, inputs, state_summary)
-    select ${environmentId}::uuid, 'rotator-' || lpad(g::text, 3, '0'), 'password', '{}'::jsonb, '{"current": {"password": "••••"}, "previous": null}'::jsonb
-    from generate_series(1, 500) g`);
-  await db.execute(sql`analyze`);
+  for (const statement of pagesLoadStatements(count, environmentId)) await db.execute(sql.raw(statement));
 }
 
 async function main() {
@@ -120,8 +81,8 @@ async function main() {
     await compare(
       "audit: actor filter (rare actor)",
       100,
-      () => db.execute(sql`select * from audit_events where actor_label ilike ${"%rare3@example.com%"} order by id desc limit 51`),
-      () => listAuditEvents({ db, filter: { actor: "rare3@example.com" }, limit: 50 }),
+      () => db.execute(sql`select * from audit_events where actor_label ilike ${`%${RARE_ACTOR}%`} order by id desc limit 51`),
+      () => listAuditEvents({ db, filter: { actor: RARE_ACTOR }, limit: 50 }),
     );
     await compare(
       "audit: actor filter (common actor)",
@@ -172,7 +133,4 @@ async function main() {
   }
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+runBenchmark(main);

@@ -20,11 +20,7 @@ import { recordRevision } from "../lib/environments/revisions";
 import { openEnvironment } from "../lib/environments/open";
 import { newRotatorRow } from "../lib/rotation/rotator-service";
 import { rotateNow } from "../lib/rotation/engine";
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-}
+import { arg, runBenchmark } from "./support/timing";
 
 async function main() {
   const kind = arg("store", "pglite") as StoreKind;
@@ -74,10 +70,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBenchmark(main);
