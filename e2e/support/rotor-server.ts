@@ -34,7 +34,7 @@ const SETUP_URL = /(https?:\/\/[^\s"]+\/setup\?token=[\w-]+)/;
 const READY = /Ready in|started server on|Local:\s+http/i;
 
 /** Rotor's own settings must come only from the test, never from the developer's shell or .env. */
-function scrubbedEnv(): Record<string, string | undefined> {
+export function scrubbedEnv(): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (/^(ROTOR_|AUTH_|NEXTAUTH_)/.test(key) || key === "DATABASE_URL" || key === "PORT" || key === "NODE_OPTIONS") continue;

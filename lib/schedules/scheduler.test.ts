@@ -458,6 +458,30 @@ describe("scheduler", () => {
     expect(await runsOf(other.id)).toEqual([]);
     expect((await getScheduleByTarget({ db: app.db, target: { rotatorId: other.id } }))!.lastRunAt).toBeNull();
   });
+  it("drains a backlog without waiting for polls: a finished run's slot is refilled at once, never above the limit", async () => {
+    const rotators = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => createRotator(app, { actor: TEST_ACTOR, environmentId, name: `backlog-${i}`, type: "password", inputs: {} })),
+    );
+    for (const rotator of rotators) await dueDailySchedule(rotator.id);
+    // One poll in the whole test: every later claim and notification sweep follows a finished run.
+    let peak = 0;
+    const scheduler: Scheduler = new Scheduler(
+      app,
+      schedulerOptions({ concurrency: 2, pollMs: 60_000, engine: { hooks: { afterStep: async () => void (peak = Math.max(peak, scheduler.running)) } } }),
+    );
+    scheduler.start();
+    try {
+      // (Schedules earlier tests left due are drained too: wait for these six.)
+      await waitFor("the backlog to drain", async () => (await Promise.all(rotators.map(async (r) => (await runsOf(r.id))[0]?.status))).every((s) => s === "succeeded"), 20_000);
+      // Notified within about a second of the last run finishing, not at the next poll a minute later.
+      await waitFor("every run to be collected for notification", async () => (await Promise.all(rotators.map(async (r) => (await runsOf(r.id))[0]?.notifiedAt))).every(Boolean), 5_000);
+    } finally {
+      await scheduler.stop();
+    }
+    expect(peak).toBeGreaterThan(0);
+    expect(peak).toBeLessThanOrEqual(2);
+    for (const rotator of rotators) expect((await runsOf(rotator.id)).map((r) => r.status)).toEqual(["succeeded"]);
+  });
 });
 
 /** What a receiver does: verify with the Standard Webhooks reference library. */

@@ -3,11 +3,15 @@ import "server-only";
  * The scheduler loop. One per process — inside the Rotor server by default, and in every `npm run worker`
  * process — all sharing the store:
  *
- *   every poll (or as soon as a run finishes):
- *     claim up to (concurrency − running) due schedules   one atomic UPDATE … RETURNING with row leases
+ *   every poll, and as soon as a run finishes:
+ *     claim up to (concurrency − running) due schedules   one claim at a time per process, with row leases
  *     run each claimed schedule in the background         rotateNow per rotator (the engine's own lease keeps
  *                                                           a rotator from ever rotating twice at once)
+ *   every poll, and within a second of a run finishing:
  *     collect notifications, send due webhook deliveries  (lib/webhooks/notifier.ts)
+ *
+ * A finished run's slot is refilled at once, not after the loop's notification sweep: while draining a
+ * backlog the sweep (a dozen statements) would otherwise sit between every rotation and the next (issue 12, P2).
  *
  * Exactly once: a due schedule is leased to one process; the lease is renewed while the run lasts and
  * released by the same transaction that records the outcome and plans the next run. A process that dies
@@ -70,6 +74,8 @@ export interface SchedulerStats {
 
 const DEFAULT_LEASE_TTL_MS = 2 * 60_000;
 const DEFAULT_BUSY_DELAY_MS = 30_000;
+/** How soon after a run finishes the loop collects notifications (at most once per this, however many finish). */
+const SWEEP_AFTER_RUN_MS = 1_000;
 
 export class Scheduler {
   readonly owner: string;
@@ -79,6 +85,11 @@ export class Scheduler {
   private readonly inFlight = new Set<Promise<void>>();
   private delivering: Promise<void> | null = null;
   private lastSweep = 0;
+  /** A run finished since the last sweep: its outcome may be worth notifying soon. */
+  private sweepWanted = false;
+  private lastBeat = 0;
+  private claiming: Promise<void> | null = null;
+  private claimAgain = false;
   private lastPrune = 0;
   private sleeper: { timer: NodeJS.Timeout; resolve: () => void } | null = null;
   private woken = false;
@@ -108,7 +119,9 @@ export class Scheduler {
       while (!this.stopping) {
         await this.tick().catch((error) => logError("scheduler tick failed", error));
         if (this.stopping) break;
-        await this.sleep(this.options.pollMs);
+        // A wanted sweep is due a second after the last one, which may be sooner than the next poll.
+        const untilSweep = this.sweepWanted ? Math.max(0, this.lastSweep + SWEEP_AFTER_RUN_MS - Date.now()) : Infinity;
+        await this.sleep(Math.min(this.options.pollMs, untilSweep));
       }
     })();
   }
@@ -122,6 +135,8 @@ export class Scheduler {
     this.stopping = true;
     this.wake();
     await this.loop;
+    // A claim under way launches its runs after this: wait for it, so that they get the grace period too.
+    await this.claiming;
     await deleteSchedulerHeartbeat({ db: this.app.db, owner: this.owner }).catch((error) => logError("scheduler heartbeat could not be removed", error));
     const settled = Promise.allSettled([...this.inFlight, ...(this.delivering ? [this.delivering] : [])]).then(() => true);
     let timer: NodeJS.Timeout | undefined;
@@ -151,18 +166,20 @@ export class Scheduler {
   /** One pass: claim and start due schedules, then notifications. Exposed for tests. */
   async tick(): Promise<void> {
     if (!this.stopping) {
-      // Seen by /api/metrics (rotor_scheduler_processes): "no scheduler runs anywhere" is an alert.
-      await beatSchedulerHeartbeat({ db: this.app.db, owner: this.owner, ttlMs: Math.max(3 * this.options.pollMs, 30_000) }).catch((error) =>
-        logError("scheduler heartbeat failed", error),
-      );
-      const free = this.options.concurrency - this.inFlight.size;
-      if (free > 0) {
-        const claimed = await claimDueSchedules({ db: this.app.db, owner: this.owner, ttlMs: this.leaseTtlMs, limit: free });
-        for (const schedule of claimed) this.launch(schedule);
+      // Seen by /api/metrics (rotor_scheduler_processes): "no scheduler runs anywhere" is an alert. Its TTL is
+      // at least 30 s: beating on every tick (each finished run wakes one) would add nothing but a statement.
+      if (Date.now() - this.lastBeat >= Math.min(this.options.pollMs, 5_000)) {
+        this.lastBeat = Date.now();
+        await beatSchedulerHeartbeat({ db: this.app.db, owner: this.owner, ttlMs: Math.max(3 * this.options.pollMs, 30_000) }).catch((error) =>
+          logError("scheduler heartbeat failed", error),
+        );
       }
+      await this.fill();
     }
-    if (this.notifier && Date.now() - this.lastSweep >= Math.min(this.options.pollMs, 5_000)) {
+    const sweepAfter = this.sweepWanted ? Math.min(this.options.pollMs, SWEEP_AFTER_RUN_MS) : Math.min(this.options.pollMs, 5_000);
+    if (this.notifier && Date.now() - this.lastSweep >= sweepAfter) {
       this.lastSweep = Date.now();
+      this.sweepWanted = false;
       await collectNotifications(this.app, this.notifier).catch((error) => logError("collecting notifications failed", error));
       this.delivering ??= this.deliverAll().finally(() => {
         this.delivering = null;
@@ -186,14 +203,42 @@ export class Scheduler {
     return this.options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
   }
 
+  /**
+   * Claims due schedules for the free slots and launches them. One claim at a time in this process: two at
+   * once would both count the same free slots and together take more than the concurrency. A call during a
+   * claim makes that claim look again when it is done (a slot may have been freed meanwhile).
+   */
+  private fill(): Promise<void> {
+    if (this.claiming) {
+      this.claimAgain = true;
+      return this.claiming;
+    }
+    const claiming = (async () => {
+      do {
+        this.claimAgain = false;
+        const free = this.options.concurrency - this.inFlight.size;
+        if (this.stopping || free <= 0) return;
+        const claimed = await claimDueSchedules({ db: this.app.db, owner: this.owner, ttlMs: this.leaseTtlMs, limit: free });
+        for (const schedule of claimed) this.launch(schedule);
+      } while (this.claimAgain);
+    })()
+      .catch((error) => logError("claiming due schedules failed", error))
+      .finally(() => {
+        this.claiming = null;
+      });
+    this.claiming = claiming;
+    return claiming;
+  }
+
   private launch(schedule: Schedule) {
     this.stats.claimed++;
     const run: Promise<void> = this.runSchedule(schedule)
       .catch((error) => logError(`scheduled run of schedule ${schedule.id} failed`, error, { scheduleId: schedule.id }))
       .finally(() => {
         this.inFlight.delete(run);
-        // A slot is free and the outcome may be worth notifying: look again now, not at the next poll.
-        this.lastSweep = 0;
+        // A slot is free: fill it now. The outcome may be worth notifying: the loop sweeps within a second.
+        if (!this.stopping) void this.fill();
+        this.sweepWanted = true;
         this.wake();
       });
     this.inFlight.add(run);
