@@ -33,6 +33,11 @@ export function secretKeysOf(meta: Pick<RotatorMeta, "secretCredentialKeys" | "e
   return [...meta.secretCredentialKeys];
 }
 
+/** What Roll back does for this type (lib/rotation/rollback.ts), as its confirmation says it. */
+export function rollbackEffectOf(meta: Pick<RotatorMeta, "rollbackEffect">): string {
+  return meta.rollbackEffect ?? "The previous credential becomes current again; the current one becomes previous.";
+}
+
 /** The fields a credential of this type has, or null when any field is possible (external: the adapter's). */
 export function credentialFieldsOf(meta: Pick<RotatorMeta, "credentialSchema" | "everyCredentialKeySecret">): string[] | null {
   if (meta.everyCredentialKeySecret) return null;

@@ -246,6 +246,9 @@ export interface RotatorMeta<I = unknown> {
   importFields: readonly FieldSpec[];
   /** Ways to copy a credential besides its secret values (which every type offers); absent = none. */
   credentialFormats?: readonly CredentialFormat[];
+  /** What Roll back does for this type, for its confirmation; absent: previous and current swap. Read through
+   *  `rollbackEffectOf` (./meta.ts). */
+  rollbackEffect?: string;
 }
 
 export interface RotatorDefinition<I> extends RotatorMeta<I> {

@@ -11,6 +11,8 @@ export const awsIamMeta: RotatorMeta<AwsIamInputs> = {
   credentialSchema: awsIamCredentialSchema,
   // The static keys under `login` are the fallback when no AWS login provider is chosen.
   binding: { kind: "aws-login", inlineLoginPath: "login" },
+  rollbackEffect:
+    "The previous access key becomes current again (reactivated first if grace deactivated it); the current key becomes previous and stays active.",
   fields: [
     { path: "region", label: "Region", kind: "text", defaultValue: "us-east-1" },
     { path: "userName", label: "IAM user (name or ARN)", kind: "text", placeholder: "arn:aws:iam::123456789012:user/app" },

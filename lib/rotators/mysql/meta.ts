@@ -1,7 +1,7 @@
 /** What the UI and the server know about the `mysql` type without running it (client-safe). */
 import type { RotatorMeta } from "../types";
 import { sqlCredentialSchema, sqlSecretInputPaths } from "../sql/inputs";
-import { sqlCredentialFormats, sqlFields, sqlImportFields } from "../sql/meta";
+import { sqlCredentialFormats, sqlFields, sqlImportFields, sqlRollbackEffect } from "../sql/meta";
 import { mysqlInputsSchema, type MysqlInputs } from "./inputs";
 
 export const mysqlMeta: RotatorMeta<MysqlInputs> = {
@@ -14,6 +14,7 @@ export const mysqlMeta: RotatorMeta<MysqlInputs> = {
   binding: { kind: "connector" },
   fields: [...sqlFields({ defaultPort: 3306 }), { path: "userHost", label: "Users' host part", kind: "text", defaultValue: "%", hint: "'user'@'host'" }],
   importFields: sqlImportFields,
+  rollbackEffect: sqlRollbackEffect,
   // The mysql client reads MYSQL_HOST, MYSQL_TCP_PORT and MYSQL_PWD; MYSQL_USER and MYSQL_DATABASE are the usual
   // names applications and images read for the rest (the client itself has no variable for them).
   credentialFormats: sqlCredentialFormats({

@@ -1,7 +1,7 @@
 /** What the UI and the server know about the `postgres` type without running it (client-safe). */
 import type { RotatorMeta } from "../types";
 import { sqlCredentialSchema, sqlSecretInputPaths } from "../sql/inputs";
-import { sqlCredentialFormats, sqlFields, sqlImportFields } from "../sql/meta";
+import { sqlCredentialFormats, sqlFields, sqlImportFields, sqlRollbackEffect } from "../sql/meta";
 import { postgresInputsSchema, type PostgresInputs } from "./inputs";
 
 export const postgresMeta: RotatorMeta<PostgresInputs> = {
@@ -14,6 +14,7 @@ export const postgresMeta: RotatorMeta<PostgresInputs> = {
   binding: { kind: "connector" },
   fields: sqlFields({ defaultPort: 5432, defaultDatabase: "postgres" }),
   importFields: sqlImportFields,
+  rollbackEffect: sqlRollbackEffect,
   // libpq's variables, which psql and most PostgreSQL drivers read.
   credentialFormats: sqlCredentialFormats({
     scheme: "postgresql",

@@ -81,3 +81,7 @@ export const sqlCredentialFormats = (conventions: SqlClientConventions): Credent
     },
   },
 ];
+
+/** Roll back of a two-user SQL rotator: both users still log in, so it is a swap in Rotor's state only. */
+export const sqlRollbackEffect =
+  "Both users still log in: the previous user and password become current again, the current ones become previous. Nothing changes at the database.";

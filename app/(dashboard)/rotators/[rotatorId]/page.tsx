@@ -9,7 +9,7 @@ import { getEnvironmentById } from "@/lib/db/queries/environments";
 import { getLoginProviderById } from "@/lib/db/queries/login-providers";
 import { getConnectorById } from "@/lib/db/queries/connectors";
 import { listRuns, listStepsByRuns } from "@/lib/db/queries/runs";
-import { rotatorMeta } from "@/lib/rotators/meta";
+import { rollbackEffectOf, rotatorMeta } from "@/lib/rotators/meta";
 import { describeConfiguration } from "../rotator-configuration";
 import { rotatorStatus } from "@/lib/rotation/status";
 import { toRunView } from "@/lib/rotation/run-view";
@@ -27,20 +27,8 @@ import { consumersBehindRotator, describeConsumersBehind } from "@/lib/environme
 import { describeRetiringCheck, retiringHolders } from "@/lib/rotation/lockout-finding";
 import { HeldRotation } from "./rotate-anyway";
 import { RollBack } from "./roll-back";
-import type { RotatorType } from "@/lib/rotators/types";
 
 export const metadata = { title: "Rotator" };
-
-/** What Roll back does for this type (lib/rotation/rollback.ts), for its confirmation. */
-function rollbackEffect(type: RotatorType): string {
-  if (type === "aws-iam") {
-    return "The previous access key becomes current again (reactivated first if grace deactivated it); the current key becomes previous and stays active.";
-  }
-  if (rotatorMeta(type).binding.kind === "connector") {
-    return "Both users still log in: the previous user and password become current again, the current ones become previous. Nothing changes at the database.";
-  }
-  return "The previous credential becomes current again; the current one becomes previous.";
-}
 
 /** Why there is nothing to roll back to, or null when there is. */
 function rollbackUnavailable(summary: { current?: unknown; previous?: unknown }): string | null {
@@ -114,7 +102,7 @@ export default async function RotatorPage({ params }: { params: Promise<{ rotato
           <RollBack
             rotatorId={rotator.id}
             rotatorName={rotator.name}
-            effect={rollbackEffect(rotator.type)}
+            effect={rollbackEffectOf(definition)}
             unavailable={rollbackUnavailable(summary)}
             expectedRevision={environment?.currentRevision ?? 0}
           />
