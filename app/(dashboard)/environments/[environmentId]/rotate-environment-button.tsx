@@ -3,13 +3,12 @@
  * "Rotate environment": starts every rotator's run, then follows the batch until each started run has ended,
  * refreshes the page once to show the new state, and stops. Nothing polls while nothing runs.
  */
-import { useEffect, useState, useTransition } from "react";
+import { useEffect, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { rotateEnvironmentAction } from "../actions";
 import { ConfirmButton } from "@/components/ui/confirm-button";
-import { callAction } from "@/components/ui/action-form";
-import { ReplacedPrompt } from "@/components/ui/replaced-prompt";
+import { ReplacedPrompt, useRevisionBoundRequest } from "@/components/ui/replaced-prompt";
 import { StatusBadge } from "@/components/ui/status-badge";
 import { fetchJson, queryKeys } from "@/components/query-keys";
 import type { RunView } from "@/lib/rotation/run-view";
@@ -46,9 +45,6 @@ export function RotateEnvironmentButton({
   expectedRevision: number;
 }) {
   const [batch, setBatch] = useState<Batch | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [replaced, setReplaced] = useState<string | null>(null);
-  const [pending, startTransition] = useTransition();
   const router = useRouter();
   const { data } = useQuery({
     queryKey: queryKeys.batch(batch?.batchId ?? ""),
@@ -58,16 +54,11 @@ export function RotateEnvironmentButton({
     refetchInterval: (query) => (batch && !batchEnded(batch, query.state.data?.runs) ? 1000 : false),
   });
   const done = batch !== null && batchEnded(batch, data?.runs);
-  const rotate = (bound: boolean) =>
-    startTransition(async () => {
-      setError(null);
-      setReplaced(null);
-      setBatch(null);
-      const result = await callAction(() => rotateEnvironmentAction(null, { environmentId, ...(bound ? { expectedRevision } : {}) }));
-      if (result.ok) setBatch(result.data as Batch);
-      else if ("code" in result && result.code === "rotation:stale-revision") setReplaced(result.error);
-      else setError(result.error);
-    });
+  const { request: rotate, pending, error, replaced, dismiss } = useRevisionBoundRequest({
+    send: (bound) => rotateEnvironmentAction(null, { environmentId, ...(bound ? { expectedRevision } : {}) }),
+    onStart: () => setBatch(null),
+    onOk: (result) => setBatch(result.data as Batch),
+  });
   useEffect(() => {
     if (done) router.refresh();
   }, [done, router]);
@@ -85,7 +76,7 @@ export function RotateEnvironmentButton({
         {consumersBehind && <p className="alert alert-warn" data-testid="rotate-consumers-behind">{consumersBehind}</p>}
       </ConfirmButton>
       {replaced && (
-        <ReplacedPrompt message={replaced} againLabel="Rotate again" pending={pending} onAgain={() => rotate(false)} onCancel={() => { setReplaced(null); router.refresh(); }} testId="rotate-environment-replaced" />
+        <ReplacedPrompt message={replaced} againLabel="Rotate again" pending={pending} onAgain={() => rotate(false)} onCancel={dismiss} testId="rotate-environment-replaced" />
       )}
       {error && <p className="alert alert-error" role="alert">{error}</p>}
       {batch && (

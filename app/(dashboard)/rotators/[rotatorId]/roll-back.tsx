@@ -1,10 +1,9 @@
 "use client";
-import { useState, useTransition } from "react";
+import { useState } from "react";
 import { useRouter } from "next/navigation";
 import { rollbackAction } from "../actions";
 import { ConfirmButton } from "@/components/ui/confirm-button";
-import { callAction } from "@/components/ui/action-form";
-import { ReplacedPrompt } from "@/components/ui/replaced-prompt";
+import { ReplacedPrompt, useRevisionBoundRequest } from "@/components/ui/replaced-prompt";
 
 /**
  * Roll back (issue 10): make the previous credential current again, for a consumer that broke after a rotation.
@@ -25,23 +24,16 @@ export function RollBack({
   unavailable: string | null;
   expectedRevision: number;
 }) {
-  const [error, setError] = useState<string | null>(null);
-  const [replaced, setReplaced] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
-  const [pending, startTransition] = useTransition();
   const router = useRouter();
-  const rollBack = (bound: boolean) =>
-    startTransition(async () => {
-      setError(null);
-      setReplaced(null);
-      setDone(null);
-      const result = await callAction(() => rollbackAction(null, { rotatorId, ...(bound ? { expectedRevision } : {}) }));
-      if (result.ok) {
-        setDone(result.message ?? "Rolled back.");
-        router.refresh();
-      } else if ("code" in result && result.code === "rotation:stale-revision") setReplaced(result.error);
-      else setError(result.error);
-    });
+  const { request: rollBack, pending, error, replaced, dismiss } = useRevisionBoundRequest({
+    send: (bound) => rollbackAction(null, { rotatorId, ...(bound ? { expectedRevision } : {}) }),
+    onStart: () => setDone(null),
+    onOk: (result) => {
+      setDone(result.message ?? "Rolled back.");
+      router.refresh();
+    },
+  });
   return (
     <div data-testid="roll-back">
       <ConfirmButton label="Roll back" className="btn" title={`Roll back ${rotatorName}?`} confirmLabel="Roll back" disabled={pending || unavailable !== null} onConfirm={() => rollBack(true)}>
@@ -50,7 +42,7 @@ export function RollBack({
       </ConfirmButton>
       {unavailable && <p className="muted" data-testid="roll-back-unavailable">{unavailable}</p>}
       {replaced && (
-        <ReplacedPrompt message={replaced} againLabel="Roll back anyway" pending={pending} onAgain={() => rollBack(false)} onCancel={() => { setReplaced(null); router.refresh(); }} testId="roll-back-replaced" />
+        <ReplacedPrompt message={replaced} againLabel="Roll back anyway" pending={pending} onAgain={() => rollBack(false)} onCancel={dismiss} testId="roll-back-replaced" />
       )}
       {error && <p className="alert alert-error" role="alert">{error}</p>}
       {done && <p className="alert alert-ok" role="status">{done}</p>}
