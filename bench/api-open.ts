@@ -22,7 +22,7 @@ import http from "node:http";
 import path from "node:path";
 import pg from "pg";
 import { arg, runBenchmark, underLoad } from "./support/timing";
-import { groupRssMiB, startBenchRotor } from "./support/rotor-server";
+import { benchApiClient, groupRssMiB, startBenchRotor } from "./support/rotor-server";
 
 const ROTATORS = Number(arg("rotators", "100"));
 const SECONDS = Number(arg("seconds", "10"));
@@ -40,26 +40,16 @@ async function main() {
   const store = new pg.Pool({ connectionString: bench.databaseUrl, max: CONCURRENCY });
   try {
     const base = `${rotor.baseURL}/api/v1`;
-    const call = async (method: string, url: string, token: string | null, body?: unknown) => {
-      const response = await fetch(`${base}${url}`, {
-        method,
-        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { "content-type": "application/json" } : {}) },
-        body: body ? JSON.stringify(body) : undefined,
-      });
-      const text = await response.text();
-      if (!response.ok) throw new Error(`${method} ${url}: ${response.status} ${text}`);
-      return text ? JSON.parse(text) : null;
-    };
-    const { token } = await call("POST", "/auth/token", null, { email, password, name: "bench" });
+    const { call, token } = await benchApiClient(rotor.baseURL, { email, password });
 
     const env = "bench";
-    await call("POST", "/environments", token, { name: env });
-    for (let i = 0; i < ROTATORS; i++) await call("POST", `/environments/${env}/rotators`, token, { name: `secret-${i}`, type: "password", inputs: {} });
-    const started = await call("POST", `/environments/${env}/rotate`, token, {});
+    await call("POST", "/environments", { name: env });
+    for (let i = 0; i < ROTATORS; i++) await call("POST", `/environments/${env}/rotators`, { name: `secret-${i}`, type: "password", inputs: {} });
+    const started = await call("POST", `/environments/${env}/rotate`, {});
     for (const run of started.runs as { id?: string }[]) {
       if (!run.id) continue;
       for (;;) {
-        const view = await call("GET", `/runs/${run.id}`, token);
+        const view = await call("GET", `/runs/${run.id}`);
         if (view.status !== "running") break;
         await new Promise((r) => setTimeout(r, 200));
       }

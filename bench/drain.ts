@@ -26,7 +26,7 @@ import path from "node:path";
 import { startPgCluster } from "../test/support/pg-cluster";
 import { scrubbedEnv } from "../e2e/support/rotor-server";
 import { arg, runBenchmark } from "./support/timing";
-import { LOCAL_PG, startBenchRotor, type BenchRotor } from "./support/rotor-server";
+import { benchApiClient, LOCAL_PG, startBenchRotor, type BenchRotor } from "./support/rotor-server";
 
 const ROTATORS = Number(arg("rotators", "1000"));
 const LEVELS = arg("concurrency", "1,2,4,8").split(",").map(Number);
@@ -64,23 +64,6 @@ function startWorker(env: Record<string, string>) {
   return { ready, stop, output: () => output };
 }
 
-/** The first admin's API token, and /api/v1 calls with it. */
-async function apiClient(baseURL: string, admin: { email: string; password: string }) {
-  let token = "";
-  const call = async (method: string, url: string, body?: unknown) => {
-    const response = await fetch(`${baseURL}/api/v1${url}`, {
-      method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { "content-type": "application/json" } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`${method} ${url}: ${response.status} ${text}`);
-    return text ? JSON.parse(text) : null;
-  };
-  token = (await call("POST", "/auth/token", { ...admin, name: "bench" })).token;
-  return call;
-}
-
 async function main() {
   const cluster = await startPgCluster({ settings: { log_statement: "none", max_connections: 200 } });
   const managing = { username: "drain_mgr", password: randomBytes(12).toString("hex") };
@@ -94,7 +77,7 @@ async function main() {
   let bench: BenchRotor = await startBenchRotor({ repoRoot: ROTOR_ROOT, ...keep });
   const store = new pg.Pool({ connectionString: bench.databaseUrl, max: 3 });
   try {
-    const call = await apiClient(bench.baseURL, keep.admin);
+    const { call } = await benchApiClient(bench.baseURL, keep.admin);
     const t = performance.now();
     await call("POST", "/environments", { name: "drain" });
     await pool([...Array(ROTATORS).keys()], 4, async (i) => {

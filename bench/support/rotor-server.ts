@@ -113,3 +113,20 @@ export async function startBenchRotor(options: BenchRotorOptions): Promise<Bench
     },
   };
 }
+
+/** /api/v1 calls with an API token the given admin signs in for: JSON in, JSON out, a non-2xx answer thrown. */
+export async function benchApiClient(baseURL: string, admin: { email: string; password: string }) {
+  let token = "";
+  const call = async (method: string, url: string, body?: unknown) => {
+    const response = await fetch(`${baseURL}/api/v1${url}`, {
+      method,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { "content-type": "application/json" } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`${method} ${url}: ${response.status} ${text}`);
+    return text ? JSON.parse(text) : null;
+  };
+  token = (await call("POST", "/auth/token", { ...admin, name: "bench" })).token as string;
+  return { call, token };
+}
