@@ -3,12 +3,13 @@
 import { useQuery } from "@tanstack/react-query";
 import { useEffect } from "react";
 import type { RunView } from "@/lib/rotation/run-view";
+import { runHasEnded } from "@/lib/db/vocabulary";
 import { fetchJson, queryKeys } from "./query-keys";
 import Link from "next/link";
 import { StatusBadge } from "./ui/status-badge";
 import { formatElapsed } from "./ui/duration";
 
-const finished = (run?: RunView) => run?.status === "succeeded" || run?.status === "failed" || run?.status === "held";
+const finished = (run?: RunView) => runHasEnded(run?.status);
 
 export function RunProgress({ runId, onFinished }: { runId: string; onFinished?: (run: RunView) => void }) {
   const { data: run, error } = useQuery({

@@ -48,6 +48,41 @@ test("after Rotate environment has finished, the page stops polling", async ({ a
   expect(requests, requests.slice(0, 5).join("\n")).toHaveLength(0);
 });
 
+test("after Rotate environment is held by the lockout guard, the page stops polling", async ({ adminPage }) => {
+  // A held run has ended too: the batch's progress list once waited for succeeded or failed only, and polled
+  // every second for as long as the page stayed open.
+  const name = `held-${suffix}`;
+  const env = new EnvironmentPage(adminPage);
+  await env.create(name);
+  const environmentUrl = adminPage.url();
+  await env.addRotator("password");
+  const rotator = new RotatorPage(adminPage);
+  await rotator.form.getByLabel("Name", { exact: true }).fill("held_secret");
+  await rotator.form.getByLabel("Lockout guard").selectOption("hold");
+  await rotator.create();
+  await rotator.rotateNow();
+  // A consumer reads the environment; one more rotation leaves it a revision behind, so the next one would
+  // retire the password it still uses.
+  const tokens = new ApiTokensPage(adminPage);
+  await tokens.goto();
+  const token = await tokens.createServiceToken({ name: `held-${suffix}`, scope: "read", environments: [name] });
+  const opened = await adminPage.request.get(`/api/v1/environments/${encodeURIComponent(name)}/open`, { headers: { Authorization: `Bearer ${token}` } });
+  expect(opened.status()).toBe(200);
+  await adminPage.goto(environmentUrl);
+  await env.rotateAll(1);
+  await expect(env.rotatorRow("held_secret")).toContainText("succeeded");
+
+  await env.rotateButton.click();
+  await adminPage.getByRole("dialog").getByRole("button", { name: "Rotate all" }).click();
+  await expect(env.rotationResults.locator("[data-status]")).toHaveAttribute("data-status", "held", { timeout: 30_000 });
+  await expect(env.rotatorRow("held_secret")).toContainText("held");
+  await expect(env.rotateButton).toBeEnabled();
+  // The page's refresh may prefetch the links it shows, once; what must stop is the batch poll and the refresh.
+  const environmentPath = new URL(environmentUrl).pathname;
+  const polls = (await requestsDuring(adminPage, 10_000)).filter((url) => url.includes("/api/batches/") || new URL(url).pathname === environmentPath);
+  expect(polls, polls.slice(0, 5).join("\n")).toHaveLength(0);
+});
+
 test("an environment with many rotators shows them a page at a time", async ({ adminPage }) => {
   const name = `many-${suffix}`;
   const env = new EnvironmentPage(adminPage);

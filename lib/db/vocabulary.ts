@@ -8,6 +8,10 @@ import type { InUseVerdict } from "../rotators/types";
 
 /** held: the lockout guard deferred the rotation (policy hold) before anything changed at the target. */
 export const RUN_STATUSES = ["pending", "running", "succeeded", "failed", "held"] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+/** A run in one of these will not change again: a page that follows it stops polling. */
+export const ENDED_RUN_STATUSES: readonly RunStatus[] = ["succeeded", "failed", "held"];
+export const runHasEnded = (status: string | undefined): boolean => ENDED_RUN_STATUSES.some((ended) => ended === status);
 export const RUN_TRIGGERS = ["user", "schedule", "retry", "api"] as const;
 
 export const TOKEN_KINDS = ["service", "personal"] as const;

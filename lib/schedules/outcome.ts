@@ -17,6 +17,7 @@
  */
 import type { Schedule } from "../db/schema";
 import { backoffDelayMs, type RetryPolicy } from "../backoff";
+import { runHasEnded } from "../db/vocabulary";
 import { planNextRun, specFromStored } from "./schedule-spec";
 
 /** held: the lockout guard deferred it (the retiring credential is still in use, policy hold). */
@@ -54,7 +55,7 @@ export type SchedulePatch = Partial<
 >;
 
 function outcomeOf(results: TargetResult[]): string {
-  const ran = results.filter((r) => r.status === "succeeded" || r.status === "failed" || r.status === "held");
+  const ran = results.filter((r) => runHasEnded(r.status));
   if (ran.length === 0) return "skipped";
   const failed = ran.filter((r) => r.status === "failed").length;
   const held = ran.filter((r) => r.status === "held").length;

@@ -13,17 +13,17 @@ import { StatusBadge } from "@/components/ui/status-badge";
 import { fetchJson, queryKeys } from "@/components/query-keys";
 import type { RunView } from "@/lib/rotation/run-view";
 import type { StartedRotation } from "@/lib/rotation/rotate-environment";
+import { runHasEnded } from "@/lib/db/vocabulary";
 
 interface Batch {
   batchId: string;
   runs: StartedRotation[];
 }
 
-const ended = (run: RunView | undefined) => run?.status === "succeeded" || run?.status === "failed";
 
 /** Whether every run the batch started has ended (skipped rotators never start one). */
 function batchEnded(batch: Batch, runs: RunView[] | undefined): boolean {
-  return batch.runs.every((r) => r.status === "skipped" || ended(runs?.find((run) => run.id === r.runId)));
+  return batch.runs.every((r) => r.status === "skipped" || runHasEnded(runs?.find((run) => run.id === r.runId)?.status));
 }
 
 export function RotateEnvironmentButton({
