@@ -12,7 +12,11 @@ import { ConfigError, env } from "./env";
 
 const SECRET_PATTERNS: RegExp[] = [
   /(postgres(?:ql)?|mysql):\/\/([^:@/\s]+):([^@\s]+)@/gi, // credentials in connection URLs
-  /(password|passwd|secret|token|secretAccessKey)(["'\s:=]+)([^"'\s,;}]+)/gi,
+  // A value given to a secret-named key (`password=…`, `"token": "…"`, `secret: …`). The key must be followed by
+  // `:` or `=`: prose such as "password authentication failed" is the cause an operator needs, not a secret.
+  /(password|passwd|secret|token|secretAccessKey)(\s*["']?\s*[:=]\s*["']?)([^"'\s,;}]+)/gi,
+  // A quoted literal in SQL that sets a password (`PASSWORD '…'`, `IDENTIFIED BY '…'`).
+  /\b(password|identified\s+by)(\s+)'(?:[^']|'')*'/gi,
   // Password hashes wherever they appear: Rotor's own (lib/crypto/password-hash.ts), PostgreSQL SCRAM
   // verifiers, MySQL native hashes.
   /\b(?:scrypt|SCRAM-SHA-256)\$[^\s"',;}]+|\*[0-9A-F]{40}\b/gi,
@@ -22,7 +26,8 @@ export function redactLogText(text: string): string {
   return text
     .replace(SECRET_PATTERNS[0], "$1://$2:[redacted]@")
     .replace(SECRET_PATTERNS[1], "$1$2[redacted]")
-    .replace(SECRET_PATTERNS[2], "[redacted]");
+    .replace(SECRET_PATTERNS[2], "$1$2'[redacted]'")
+    .replace(SECRET_PATTERNS[3], "[redacted]");
 }
 
 /** What a message is about: ids and names Rotor shows anyway, never values. */

@@ -14,7 +14,11 @@ export const CANARIES = {
   scramVerifier: "SCRAM-SHA-256$4096:Q2FuYXJ5U2FsdA==$Q2FuYXJ5U3RvcmVk:Q2FuYXJ5U2VydmVy",
   mysqlHash: "*2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19",
   fieldSecret: "CanaryField6",
+  sqlPassword: "Canary'Sql7",
 };
+
+/** A driver's message that names no secret: it must reach the log whole (it is the cause an operator needs). */
+export const PROSE = "password authentication failed for user app; the token of this session expired";
 
 export const IDS = { runId: "6f1c7c2e-0000-4000-8000-000000000001", rotatorId: "6f1c7c2e-0000-4000-8000-000000000002" };
 
@@ -29,5 +33,7 @@ if (process.env.ROTOR_TEST_EMIT_LOGS === "1") {
   logError("rotation failed unexpectedly", driver, { ...IDS, reference: "ab12cd34" });
   logError(`set verifier ${c.scramVerifier} and ${c.mysqlHash}`, new Error(`bearer token: ${c.token}`), IDS);
   logInfo("field values are redacted too", { runId: `password=${c.fieldSecret}` });
+  logWarn(`rotation failed: ${PROSE}`, IDS);
+  logError("statement failed", new Error(`ALTER USER 'app'@'%' IDENTIFIED BY '${c.sqlPassword.replace("'", "''")}': access denied`), IDS);
   logConfigError(new ConfigError(`Rotor cannot start: DATABASE_URL postgres://rotor:${c.urlPassword}@db/rotor is unreachable`));
 }
