@@ -4,54 +4,31 @@
  * then run the standalone server it writes to .next/standalone — the same server the container image runs.
  * Migrations are applied by the server itself at start (instrumentation.ts), so one command is enough.
  */
-import { createHash } from "node:crypto";
 import { spawnSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import nextEnv from "@next/env";
+import { builtFrom, hashSources, root } from "./source-stamp.mjs";
 
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const standalone = path.join(root, ".next", "standalone");
-const stampFile = path.join(root, ".next", "rotor-source-hash");
-const SOURCES = ["app", "components", "lib", "drizzle", "public", "connector", "instrumentation.ts", "proxy.ts", "next.config.js", "package.json", "tsconfig.json", "scripts"];
 // `next build` copies .env files into .next/standalone, where the server would read them at start: this
 // script reads the work tree's own (as `next start` did) and removes the copies, which go stale.
 const ENV_FILES = [".env", ".env.production", ".env.local", ".env.production.local"];
-
-function hashSources() {
-  const hash = createHash("sha256");
-  const walk = (p) => {
-    if (!fs.existsSync(p)) return;
-    const stat = fs.statSync(p);
-    if (stat.isDirectory()) {
-      for (const name of fs.readdirSync(p).sort()) {
-        if (name === "node_modules" || name.endsWith(".test.ts")) continue;
-        walk(path.join(p, name));
-      }
-    } else {
-      hash.update(path.relative(root, p)).update(fs.readFileSync(p));
-    }
-  };
-  for (const source of SOURCES) walk(path.join(root, source));
-  return hash.digest("hex");
-}
 
 function removeStandaloneEnvFiles() {
   for (const name of ENV_FILES) fs.rmSync(path.join(standalone, name), { force: true });
 }
 
-const current = hashSources();
 const built =
   fs.existsSync(path.join(root, ".next", "BUILD_ID")) &&
   fs.existsSync(path.join(standalone, "server.js")) &&
   fs.existsSync(path.join(standalone, "worker.js")) &&
-  fs.existsSync(stampFile) &&
-  fs.readFileSync(stampFile, "utf8") === current;
+  builtFrom(hashSources());
 if (!built) {
+  // scripts/build.mjs records the sources it built (scripts/source-stamp.mjs).
   console.log("[rotor] building (no build of the current sources yet) ...");
   const result = spawnSync(process.execPath, [path.join(root, "scripts", "build.mjs")], { cwd: root, stdio: "inherit" });
   if (result.status !== 0) process.exit(result.status ?? 1);
-  fs.writeFileSync(stampFile, current);
 }
 removeStandaloneEnvFiles();
 nextEnv.loadEnvConfig(root, false, { info: () => undefined, error: console.error });
