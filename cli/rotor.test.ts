@@ -7,7 +7,7 @@ import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closedPort } from "../test/support/ports";
+import { freePort } from "../test/support/ports";
 import { buildCli, type BuiltCli } from "../test/support/rotor-cli";
 
 let cli: BuiltCli;
@@ -58,7 +58,7 @@ describe("rotor (built bundle) without a server", () => {
   });
 
   it("an unreachable Rotor: exit 7, naming the address and the reason, never the token", async () => {
-    const url = `http://127.0.0.1:${await closedPort()}`;
+    const url = `http://127.0.0.1:${await freePort()}`;
     const token = "rtr_neverprinted0123456789abcdefghijklmnopqrstuv";
     const r = await cli.run(["env", "ls"], { env: { ROTOR_URL: url, ROTOR_TOKEN: token } });
     expect(r.code).toBe(7);
@@ -68,7 +68,7 @@ describe("rotor (built bundle) without a server", () => {
 
   it("rotor run never starts the command when the environment cannot be opened", async () => {
     const marker = path.join(cli.home, "started");
-    const url = `http://127.0.0.1:${await closedPort()}`;
+    const url = `http://127.0.0.1:${await freePort()}`;
     const r = await cli.run(["run", "prod", "--watch", "--", process.execPath, "-e", `require("fs").writeFileSync(${JSON.stringify(marker)}, "x")`], {
       env: { ROTOR_URL: url, ROTOR_TOKEN: "rtr_x0123456789abcdefghijklmnopqrstuvwxyz0123" },
     });
@@ -86,7 +86,7 @@ describe("rotor (built bundle) without a server", () => {
     }
   })();
   it.skipIf(!hasScript)("login on a terminal asks for email and password and does not echo the password", async () => {
-    const url = `http://127.0.0.1:${await closedPort()}`;
+    const url = `http://127.0.0.1:${await freePort()}`;
     const child = spawn("script", ["-qfec", `${process.execPath} ${cli.file} login ${url}`, "/dev/null"], {
       env: { PATH: process.env.PATH, HOME: cli.home, XDG_CONFIG_HOME: `${cli.home}/config`, TERM: "dumb" } as unknown as NodeJS.ProcessEnv,
       stdio: ["pipe", "pipe", "pipe"],

@@ -8,7 +8,7 @@
 import fs from "node:fs";
 import { test, expect, DEFAULT_PASSWORD } from "./fixtures";
 import { FIRST_ADMIN } from "./support/accounts";
-import { closedPort } from "../test/support/ports";
+import { freePort } from "../test/support/ports";
 import { buildCli, type BuiltCli, type CliResult, type CliRunOptions } from "../test/support/rotor-cli";
 
 test.describe.configure({ mode: "serial" });
@@ -157,7 +157,7 @@ test("rotator create (inputs validated by the server, errors by field) and ls; e
   expect(password).toMatch(/^[A-Za-z0-9]{40}$/);
 
   // A rotator whose target is unreachable: the run fails and --wait exits 1 with the reason.
-  const port = await closedPort();
+  const port = await freePort();
   const inputs = { host: "127.0.0.1", port, tls: { mode: "disable" }, managing: { username: "m", password: "x" }, username1: "a", username2: "b", timeoutMs: 2000 };
   const inputsFile = `${cli.home}/db.json`;
   fs.writeFileSync(inputsFile, JSON.stringify(inputs));

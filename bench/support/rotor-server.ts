@@ -5,22 +5,15 @@
  * Also the server's resident memory (its whole process group).
  */
 import fs from "node:fs";
-import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { startRotorServer, type RotorServerHandle } from "../../e2e/support/rotor-server";
+import { freePort } from "../../test/support/ports";
 
 export const LOCAL_PG = "postgres://postgres@127.0.0.1:5432";
 
-export async function freePort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 /** Every process in the server's process group (`npm start` and next-server under it), in MiB of VmRSS. */
 export function groupRssMiB(pgid: number): number {

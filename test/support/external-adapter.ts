@@ -18,7 +18,7 @@ import type { RotatorContext } from "@/lib/rotators/types";
 import { openTestApp, type TestApp } from "./app-context";
 import { startIssuerServer, type IssuerServer } from "./issuer-server";
 import { makeCertificates } from "./certificates";
-import { closedPort } from "./ports";
+import { freePort } from "./ports";
 
 export interface AdapterFile {
   passwords: { username: string; password: string }[];
@@ -46,7 +46,7 @@ export async function startReferenceAdapter(options: { jwksUrl: string; issuer?:
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rotor-adapter-"));
   const certificates = makeCertificates(dir);
   const passwordFile = path.join(dir, "passwords.json");
-  const port = await closedPort();
+  const port = await freePort();
   const url = `https://localhost:${port}`;
   let output = "";
   const child: ChildProcess = spawn(process.execPath, [SCRIPT], {

@@ -20,12 +20,12 @@
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { chownSync, chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
+import { freePort } from "./ports";
 
 const run = promisify(execFile);
 
@@ -87,17 +87,6 @@ function minimalEnv(vars: Record<string, string>): NodeJS.ProcessEnv {
   return { PATH: process.env.PATH ?? "/usr/bin:/bin", ...vars } as unknown as NodeJS.ProcessEnv;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function makeTls(dir: string, as: RunAs): Promise<{ settings: Record<string, string>; caPem: string }> {
   const f = (name: string) => path.join(dir, name);

@@ -9,11 +9,11 @@
  */
 import { spawn } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import type { RedisServerAddress } from "./redis-admin";
 import { makeCertificates } from "./certificates";
+import { freePort } from "./ports";
 
 export interface RedisTestServer {
   address: RedisServerAddress & { tls?: { ca: string } };
@@ -26,16 +26,6 @@ export interface RedisTestServer {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export async function startRedisServer(options: { tls?: boolean } = {}): Promise<RedisTestServer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rotor-redis-"));

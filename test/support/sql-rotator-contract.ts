@@ -196,7 +196,7 @@ export function describeSqlRotatorContract<I extends SqlInputs>(dialect: SqlDial
 
       it("closed port → target:unreachable (retryable)", async () => {
         const f = await fixture();
-        const closed = await closedPort();
+        const closed = await freePort();
         const inputs = { ...f.inputs, port: closed };
         const error = await rejection(rotator.testConnection({ inputs, context: context() }));
         expect(error.code).toBe("target:unreachable");
@@ -242,7 +242,7 @@ export async function listen(onConnection: (socket: Socket) => void): Promise<{ 
 }
 
 /** A port nothing listens on: bind, note the port, close. */
-export async function closedPort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const { server, port } = await listen(() => {});
   await new Promise((resolve) => server.close(resolve));
   return port;
