@@ -3,7 +3,12 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { openStore } from "./client";
+import { sql } from "drizzle-orm";
+import { openStore, type Store } from "./client";
+
+async function rows<T>(store: Store, query: ReturnType<typeof sql>): Promise<T[]> {
+  return ((await store.db.execute(query)) as unknown as { rows: T[] }).rows;
+}
 
 describe("opening the store", () => {
   it("explains an unreachable DATABASE_URL without echoing its password", async () => {
@@ -23,4 +28,37 @@ describe("opening the store", () => {
     expect(fs.readdirSync(dir)).toEqual(["rotor.lock"]);
     fs.rmSync(dir, { recursive: true, force: true });
   });
+
+  it("creates the embedded store of a new data directory, small shared buffers, and reopens it with its data", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rotor-pglite-"));
+    try {
+      const first = await openStore({ dataDir: dir });
+      expect(await rows(first, sql`show shared_buffers`)).toEqual([{ shared_buffers: "16MB" }]);
+      await first.db.execute(sql`insert into settings (key, value) values ('client-test', '"kept"'::jsonb)`);
+      await first.close();
+      // The store was made under a temporary name and renamed into place: nothing else is left.
+      expect(fs.readdirSync(dir).sort()).toEqual(["pglite"]);
+
+      const again = await openStore({ dataDir: dir });
+      expect(await rows(again, sql`select value from settings where key = 'client-test'`)).toEqual([{ value: "kept" }]);
+      expect(await rows(again, sql`show shared_buffers`)).toEqual([{ shared_buffers: "16MB" }]);
+      await again.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it("refuses to replace a data directory's pglite folder that holds something else", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rotor-pglite-"));
+    try {
+      fs.mkdirSync(path.join(dir, "pglite"));
+      fs.writeFileSync(path.join(dir, "pglite", "notes.txt"), "mine");
+      await expect(openStore({ dataDir: dir })).rejects.toThrow(/pglite is not an embedded store \(no PG_VERSION\) and not empty/);
+      expect(fs.readdirSync(path.join(dir, "pglite"))).toEqual(["notes.txt"]);
+      // The lock was released: the directory holds only what was there.
+      expect(fs.readdirSync(dir)).toEqual(["pglite"]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

@@ -7,8 +7,10 @@ import "server-only";
  * the instance lives on globalThis. PGlite must never be opened twice on one directory (silent data loss),
  * so the data directory also carries a lock file naming the owning process.
  */
+import { execFile } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { promisify } from "node:util";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { sql } from "drizzle-orm";
 import * as schema from "./schema";
@@ -86,14 +88,78 @@ export function ensureWritableDir(dir: string): void {
   }
 }
 
+/**
+ * Settings added to PGlite's own start parameters. Its shared buffers default to PostgreSQL's 128 MB, and
+ * that pool lives in the WASM heap, which never shrinks: once touched it stays resident. Rotor's working set
+ * (rotators, schedules, recent runs, index pages of the large tables) fits in 16 MB, and what does not is
+ * still in the OS page cache.
+ */
+const PGLITE_SETTINGS = ["shared_buffers=16MB"];
+
+/**
+ * Runs in a child process: creates a new PGlite data directory (initdb) and exits. PGlite runs initdb in a
+ * second WASM instance and copies its result through a tarball, which peaks at several hundred MB; in the
+ * server's own process that memory stays resident (the WASM heap and the freed pages are not given back).
+ */
+const PGLITE_INITDB_SCRIPT = `
+import { PGlite } from "@electric-sql/pglite";
+const [dir, startParams] = process.argv.slice(1);
+const client = new PGlite(dir, { startParams: JSON.parse(startParams) });
+await client.waitReady;
+await client.close();
+`;
+
+/**
+ * Creates the data directory's store when there is none yet, in a short-lived child (PGLITE_INITDB_SCRIPT),
+ * under a temporary name renamed into place at the end: a first start that is interrupted leaves no
+ * half-made store behind, and the next start begins again.
+ */
+async function initPgliteDataDir(pgDataDir: string, startParams: string[]): Promise<void> {
+  if (fs.existsSync(path.join(pgDataDir, "PG_VERSION"))) return;
+  // An empty directory is where an earlier start stopped (or someone made it); anything else is not ours to replace.
+  if (fs.existsSync(pgDataDir) && fs.readdirSync(pgDataDir).length > 0) {
+    throw new ConfigError(
+      `Rotor cannot start: ${pgDataDir} is not an embedded store (no PG_VERSION) and not empty. Move it away or set ROTOR_DATA_DIR to another directory.`,
+    );
+  }
+  const building = `${pgDataDir}.init`;
+  fs.rmSync(building, { recursive: true, force: true });
+  let failure = "";
+  try {
+    await promisify(execFile)(process.execPath, ["--input-type=module", "-e", PGLITE_INITDB_SCRIPT, building, JSON.stringify(startParams)], {
+      // The script imports PGlite from the app's node_modules, resolved from the working directory.
+      cwd: process.cwd(),
+      // Nothing of the server's environment (the master key among it) is needed there.
+      env: { PATH: process.env.PATH, NODE_ENV: process.env.NODE_ENV },
+    });
+  } catch (error) {
+    failure = ((error as { stderr?: string }).stderr || (error as Error).message).trim().slice(-2000);
+  }
+  if (failure || !fs.existsSync(path.join(building, "PG_VERSION"))) {
+    fs.rmSync(building, { recursive: true, force: true });
+    throw new Error(`Creating the embedded store in ${pgDataDir} failed: ${failure || "initdb made no PG_VERSION"}`);
+  }
+  if (fs.existsSync(pgDataDir)) fs.rmdirSync(pgDataDir); // empty, checked above
+  fs.renameSync(building, pgDataDir);
+}
+
 async function openPglite(dataDir: string): Promise<Store> {
   ensureWritableDir(dataDir);
   const unlock = lockDataDir(dataDir);
   const { PGlite } = await import("@electric-sql/pglite");
   const { drizzle } = await import("drizzle-orm/pglite");
   const { migrate } = await import("drizzle-orm/pglite/migrator");
-  const client = new PGlite(path.join(dataDir, "pglite"));
-  await client.waitReady;
+  const pgDataDir = path.join(dataDir, "pglite");
+  const startParams = [...PGlite.defaultStartParams, ...PGLITE_SETTINGS.flatMap((setting) => ["-c", setting])];
+  let client: InstanceType<typeof PGlite>;
+  try {
+    await initPgliteDataDir(pgDataDir, startParams);
+    client = new PGlite(pgDataDir, { startParams });
+    await client.waitReady;
+  } catch (error) {
+    unlock();
+    throw error;
+  }
   const db = drizzle(client, { schema }) as unknown as Db;
   await migrate(db as never, { migrationsFolder: MIGRATIONS_FOLDER });
   return {
