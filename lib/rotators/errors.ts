@@ -49,3 +49,18 @@ export function redactSecrets(text: string, secrets: readonly (string | undefine
   for (const secret of redactable) out = out.split(secret).join("[redacted]");
   return out;
 }
+
+/**
+ * What a socket or DNS error code means, in the words Rotor's messages use ("Cannot reach … (connection
+ * refused)"). One table for every rotator that opens connections: the SQL drivers and the external adapter's HTTP.
+ */
+export const NETWORK_ERROR_REASONS: Readonly<Record<string, string>> = {
+  ECONNREFUSED: "connection refused",
+  ENOTFOUND: "host name not found",
+  EAI_AGAIN: "host name lookup failed",
+  EHOSTUNREACH: "host unreachable",
+  ENETUNREACH: "network unreachable",
+  ECONNRESET: "connection reset",
+  EPIPE: "connection closed",
+  ETIMEDOUT: "connection timed out",
+};

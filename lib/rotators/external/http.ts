@@ -10,7 +10,7 @@
 import { createHash } from "node:crypto";
 import http from "node:http";
 import https from "node:https";
-import { RotatorError, redactSecrets } from "../errors";
+import { NETWORK_ERROR_REASONS, RotatorError, redactSecrets } from "../errors";
 import type { Credential } from "../types";
 import { displayUrl, EXTERNAL_ANSWER_MAX_BYTES, type ExternalInputs } from "./inputs";
 
@@ -105,17 +105,6 @@ export function sendToAdapter(request: AdapterRequest): Promise<AdapterReply> {
   });
 }
 
-const NETWORK: Record<string, string> = {
-  ECONNREFUSED: "connection refused",
-  ENOTFOUND: "host name not found",
-  EAI_AGAIN: "host name lookup failed",
-  EHOSTUNREACH: "host unreachable",
-  ENETUNREACH: "network unreachable",
-  ECONNRESET: "connection reset",
-  EPIPE: "connection closed",
-  ETIMEDOUT: "connection timed out",
-};
-
 /** A network failure or a missed deadline, in the user's terms. Transient ones are retryable. */
 export function adapterNetworkError(error: unknown, url: string, use: AdapterUse, timeoutMs: number): RotatorError {
   if (error instanceof RotatorError) return error;
@@ -134,7 +123,7 @@ export function adapterNetworkError(error: unknown, url: string, use: AdapterUse
   if (/ERR_SSL|EPROTO/.test(code) || /wrong version number|packet length too long/i.test(String((error as Error)?.message))) {
     return new RotatorError("target:unreachable", `${capital(at)} does not speak TLS on that port (is it plain http?).`, { cause, retryable: false });
   }
-  const reason = NETWORK[code] ?? "network error";
+  const reason = NETWORK_ERROR_REASONS[code] ?? "network error";
   return new RotatorError("target:unreachable", `Cannot reach ${at} (${reason}). Check the URL and that Rotor can reach it.`, { cause });
 }
 

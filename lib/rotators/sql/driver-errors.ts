@@ -3,7 +3,7 @@
  * the `cause` is a sanitized copy of the driver error (message redacted, no statement text, no stack from the
  * driver), because drivers attach the full SQL — with the password in it — to their errors (mysql2 `err.sql`).
  */
-import { RotatorError, redactSecrets, type RotatorErrorCode } from "../errors";
+import { NETWORK_ERROR_REASONS, RotatorError, redactSecrets, type RotatorErrorCode } from "../errors";
 import type { DatabaseConnection, TargetUser } from "./connector";
 import { DEFAULT_TIMEOUT_MS, type DriverFailure, type SqlDialect } from "./dialect";
 
@@ -52,17 +52,6 @@ export function sanitizedCause(error: unknown, secrets: readonly string[]): Erro
   return cause;
 }
 
-const NETWORK_REASONS: Record<string, string> = {
-  ECONNREFUSED: "connection refused",
-  ENOTFOUND: "host name not found",
-  EAI_AGAIN: "host name lookup failed",
-  EHOSTUNREACH: "host unreachable",
-  ENETUNREACH: "network unreachable",
-  ECONNRESET: "connection reset",
-  EPIPE: "connection closed",
-  ETIMEDOUT: "no answer in time",
-};
-
 type Transport =
   | { kind: "network"; reason: string }
   | { kind: "timeout" }
@@ -77,7 +66,7 @@ function classifyTransport(error: unknown): Transport {
   const message = typeof f.message === "string" ? f.message : "";
   if (code === "ETIMEDOUT" || code === "PROTOCOL_SEQUENCE_TIMEOUT") return { kind: "timeout" };
   if (/timeout expired|connection timeout|Query read timeout/i.test(message)) return { kind: "timeout" };
-  if (code in NETWORK_REASONS) return { kind: "network", reason: NETWORK_REASONS[code]! };
+  if (code in NETWORK_ERROR_REASONS) return { kind: "network", reason: NETWORK_ERROR_REASONS[code]! };
   if (code === "ERR_TLS_CERT_ALTNAME_INVALID") return { kind: "tls-hostname" };
   if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS|ERR_SSL|EPROTO/.test(code)) {
     return { kind: "tls-certificate" };
