@@ -1,6 +1,6 @@
 /** What the UI and the server know about the `mysql` type without running it (client-safe). */
 import type { RotatorMeta } from "../types";
-import { sqlCredentialSchema, sqlSecretInputPaths } from "../sql/inputs";
+import { usernamePasswordCredentialSchema, sqlSecretInputPaths } from "../sql/inputs";
 import { sqlCredentialFormats, sqlFields, sqlImportFields, sqlRollbackEffect } from "../sql/meta";
 import { mysqlInputsSchema, type MysqlInputs } from "./inputs";
 
@@ -10,7 +10,7 @@ export const mysqlMeta: RotatorMeta<MysqlInputs> = {
   inputsSchema: mysqlInputsSchema,
   secretInputPaths: sqlSecretInputPaths,
   secretCredentialKeys: ["password"],
-  credentialSchema: sqlCredentialSchema,
+  credentialSchema: usernamePasswordCredentialSchema,
   binding: { kind: "connector" },
   fields: [...sqlFields({ defaultPort: 3306 }), { path: "userHost", label: "Users' host part", kind: "text", defaultValue: "%", hint: "'user'@'host'" }],
   importFields: sqlImportFields,

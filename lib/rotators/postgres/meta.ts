@@ -1,6 +1,6 @@
 /** What the UI and the server know about the `postgres` type without running it (client-safe). */
 import type { RotatorMeta } from "../types";
-import { sqlCredentialSchema, sqlSecretInputPaths } from "../sql/inputs";
+import { usernamePasswordCredentialSchema, sqlSecretInputPaths } from "../sql/inputs";
 import { sqlCredentialFormats, sqlFields, sqlImportFields, sqlRollbackEffect } from "../sql/meta";
 import { postgresInputsSchema, type PostgresInputs } from "./inputs";
 
@@ -10,7 +10,7 @@ export const postgresMeta: RotatorMeta<PostgresInputs> = {
   inputsSchema: postgresInputsSchema,
   secretInputPaths: sqlSecretInputPaths,
   secretCredentialKeys: ["password"],
-  credentialSchema: sqlCredentialSchema,
+  credentialSchema: usernamePasswordCredentialSchema,
   binding: { kind: "connector" },
   fields: sqlFields({ defaultPort: 5432, defaultDatabase: "postgres" }),
   importFields: sqlImportFields,

@@ -17,14 +17,15 @@ import type { CheckLine, Credential, Pending, RotatorContext, RotatorDefinition,
 import { aclAllows, aclPasswordHash, clientsOfUser, parseAclUser, passwordRules, type AclUser } from "./acl";
 import { blockedLine, failedLine, lineFromError, okLine, passwordRulesLine, warningLine } from "../preflight";
 import { withRedis, type RedisPhase, type RedisSession } from "./client";
-import { redisCredentialSchema, rotatedUsers, type RedisInputs } from "./inputs";
+import { usernamePasswordCredentialSchema } from "../sql/inputs";
+import { rotatedUsers, type RedisInputs } from "./inputs";
 import { redisMeta } from "./meta";
 
 /** A password set on one Redis is at once usable there; one more try covers a proxy that reconnects slowly. */
 const VERIFY_DELAYS_MS = [500];
 
 function parseCredential(credential: Credential | null | undefined, what: string): { username: string; password: string } {
-  const parsed = redisCredentialSchema.safeParse(credential ?? undefined);
+  const parsed = usernamePasswordCredentialSchema.safeParse(credential ?? undefined);
   if (!parsed.success) throw new RotatorError("input:invalid", `${what} must be exactly { username, password } with both non-empty.`);
   return parsed.data;
 }
@@ -255,7 +256,7 @@ export const redisRotator: RotatorDefinition<RedisInputs> = {
    * previous password if this run had already retired it, so the state describes the target again.
    */
   async abandon({ inputs, state, pending }) {
-    const credential = redisCredentialSchema.safeParse(pending.credential ?? undefined);
+    const credential = usernamePasswordCredentialSchema.safeParse(pending.credential ?? undefined);
     if (!credential.success) return;
     const { username, password } = credential.data;
     if (!rotatedUsers(inputs).includes(username)) return;

@@ -9,7 +9,7 @@
 import { z } from "zod";
 import { hostSchema } from "../host";
 import { passwordRulesSchema } from "../password/rules";
-import { givenPasswordSchema, MAX_PASSWORD_LENGTH, tlsSchema } from "../sql/inputs";
+import { givenPasswordSchema, portSchema, timeoutMsSchema, tlsSchema } from "../sql/inputs";
 
 export const REDIS_MODES = ["single-user", "two-user"] as const;
 
@@ -27,12 +27,7 @@ const optionalUser = (field: string) => z.preprocess((v) => (v === "" ? undefine
 export const redisInputsSchema = z
   .object({
     host: hostSchema("host"),
-    port: z
-      .number({ error: "port must be a number" })
-      .int("port must be a whole number")
-      .min(1, "port must be between 1 and 65535")
-      .max(65535, "port must be between 1 and 65535")
-      .default(6379),
+    port: portSchema(6379),
     tls: tlsSchema,
     /** The ACL user Rotor signs in as to change the rotated user(s). It needs acl|getuser and acl|setuser
      *  (and client|list for the in-use check, acl|save when `aclSave` is on). `password` is secret. */
@@ -51,7 +46,7 @@ export const redisInputsSchema = z
     aclSave: z.boolean().default(false),
     passwordRules: passwordRulesSchema.optional(),
     /** Connect and command timeout in milliseconds (default 10 000). */
-    timeoutMs: z.number().int().min(100, "timeoutMs must be at least 100").max(120_000, "timeoutMs must be at most 120000").optional(),
+    timeoutMs: timeoutMsSchema,
   })
   .superRefine((inputs, ctx) => {
     const rotated = inputs.mode === "single-user" ? (["username"] as const) : (["username1", "username2"] as const);
@@ -68,11 +63,6 @@ export const redisInputsSchema = z
 export type RedisInputs = z.output<typeof redisInputsSchema>;
 
 export const redisSecretInputPaths = ["managing.password"] as const;
-
-export const redisCredentialSchema = z.strictObject({
-  username: z.string().min(1, "username must not be empty").max(MAX_PASSWORD_LENGTH, "username is too long"),
-  password: givenPasswordSchema("password"),
-});
 
 /** The users a rotation may change, in slot order. */
 export function rotatedUsers(inputs: RedisInputs): string[] {

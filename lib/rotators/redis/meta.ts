@@ -1,7 +1,8 @@
 /** What the UI and the server know about the `redis` type without running it (client-safe). */
 import type { RotatorMeta } from "../types";
 import { passwordRuleFields } from "../password/meta";
-import { redisCredentialSchema, redisInputsSchema, redisSecretInputPaths, type RedisInputs } from "./inputs";
+import { usernamePasswordCredentialSchema } from "../sql/inputs";
+import { redisInputsSchema, redisSecretInputPaths, type RedisInputs } from "./inputs";
 
 export const redisMeta: RotatorMeta<RedisInputs> = {
   type: "redis",
@@ -9,7 +10,7 @@ export const redisMeta: RotatorMeta<RedisInputs> = {
   inputsSchema: redisInputsSchema,
   secretInputPaths: redisSecretInputPaths,
   secretCredentialKeys: ["password"],
-  credentialSchema: redisCredentialSchema,
+  credentialSchema: usernamePasswordCredentialSchema,
   // Rotor connects itself (no Lambda connector speaks Redis).
   binding: { kind: "none" },
   fields: [

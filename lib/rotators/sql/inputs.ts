@@ -41,6 +41,19 @@ export const tlsSchema = z
   })
   .default({ mode: "require" });
 
+/** A server's TCP port, `defaultPort` when the inputs leave it out. */
+export function portSchema(defaultPort: number) {
+  return z
+    .number({ error: "port must be a number" })
+    .int("port must be a whole number")
+    .min(1, "port must be between 1 and 65535")
+    .max(65535, "port must be between 1 and 65535")
+    .default(defaultPort);
+}
+
+/** An optional connect (and statement or command) timeout in milliseconds; the rotator's default when absent. */
+export const timeoutMsSchema = z.number().int().min(100, "timeoutMs must be at least 100").max(120_000, "timeoutMs must be at most 120000").optional();
+
 /** What a dialect allows in a user name; checked so that a name the server would truncate or refuse is caught
  *  in the form, not half-way through a rotation. */
 export interface UsernameRule {
@@ -61,12 +74,7 @@ function usernameSchema(rule: UsernameRule, field: string) {
 export function sqlInputsShape(usernameRule: UsernameRule, defaultPort: number) {
   return {
     host: hostSchema("host"),
-    port: z
-      .number({ error: "port must be a number" })
-      .int("port must be a whole number")
-      .min(1, "port must be between 1 and 65535")
-      .max(65535, "port must be between 1 and 65535")
-      .default(defaultPort),
+    port: portSchema(defaultPort),
     tls: tlsSchema,
     /** The user Rotor logs in as to change the two users' passwords. `password` is secret. */
     managing: z.object({
@@ -79,7 +87,7 @@ export function sqlInputsShape(usernameRule: UsernameRule, defaultPort: number) 
     /** How new passwords are generated (default: 32 characters, all classes, URL- and shell-safe specials). */
     passwordRules: passwordRulesSchema.optional(),
     /** Connect and statement timeout in milliseconds (default 10 000). */
-    timeoutMs: z.number().int().min(100, "timeoutMs must be at least 100").max(120_000, "timeoutMs must be at most 120000").optional(),
+    timeoutMs: timeoutMsSchema,
   };
 }
 
@@ -114,7 +122,8 @@ export interface SqlRotatorInputs {
 
 export const sqlSecretInputPaths = ["managing.password"] as const;
 
-export const sqlCredentialSchema = z.strictObject({
+/** The credential of a rotator that rotates a user's password: exactly its username and password. */
+export const usernamePasswordCredentialSchema = z.strictObject({
   username: z.string().min(1, "username must not be empty").max(MAX_PASSWORD_LENGTH, "username is too long"),
   password: givenPasswordSchema("password"),
 });

@@ -11,7 +11,7 @@ import type { ApplyResponse, CheckLine, Credential, Pending, RotatorContext, Rot
 import type { DatabaseConnection, DatabaseConnector, PingResponse, SessionVisibility, TargetUser } from "./connector";
 import type { SqlDialect } from "./dialect";
 import { createDirectConnector } from "./direct";
-import { sqlCredentialSchema, type SqlRotatorInputs } from "./inputs";
+import { usernamePasswordCredentialSchema, type SqlRotatorInputs } from "./inputs";
 
 /** Which of the two users a rotation changes; recorded in `pending.data` for the audit trail. */
 export type Slot = 1 | 2;
@@ -42,7 +42,7 @@ export function pickSlot(inputs: Pick<SqlRotatorInputs, "username1" | "username2
 }
 
 function parseCredential(credential: Credential | null | undefined, what: string): { username: string; password: string } {
-  const parsed = sqlCredentialSchema.safeParse(credential ?? undefined);
+  const parsed = usernamePasswordCredentialSchema.safeParse(credential ?? undefined);
   if (!parsed.success) {
     throw new RotatorError("input:invalid", `${what} must be exactly { username, password } with both non-empty.`);
   }
