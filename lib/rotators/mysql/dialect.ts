@@ -6,7 +6,7 @@
 import { RotatorError } from "../errors";
 import type { EventEmitter } from "node:events";
 import mysql from "mysql2/promise";
-import type { DatabaseConnection, DatabaseLogin, ListSessionsResponse, PasswordPolicy, PingUser, SessionVisibility, TargetUser } from "../sql/connector";
+import type { DatabaseConnection, PasswordPolicy, PingUser, TargetUser } from "../sql/connector";
 import { cachingSha2PasswordHash, mysqlNativePasswordHash } from "./password-hashes";
 import { DEFAULT_TIMEOUT_MS, tlsOptionsOf, type DriverFailure, type SqlDialect, type SqlSession } from "../sql/dialect";
 
@@ -25,31 +25,6 @@ function tlsOptions(connection: DatabaseConnection): mysql.SslOptions | undefine
   // mysql2 checks the certificate's names only with verifyIdentity, and only when `host` is a DNS name; use
   // one with verify-full.
   return tls.rejectUnauthorized ? { ...tls, verifyIdentity: true } : tls;
-}
-
-async function connect(connection: DatabaseConnection, login: DatabaseLogin): Promise<MysqlSession> {
-  const timeout = connection.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const conn = await mysql.createConnection({
-    host: connection.host,
-    port: connection.port,
-    user: login.username,
-    password: login.password,
-    ...(connection.database ? { database: connection.database } : {}),
-    ssl: tlsOptions(connection),
-    connectTimeout: timeout,
-    charset: "utf8mb4_general_ci",
-    multipleStatements: false,
-  });
-  // A connection dropped between queries is reported as an 'error' event on the underlying connection;
-  // without a listener it would crash the process. The failing query (if any) still rejects.
-  (conn as unknown as { connection: EventEmitter }).connection.on("error", () => {});
-  return {
-    conn,
-    timeout,
-    async close() {
-      await conn.end().catch(() => conn.destroy());
-    },
-  };
 }
 
 async function query<T>(session: MysqlSession, sql: string, values: unknown[] = []): Promise<T[]> {
@@ -104,31 +79,6 @@ function passwordForm(product: Product, plugin: string | null | undefined): Pass
 /** ER_NOT_VALID_PASSWORD: a password-validation plugin must see the plaintext (strict_password_validation). */
 const ER_NOT_VALID_PASSWORD = 1819;
 
-async function setPassword(session: MysqlSession, user: TargetUser, newPassword: string): Promise<void> {
-  // mysql2 escapes values with backslashes; under NO_BACKSLASH_ESCAPES the server would read `\'` as the end of
-  // the string. Turn the mode off for this session before sending an escaped value.
-  const [{ mode }] = await query<{ mode: string }>(session, "SELECT @@SESSION.sql_mode AS mode");
-  const modes = mode.split(",").filter(Boolean);
-  if (modes.includes("NO_BACKSLASH_ESCAPES")) {
-    await query(session, "SET SESSION sql_mode = ?", [modes.filter((m) => m !== "NO_BACKSLASH_ESCAPES").join(",")]);
-  }
-  const plugin = await pluginOf(session, user);
-  // Refuse before ALTER USER when the account list is hidden: Rotor could not tell a missing account (a typo,
-  // another host part) from an existing one (issue 10, defect 7).
-  if (plugin === undefined) throw accountNotConfirmed(user);
-  const form = passwordForm((await productOf(session)).product, plugin);
-  // `query` (client-side escaping), not `execute`: ALTER USER is not supported as a prepared statement.
-  if (form.kind === "hash") {
-    try {
-      await query(session, `ALTER USER ?@? ${form.clause}`, [user.username, hostOf(user), form.hash(newPassword)]);
-      return;
-    } catch (error) {
-      if ((error as { errno?: unknown }).errno !== ER_NOT_VALID_PASSWORD) throw error;
-    }
-  }
-  await query(session, "ALTER USER ?@? IDENTIFIED BY ?", [user.username, hostOf(user), newPassword]);
-}
-
 /** What lets the managing user see the accounts it rotates. */
 const ACCOUNT_LIST_GRANT = "SELECT ON mysql.user";
 
@@ -144,76 +94,6 @@ function accountNotConfirmed(user: TargetUser): RotatorError {
 function splitAccount(account: string): { username: string; host: string } {
   const at = account.lastIndexOf("@");
   return { username: account.slice(0, at), host: account.slice(at + 1) };
-}
-
-async function inspect(session: MysqlSession, users: TargetUser[]) {
-  const [info] = await query<{ version: string; me: string; role: string | null }>(
-    session,
-    "SELECT VERSION() AS version, CURRENT_USER() AS me, CURRENT_ROLE() AS role",
-  );
-  const me = splitAccount(info!.me);
-  const grantee = `'${me.username}'@'${me.host}'`;
-  const globalPrivs = await query<{ p: string; g: string }>(
-    session,
-    "SELECT PRIVILEGE_TYPE AS p, GRANTEE AS g FROM information_schema.USER_PRIVILEGES",
-  );
-  const schemaPrivs = await query<{ p: string; g: string }>(
-    session,
-    "SELECT PRIVILEGE_TYPE AS p, GRANTEE AS g FROM information_schema.SCHEMA_PRIVILEGES WHERE TABLE_SCHEMA = 'mysql'",
-  );
-  // Privileged users see everyone's rows; only the managing user's own grants count.
-  const mine = (rows: { p: string; g: string }[]) => new Set(rows.filter((r) => r.g === grantee).map((r) => r.p));
-  const global = mine(globalPrivs);
-  const schema = mine(schemaPrivs);
-  const privilege = global.has("CREATE USER")
-    ? "CREATE USER"
-    : global.has("UPDATE")
-      ? "UPDATE on *.*"
-      : schema.has("UPDATE")
-        ? "UPDATE on mysql.*"
-        : null;
-  // Privileges that arrive through an active role are not listed above: then "not found" means "unknown".
-  const hasRoles = info!.role !== null && info!.role !== "NONE";
-  const changeable = privilege ? true : hasRoles ? null : false;
-
-  const product: Product = /mariadb/i.test(info!.version) ? "MariaDB" : "MySQL";
-  const warnings: string[] = [];
-  const pingUsers: PingUser[] = [];
-  for (const user of users) {
-    let exists: boolean | null;
-    try {
-      const rows = await query(session, "SELECT 1 FROM mysql.user WHERE User = ? AND Host = ?", [user.username, hostOf(user)]);
-      exists = rows.length > 0;
-    } catch (error) {
-      // Without SELECT on mysql.user the account list is hidden; ALTER USER may still work.
-      if (classify(error).kind !== "permission") throw error;
-      exists = null;
-    }
-    const userChangeable = exists === false ? null : changeable;
-    const grantHint = userChangeable === false ? `GRANT CREATE USER ON *.* TO ${mysql.escape(me.username)}@${mysql.escape(me.host)};` : undefined;
-    pingUsers.push({
-      username: user.username,
-      host: hostOf(user),
-      exists,
-      canLogin: null,
-      changeable: userChangeable,
-      ...(grantHint ? { grantHint } : {}),
-    });
-    if (exists !== false) {
-      const form = passwordForm(product, exists === null ? undefined : await pluginOf(session, user));
-      if (form.kind === "plaintext") {
-        warnings.push(`'${user.username}'@'${hostOf(user)}' can only be given its new password in plaintext (${form.reason}); the server's general log, if enabled, would record it.`);
-      }
-    }
-  }
-  return {
-    serverVersion: `${product} ${info!.version.split("-")[0]}`,
-    authenticatedAs: info!.me,
-    privilege,
-    users: pingUsers,
-    warnings,
-    passwordPolicy: await passwordPolicyOf(session, product),
-  };
 }
 
 /**
@@ -257,45 +137,6 @@ async function passwordPolicyOf(session: MysqlSession, product: Product): Promis
   return null;
 }
 
-/**
- * The processlist shows other users' connections only with PROCESS (or SUPER); without it, an empty list says
- * nothing. A privilege that may arrive through an active role cannot be told from here: then "none" is kept,
- * which the guard reports as "cannot tell" (it never holds a rotation).
- */
-async function sessionVisibility(session: MysqlSession): Promise<SessionVisibility> {
-  const [info] = await query<{ me: string }>(session, "SELECT CURRENT_USER() AS me");
-  const me = splitAccount(info!.me);
-  const grantee = `'${me.username}'@'${me.host}'`;
-  const privileges = await query<{ p: string }>(
-    session,
-    "SELECT PRIVILEGE_TYPE AS p FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = ? AND PRIVILEGE_TYPE IN ('PROCESS', 'SUPER')",
-    [grantee],
-  );
-  return privileges.length > 0 ? { level: "all", grant: null } : { level: "none", grant: `GRANT PROCESS ON *.* TO ${grantee}` };
-}
-
-async function sessionsOf(session: MysqlSession, user: TargetUser): Promise<ListSessionsResponse> {
-  const visibility = await sessionVisibility(session);
-  // HOST is the client's host:port; the account host is not listed, so every account of that name counts.
-  const rows = await query<{ host: string | null }>(
-    session,
-    "SELECT HOST AS host FROM information_schema.PROCESSLIST WHERE USER = ? AND ID <> CONNECTION_ID()",
-    [user.username],
-  );
-  const sources = [...new Set(rows.map((r) => (r.host ?? "").replace(/:\d+$/, "") || "local socket"))];
-  return { ...visibility, count: rows.length, sources };
-}
-
-async function checkAuthenticatedAs(session: MysqlSession, user: TargetUser): Promise<string | null> {
-  const [row] = await query<{ me: string }>(session, "SELECT CURRENT_USER() AS me");
-  const me = splitAccount(row!.me);
-  if (me.username === user.username && me.host === hostOf(user)) return null;
-  return (
-    `The login matched the account '${me.username}'@'${me.host}', not '${user.username}'@'${hostOf(user)}'. ` +
-    "Check the account host: a more specific account for the same user takes precedence."
-  );
-}
-
 const MYSQL_ERRNO: Record<number, DriverFailure["kind"]> = {
   1045: "auth", // ER_ACCESS_DENIED_ERROR: wrong password or unknown user
   1698: "auth", // ER_ACCESS_DENIED_NO_PASSWORD_ERROR
@@ -331,14 +172,166 @@ export const mysqlDialect: SqlDialect<MysqlSession> = {
   label: "MySQL",
   probeTrustAuthentication: false,
   userNoun: "account",
-  connect,
-  setPassword,
-  inspect,
-  sessionVisibility,
-  sessionsOf,
-  checkAuthenticatedAs,
   classify,
   describeUser: (user) => `'${user.username}'@'${hostOf(user)}'`,
   privilegeHint: "grant it CREATE USER ON *.*, or UPDATE ON mysql.*",
   readUsersHint: "grant it SELECT ON mysql.user",
+
+  async connect(connection, login) {
+    const timeout = connection.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const conn = await mysql.createConnection({
+      host: connection.host,
+      port: connection.port,
+      user: login.username,
+      password: login.password,
+      ...(connection.database ? { database: connection.database } : {}),
+      ssl: tlsOptions(connection),
+      connectTimeout: timeout,
+      charset: "utf8mb4_general_ci",
+      multipleStatements: false,
+    });
+    // A connection dropped between queries is reported as an 'error' event on the underlying connection;
+    // without a listener it would crash the process. The failing query (if any) still rejects.
+    (conn as unknown as { connection: EventEmitter }).connection.on("error", () => {});
+    return {
+      conn,
+      timeout,
+      async close() {
+        await conn.end().catch(() => conn.destroy());
+      },
+    };
+  },
+
+  async setPassword(session, user, newPassword) {
+    // mysql2 escapes values with backslashes; under NO_BACKSLASH_ESCAPES the server would read `\'` as the end of
+    // the string. Turn the mode off for this session before sending an escaped value.
+    const [{ mode }] = await query<{ mode: string }>(session, "SELECT @@SESSION.sql_mode AS mode");
+    const modes = mode.split(",").filter(Boolean);
+    if (modes.includes("NO_BACKSLASH_ESCAPES")) {
+      await query(session, "SET SESSION sql_mode = ?", [modes.filter((m) => m !== "NO_BACKSLASH_ESCAPES").join(",")]);
+    }
+    const plugin = await pluginOf(session, user);
+    // Refuse before ALTER USER when the account list is hidden: Rotor could not tell a missing account (a typo,
+    // another host part) from an existing one (issue 10, defect 7).
+    if (plugin === undefined) throw accountNotConfirmed(user);
+    const form = passwordForm((await productOf(session)).product, plugin);
+    // `query` (client-side escaping), not `execute`: ALTER USER is not supported as a prepared statement.
+    if (form.kind === "hash") {
+      try {
+        await query(session, `ALTER USER ?@? ${form.clause}`, [user.username, hostOf(user), form.hash(newPassword)]);
+        return;
+      } catch (error) {
+        if ((error as { errno?: unknown }).errno !== ER_NOT_VALID_PASSWORD) throw error;
+      }
+    }
+    await query(session, "ALTER USER ?@? IDENTIFIED BY ?", [user.username, hostOf(user), newPassword]);
+  },
+
+  async inspect(session, users) {
+    const [info] = await query<{ version: string; me: string; role: string | null }>(
+      session,
+      "SELECT VERSION() AS version, CURRENT_USER() AS me, CURRENT_ROLE() AS role",
+    );
+    const me = splitAccount(info!.me);
+    const grantee = `'${me.username}'@'${me.host}'`;
+    const globalPrivs = await query<{ p: string; g: string }>(
+      session,
+      "SELECT PRIVILEGE_TYPE AS p, GRANTEE AS g FROM information_schema.USER_PRIVILEGES",
+    );
+    const schemaPrivs = await query<{ p: string; g: string }>(
+      session,
+      "SELECT PRIVILEGE_TYPE AS p, GRANTEE AS g FROM information_schema.SCHEMA_PRIVILEGES WHERE TABLE_SCHEMA = 'mysql'",
+    );
+    // Privileged users see everyone's rows; only the managing user's own grants count.
+    const mine = (rows: { p: string; g: string }[]) => new Set(rows.filter((r) => r.g === grantee).map((r) => r.p));
+    const global = mine(globalPrivs);
+    const schema = mine(schemaPrivs);
+    const privilege = global.has("CREATE USER")
+      ? "CREATE USER"
+      : global.has("UPDATE")
+        ? "UPDATE on *.*"
+        : schema.has("UPDATE")
+          ? "UPDATE on mysql.*"
+          : null;
+    // Privileges that arrive through an active role are not listed above: then "not found" means "unknown".
+    const hasRoles = info!.role !== null && info!.role !== "NONE";
+    const changeable = privilege ? true : hasRoles ? null : false;
+
+    const product: Product = /mariadb/i.test(info!.version) ? "MariaDB" : "MySQL";
+    const warnings: string[] = [];
+    const pingUsers: PingUser[] = [];
+    for (const user of users) {
+      let exists: boolean | null;
+      try {
+        const rows = await query(session, "SELECT 1 FROM mysql.user WHERE User = ? AND Host = ?", [user.username, hostOf(user)]);
+        exists = rows.length > 0;
+      } catch (error) {
+        // Without SELECT on mysql.user the account list is hidden; ALTER USER may still work.
+        if (classify(error).kind !== "permission") throw error;
+        exists = null;
+      }
+      const userChangeable = exists === false ? null : changeable;
+      const grantHint = userChangeable === false ? `GRANT CREATE USER ON *.* TO ${mysql.escape(me.username)}@${mysql.escape(me.host)};` : undefined;
+      pingUsers.push({
+        username: user.username,
+        host: hostOf(user),
+        exists,
+        canLogin: null,
+        changeable: userChangeable,
+        ...(grantHint ? { grantHint } : {}),
+      });
+      if (exists !== false) {
+        const form = passwordForm(product, exists === null ? undefined : await pluginOf(session, user));
+        if (form.kind === "plaintext") {
+          warnings.push(`'${user.username}'@'${hostOf(user)}' can only be given its new password in plaintext (${form.reason}); the server's general log, if enabled, would record it.`);
+        }
+      }
+    }
+    return {
+      serverVersion: `${product} ${info!.version.split("-")[0]}`,
+      authenticatedAs: info!.me,
+      privilege,
+      users: pingUsers,
+      warnings,
+      passwordPolicy: await passwordPolicyOf(session, product),
+    };
+  },
+
+  /**
+   * The processlist shows other users' connections only with PROCESS (or SUPER); without it, an empty list says
+   * nothing. A privilege that may arrive through an active role cannot be told from here: then "none" is kept,
+   * which the guard reports as "cannot tell" (it never holds a rotation).
+   */
+  async sessionVisibility(session) {
+    const [info] = await query<{ me: string }>(session, "SELECT CURRENT_USER() AS me");
+    const me = splitAccount(info!.me);
+    const grantee = `'${me.username}'@'${me.host}'`;
+    const privileges = await query<{ p: string }>(
+      session,
+      "SELECT PRIVILEGE_TYPE AS p FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = ? AND PRIVILEGE_TYPE IN ('PROCESS', 'SUPER')",
+      [grantee],
+    );
+    return privileges.length > 0 ? { level: "all", grant: null } : { level: "none", grant: `GRANT PROCESS ON *.* TO ${grantee}` };
+  },
+
+  async otherSessionsOf(session, user) {
+    // HOST is the client's host:port; the account host is not listed, so every account of that name counts.
+    const rows = await query<{ host: string | null }>(
+      session,
+      "SELECT HOST AS host FROM information_schema.PROCESSLIST WHERE USER = ? AND ID <> CONNECTION_ID()",
+      [user.username],
+    );
+    const sources = [...new Set(rows.map((r) => (r.host ?? "").replace(/:\d+$/, "") || "local socket"))];
+    return { count: rows.length, sources };
+  },
+
+  async checkAuthenticatedAs(session, user) {
+    const [row] = await query<{ me: string }>(session, "SELECT CURRENT_USER() AS me");
+    const me = splitAccount(row!.me);
+    if (me.username === user.username && me.host === hostOf(user)) return null;
+    return (
+      `The login matched the account '${me.username}'@'${me.host}', not '${user.username}'@'${hostOf(user)}'. ` +
+      "Check the account host: a more specific account for the same user takes precedence."
+    );
+  },
 };

@@ -51,8 +51,9 @@ export interface SqlDialect<S extends SqlSession = SqlSession> {
   inspect(session: S, users: TargetUser[]): Promise<Omit<PingResponse, "ok">>;
   /** What the managing user (this session) can see of other users' sessions. */
   sessionVisibility(session: S): Promise<SessionVisibility>;
-  /** The sessions open as `user`, other than this one, as far as the managing user can see them. */
-  sessionsOf(session: S, user: TargetUser): Promise<ListSessionsResponse>;
+  /** The sessions open as `user`, other than this one, as far as the managing user can see them (what it can
+   *  see is `sessionVisibility`; direct.ts reports the two together). */
+  otherSessionsOf(session: S, user: TargetUser): Promise<Omit<ListSessionsResponse, keyof SessionVisibility>>;
   /** null when the session belongs to `user`; otherwise why it does not. */
   checkAuthenticatedAs(session: S, user: TargetUser): Promise<string | null>;
   /** SQL-level classification; network and TLS errors are classified in driver-errors.ts. */

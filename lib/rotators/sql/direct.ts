@@ -86,7 +86,10 @@ export function createDirectConnector(dialects: SqlDialects): DatabaseConnector 
 
     async listSessions({ connection, managing, user }) {
       const dialect = dialectOf(connection);
-      return asManaging(dialect, { connection, managing, phase: "inspect", user }, (session) => dialect.sessionsOf(session, user));
+      return asManaging(dialect, { connection, managing, phase: "inspect", user }, async (session) => ({
+        ...(await dialect.sessionVisibility(session)),
+        ...(await dialect.otherSessionsOf(session, user)),
+      }));
     },
 
     async verifyLogin({ connection, user, password }) {
