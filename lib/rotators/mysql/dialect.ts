@@ -19,6 +19,9 @@ export const DEFAULT_MYSQL_USER_HOST = "%";
 
 const hostOf = (user: TargetUser) => user.host ?? DEFAULT_MYSQL_USER_HOST;
 
+/** How MySQL writes an account in grants and messages: 'app'@'%' (the host part defaults as in ALTER USER). */
+const accountName = (user: TargetUser) => `'${user.username}'@'${hostOf(user)}'`;
+
 function tlsOptions(connection: DatabaseConnection): mysql.SslOptions | undefined {
   const tls = tlsOptionsOf(connection.tls);
   if (!tls) return undefined;
@@ -85,7 +88,7 @@ const ACCOUNT_LIST_GRANT = "SELECT ON mysql.user";
 function accountNotConfirmed(user: TargetUser): RotatorError {
   return new RotatorError(
     "auth:permission-denied",
-    `Could not confirm that the account '${user.username}'@'${hostOf(user)}' exists: the managing user may not read mysql.user. ` +
+    `Could not confirm that the account ${accountName(user)} exists: the managing user may not read mysql.user. ` +
       `Grant it ${ACCOUNT_LIST_GRANT}; until then Rotor does not rotate, since it could not tell a missing account from an existing one.`,
   );
 }
@@ -173,7 +176,7 @@ export const mysqlDialect: SqlDialect<MysqlSession> = {
   probeTrustAuthentication: false,
   userNoun: "account",
   classify,
-  describeUser: (user) => `'${user.username}'@'${hostOf(user)}'`,
+  describeUser: accountName,
   privilegeHint: "grant it CREATE USER ON *.*, or UPDATE ON mysql.*",
   readUsersHint: "grant it SELECT ON mysql.user",
 
@@ -233,7 +236,7 @@ export const mysqlDialect: SqlDialect<MysqlSession> = {
       "SELECT VERSION() AS version, CURRENT_USER() AS me, CURRENT_ROLE() AS role",
     );
     const me = splitAccount(info!.me);
-    const grantee = `'${me.username}'@'${me.host}'`;
+    const grantee = accountName(me);
     const globalPrivs = await query<{ p: string; g: string }>(
       session,
       "SELECT PRIVILEGE_TYPE AS p, GRANTEE AS g FROM information_schema.USER_PRIVILEGES",
@@ -283,7 +286,7 @@ export const mysqlDialect: SqlDialect<MysqlSession> = {
       if (exists !== false) {
         const form = passwordForm(product, exists === null ? undefined : await pluginOf(session, user));
         if (form.kind === "plaintext") {
-          warnings.push(`'${user.username}'@'${hostOf(user)}' can only be given its new password in plaintext (${form.reason}); the server's general log, if enabled, would record it.`);
+          warnings.push(`${accountName(user)} can only be given its new password in plaintext (${form.reason}); the server's general log, if enabled, would record it.`);
         }
       }
     }
@@ -305,7 +308,7 @@ export const mysqlDialect: SqlDialect<MysqlSession> = {
   async sessionVisibility(session) {
     const [info] = await query<{ me: string }>(session, "SELECT CURRENT_USER() AS me");
     const me = splitAccount(info!.me);
-    const grantee = `'${me.username}'@'${me.host}'`;
+    const grantee = accountName(me);
     const privileges = await query<{ p: string }>(
       session,
       "SELECT PRIVILEGE_TYPE AS p FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = ? AND PRIVILEGE_TYPE IN ('PROCESS', 'SUPER')",
@@ -330,7 +333,7 @@ export const mysqlDialect: SqlDialect<MysqlSession> = {
     const me = splitAccount(row!.me);
     if (me.username === user.username && me.host === hostOf(user)) return null;
     return (
-      `The login matched the account '${me.username}'@'${me.host}', not '${user.username}'@'${hostOf(user)}'. ` +
+      `The login matched the account ${accountName(me)}, not ${accountName(user)}. ` +
       "Check the account host: a more specific account for the same user takes precedence."
     );
   },
