@@ -7,7 +7,8 @@
  *   they carry run nowhere (a canary account survives);
  * - each failure a user can cause is a RotatorError with the dialect's clear message, naming no secret and
  *   changing nothing: a wrong managing password, a managing user without the privilege, a missing rotated
- *   user, a closed port, a server that never answers, a server without TLS when TLS is required.
+ *   user, a missing database, a new password that does not work (retried first), a closed port, a server that
+ *   never answers, a server without TLS when TLS is required.
  *
  * The dialect gives its fixtures (fresh accounts for each test) and its wording; the fixtures' accounts are
  * dropped after each test, in afterEach, also when the test fails.
@@ -34,6 +35,9 @@ export interface SqlFixtureOptions {
   /** A managing user that may log in but lacks the privilege to change passwords. */
   managingWithoutPrivilege?: boolean;
   createU2?: boolean;
+  /** A managing user that may read every database: MySQL tells a missing database from a forbidden one only to
+   *  such a user (PostgreSQL tells every user; its fixture ignores this). */
+  managingSeesEveryDatabase?: boolean;
   inputs?: Record<string, unknown>;
 }
 
@@ -192,6 +196,27 @@ export function describeSqlRotatorContract<I extends SqlInputs>(dialect: SqlDial
         );
         expectNoSecrets(error, [f.managingPassword, pending.credential!.password]);
         await works(first.state.current);
+      });
+
+      it("unknown database → target:rejected", async () => {
+        const f = await fixture({ managingSeesEveryDatabase: true });
+        const error = await rejection(rotator.testConnection({ inputs: { ...f.inputs, database: "rt_no_such_db" }, context: context() }));
+        expect(error.code).toBe("target:rejected");
+        expect(error.message).toBe(`Database "rt_no_such_db" does not exist on ${label} at ${f.inputs.host}:${f.inputs.port}. Check the database name.`);
+        expectNoSecrets(error, [f.managingPassword]);
+      });
+
+      it("verify with a wrong password → auth:verify-failed, retried, without the password", async () => {
+        const f = await fixture();
+        const sleeps: number[] = [];
+        const credential = { username: f.inputs.username1, password: "Not-the-password-123" };
+        const error = await rejection(
+          rotator.verify({ inputs: f.inputs, credential, context: { ...context(), sleep: async (ms: number) => void sleeps.push(ms) } }),
+        );
+        expect(error.code).toBe("auth:verify-failed");
+        expect(error.message).toContain(`The new password of ${dialect.account(f, f.inputs.username1)} does not work`);
+        expect(sleeps).toEqual([500, 1500]);
+        expectNoSecrets(error, [credential.password]);
       });
 
       it("closed port → target:unreachable (retryable)", async () => {

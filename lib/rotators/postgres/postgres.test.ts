@@ -205,52 +205,15 @@ describe("postgres rotator", () => {
     });
   });
 
-  describe("failures are clear, leak nothing and change nothing", () => {
-    /** Rotate once so there is a current; then a failing second rotation must leave both users as they were. */
-    async function afterOneRotation(fixtureOptions: Parameters<typeof fixture>[0] = {}) {
-      const f = await fixture(fixtureOptions);
-      const first = await rotateOnce(postgresRotator, f.inputs, empty, context());
-      return { f, state: first.state };
-    }
-
-    async function expectUnchanged(f: Fixture, state: RotatorState) {
-      expect(await login(state.current)).toBe(true);
-      expect(await cluster.checkLogin({ username: f.inputs.username2, password: f.initial.u2 })).toBe(true);
-    }
-
-    async function failingRotation(inputs: PostgresInputs, state: RotatorState) {
-      const { pending } = await postgresRotator.prepare({ inputs, state, context: context() });
-      const error = await rejection(postgresRotator.apply({ inputs, state, pending, context: context() }));
-      return { error, pending };
-    }
-
-    it("a superuser target cannot be changed by a CREATEROLE manager → auth:permission-denied", async () => {
-      const { f, state } = await afterOneRotation();
-      await cluster.withSuperuser((c) => c.query(`ALTER ROLE ${ident(f.inputs.username2)} SUPERUSER`));
-      const { error } = await failingRotation(f.inputs, state);
-      expect(error.code).toBe("auth:permission-denied");
-      await expectUnchanged(f, state);
-    });
-
-    it("unknown database → target:rejected", async () => {
-      const f = await fixture();
-      const error = await rejection(postgresRotator.testConnection({ inputs: { ...f.inputs, database: "no_such_db" }, context: context() }));
-      expect(error.code).toBe("target:rejected");
-      expect(error.message).toContain(`Database "no_such_db" does not exist on PostgreSQL at`);
-    });
-
-    it("verify with a wrong password → auth:verify-failed, retried, without the password", async () => {
-      const f = await fixture();
-      const sleeps: number[] = [];
-      const credential = { username: f.inputs.username1, password: "Not-the-password-123" };
-      const error = await rejection(
-        postgresRotator.verify({ inputs: f.inputs, credential, context: context({ sleep: async (ms) => void sleeps.push(ms) }) }),
-      );
-      expect(error.code).toBe("auth:verify-failed");
-      expect(error.message).toContain(`The new password of "${f.inputs.username1}" does not work`);
-      expect(sleeps).toEqual([500, 1500]);
-      expectNoSecrets(error, [credential.password]);
-    });
+  it("a superuser target cannot be changed by a CREATEROLE manager → auth:permission-denied, nothing changed", async () => {
+    const f = await fixture();
+    const { state } = await rotateOnce(postgresRotator, f.inputs, empty, context());
+    await cluster.withSuperuser((c) => c.query(`ALTER ROLE ${ident(f.inputs.username2)} SUPERUSER`));
+    const { pending } = await postgresRotator.prepare({ inputs: f.inputs, state, context: context() });
+    const error = await rejection(postgresRotator.apply({ inputs: f.inputs, state, pending, context: context() }));
+    expect(error.code).toBe("auth:permission-denied");
+    expect(await login(state.current)).toBe(true);
+    expect(await cluster.checkLogin({ username: f.inputs.username2, password: f.initial.u2 })).toBe(true);
   });
 
   describe("TLS", () => {
