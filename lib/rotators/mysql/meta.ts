@@ -1,20 +1,14 @@
 /** What the UI and the server know about the `mysql` type without running it (client-safe). */
 import type { RotatorMeta } from "../types";
-import { usernamePasswordCredentialSchema, sqlSecretInputPaths } from "../sql/inputs";
-import { sqlCredentialFormats, sqlFields, sqlImportFields, sqlRollbackEffect } from "../sql/meta";
+import { sqlCredentialFormats, sqlFields, sqlMetaCommon } from "../sql/meta";
 import { mysqlInputsSchema, type MysqlInputs } from "./inputs";
 
 export const mysqlMeta: RotatorMeta<MysqlInputs> = {
   type: "mysql",
   label: "MySQL / MariaDB user password",
   inputsSchema: mysqlInputsSchema,
-  secretInputPaths: sqlSecretInputPaths,
-  secretCredentialKeys: ["password"],
-  credentialSchema: usernamePasswordCredentialSchema,
-  binding: { kind: "connector" },
+  ...sqlMetaCommon,
   fields: [...sqlFields({ defaultPort: 3306 }), { path: "userHost", label: "Users' host part", kind: "text", defaultValue: "%", hint: "'user'@'host'" }],
-  importFields: sqlImportFields,
-  rollbackEffect: sqlRollbackEffect,
   // The mysql client reads MYSQL_HOST, MYSQL_TCP_PORT and MYSQL_PWD; MYSQL_USER and MYSQL_DATABASE are the usual
   // names applications and images read for the rest (the client itself has no variable for them).
   credentialFormats: sqlCredentialFormats({

@@ -1,20 +1,14 @@
 /** What the UI and the server know about the `postgres` type without running it (client-safe). */
 import type { RotatorMeta } from "../types";
-import { usernamePasswordCredentialSchema, sqlSecretInputPaths } from "../sql/inputs";
-import { sqlCredentialFormats, sqlFields, sqlImportFields, sqlRollbackEffect } from "../sql/meta";
+import { sqlCredentialFormats, sqlFields, sqlMetaCommon } from "../sql/meta";
 import { postgresInputsSchema, type PostgresInputs } from "./inputs";
 
 export const postgresMeta: RotatorMeta<PostgresInputs> = {
   type: "postgres",
   label: "PostgreSQL user password",
   inputsSchema: postgresInputsSchema,
-  secretInputPaths: sqlSecretInputPaths,
-  secretCredentialKeys: ["password"],
-  credentialSchema: usernamePasswordCredentialSchema,
-  binding: { kind: "connector" },
+  ...sqlMetaCommon,
   fields: sqlFields({ defaultPort: 5432, defaultDatabase: "postgres" }),
-  importFields: sqlImportFields,
-  rollbackEffect: sqlRollbackEffect,
   // libpq's variables, which psql and most PostgreSQL drivers read.
   credentialFormats: sqlCredentialFormats({
     scheme: "postgresql",

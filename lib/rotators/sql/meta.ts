@@ -1,6 +1,7 @@
 /** The form fields every two-user SQL rotator shares (client-safe); each dialect's meta.ts adds its own. */
-import type { CredentialFormat, FieldSpec } from "../types";
+import type { CredentialFormat, FieldSpec, RotatorMeta } from "../types";
 import { passwordRuleFields } from "../password/meta";
+import { sqlSecretInputPaths, usernamePasswordCredentialSchema } from "./inputs";
 
 export const sqlFields = ({ defaultPort, defaultDatabase }: { defaultPort: number; defaultDatabase?: string }): FieldSpec[] => [
   { path: "host", label: "Host", kind: "text", placeholder: "db.internal" },
@@ -16,7 +17,7 @@ export const sqlFields = ({ defaultPort, defaultDatabase }: { defaultPort: numbe
 ];
 
 /** Importing the credential in use now: one of the two users and its password. */
-export const sqlImportFields: FieldSpec[] = [
+const sqlImportFields: FieldSpec[] = [
   { path: "username", label: "Current user", kind: "text" },
   { path: "password", label: "Current password", kind: "password" },
 ];
@@ -83,5 +84,16 @@ export const sqlCredentialFormats = (conventions: SqlClientConventions): Credent
 ];
 
 /** Roll back of a two-user SQL rotator: both users still log in, so it is a swap in Rotor's state only. */
-export const sqlRollbackEffect =
+const sqlRollbackEffect =
   "Both users still log in: the previous user and password become current again, the current ones become previous. Nothing changes at the database.";
+
+/** What every two-user SQL type says about itself the same way: its secrets, its credential, that it reaches
+ *  its database through a connector, how its credential is imported and what a roll back does. */
+export const sqlMetaCommon = {
+  secretInputPaths: sqlSecretInputPaths,
+  secretCredentialKeys: ["password"],
+  credentialSchema: usernamePasswordCredentialSchema,
+  binding: { kind: "connector" },
+  importFields: sqlImportFields,
+  rollbackEffect: sqlRollbackEffect,
+} as const satisfies Partial<RotatorMeta<unknown>>;
