@@ -6,6 +6,7 @@
  * schedules next to it show local time.
  */
 import { useSyncExternalStore } from "react";
+import { zonedParts } from "@/lib/schedules/zoned-time";
 
 const noSubscription = () => () => undefined;
 
@@ -22,29 +23,9 @@ export function useBrowserTimeZone(): string | null {
   return useSyncExternalStore(noSubscription, browserTimeZone, () => null);
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-function formatterFor(timeZone: string): Intl.DateTimeFormat {
-  let formatter = formatters.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat("en-US", {
-      timeZone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      second: "2-digit",
-      timeZoneName: "short",
-    });
-    formatters.set(timeZone, formatter);
-  }
-  return formatter;
-}
-
 /** 2026-12-02 12:42:03 GMT+5:30 — the same shape in every zone (sortable, unambiguous day and month). */
 export function formatTime(date: Date, timeZone: string, { seconds = true }: { seconds?: boolean } = {}): string {
-  const parts = Object.fromEntries(formatterFor(timeZone).formatToParts(date).map((p) => [p.type, p.value]));
+  const parts = zonedParts(date, timeZone);
   const time = seconds ? `${parts.hour}:${parts.minute}:${parts.second}` : `${parts.hour}:${parts.minute}`;
   return `${parts.year}-${parts.month}-${parts.day} ${time} ${parts.timeZoneName}`;
 }

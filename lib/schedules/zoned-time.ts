@@ -20,10 +20,15 @@ export interface WallTime {
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-US", {
+/**
+ * The fields of `date`'s wall time in `timeZone` as Intl gives them (24-hour, two digits but the year, and the
+ * zone's short name, "GMT+5:30"), from one cached formatter per zone. The schedule arithmetic here and the
+ * `<Time>` display (components/ui/time.tsx) both read them, so both agree on every zone's wall time.
+ */
+export function zonedParts(date: Date, timeZone: string): Partial<Record<Intl.DateTimeFormatPartTypes, string>> {
+  let formatter = formatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat("en-US", {
       timeZone,
       hourCycle: "h23",
       year: "numeric",
@@ -32,10 +37,11 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
       hour: "2-digit",
       minute: "2-digit",
       second: "2-digit",
+      timeZoneName: "short",
     });
-    formatters.set(timeZone, f);
+    formatters.set(timeZone, formatter);
   }
-  return f;
+  return Object.fromEntries(formatter.formatToParts(date).map((part) => [part.type, part.value]));
 }
 
 /** The canonical name of an IANA time zone, or null when the runtime does not know it. */
@@ -51,11 +57,9 @@ export function canonicalTimeZone(name: string): string | null {
 }
 
 export function wallTimeIn(date: Date, timeZone: string): WallTime & { second: number } {
-  const parts: Record<string, number> = {};
-  for (const part of formatter(timeZone).formatToParts(date)) {
-    if (part.type !== "literal") parts[part.type] = Number(part.value);
-  }
-  return { year: parts.year, month: parts.month, day: parts.day, hour: parts.hour % 24, minute: parts.minute, second: parts.second };
+  const parts = zonedParts(date, timeZone);
+  const n = (type: "year" | "month" | "day" | "hour" | "minute" | "second") => Number(parts[type]);
+  return { year: n("year"), month: n("month"), day: n("day"), hour: n("hour") % 24, minute: n("minute"), second: n("second") };
 }
 
 /** Milliseconds to add to UTC to get the zone's wall time at `date`. */
