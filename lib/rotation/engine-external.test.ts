@@ -135,7 +135,9 @@ describe("external rotator: a resumed run", () => {
     expect(state.current).toEqual(file.answers[recorded]);
     expect(state.previous).toEqual({ username, password: `initial-${username}-password` });
     expect(adapter.accepts(state.previous!)).toBe(true);
-    const apply = (await listStepsByRun({ db: bed.app.db, runId })).find((step) => step.name === "apply");
-    expect(apply?.message).toContain(`Adapter request ${recorded} (sent again after the interruption).`);
+    // The dead process's apply (started with the write-ahead record) shows as interrupted; the resumed one answers.
+    const applies = (await listStepsByRun({ db: bed.app.db, runId })).filter((step) => step.name === "apply");
+    expect(applies.map((step) => step.status)).toEqual(["interrupted", "succeeded"]);
+    expect(applies[1].message).toContain(`Adapter request ${recorded} (sent again after the interruption).`);
   });
 });

@@ -15,7 +15,7 @@ import { getRotatorById } from "../db/queries/rotators";
 import { getRunById, listStepsByRun } from "../db/queries/runs";
 import { listEnvironmentRevisions } from "../db/queries/environments";
 import { listAuditEvents, verifyAuditChain } from "../db/queries/audit";
-import { loadState } from "./rotator-records";
+import { decryptPending, loadState } from "./rotator-records";
 import type { RotatorState } from "../rotators/types";
 
 let cluster: PgCluster;
@@ -134,6 +134,19 @@ describe("rotation engine", () => {
       },
     );
     await expect(completion).rejects.toBeInstanceOf(SimulatedCrash);
+    // The write-ahead boundary (one statement): after it, the pending credential and apply's start are stored
+    // together; before it (a crash after plan), neither is.
+    const crashed = (await getRunById({ db: app.db, id: runId }))!;
+    const recorded = crashed.pendingCiphertext ? decryptPending(app.keyring, runId, crashed.pendingCiphertext) : null;
+    const stepsAtCrash = (await listStepsByRun({ db: app.db, runId })).map((s) => `${s.name}:${s.status}`);
+    if (crashAt === "plan") {
+      expect(recorded).toBeNull();
+      expect(stepsAtCrash.some((s) => s.startsWith("apply:"))).toBe(false);
+    } else {
+      expect(recorded?.credential?.username).toBeTruthy();
+      expect(stepsAtCrash).toContain("persist pending:succeeded");
+    }
+    if (crashAt === "persist pending") expect(stepsAtCrash.at(-1)).toBe("apply:running");
     // While the dead process's lease lasts, nobody else may rotate; current and previous still work.
     await expect(rotateNow(app, { rotatorId: rotator.id, trigger: "user", actor: TEST_ACTOR })).rejects.toThrow(/already running/);
     expect(await stateOf(rotator.id)).toEqual(before);
@@ -147,6 +160,8 @@ describe("rotation engine", () => {
     expect(resumed).toMatchObject({ runId, status: "succeeded" });
     const after = await stateOf(rotator.id);
     expect(after.previous).toEqual(before.current);
+    // Resumed with the credential it recorded, which the target may already have seen.
+    if (recorded) expect(after.current).toEqual(recorded.credential);
     await expectBothWork(after);
     const run = (await getRunById({ db: app.db, id: runId }))!;
     expect(run.attempt).toBe(2);

@@ -21,7 +21,7 @@ import "server-only";
 import { byActor, type AppContext, type Actor } from "../app-context";
 import type { RotationRun, RotatorRow } from "../db/schema";
 import { acquireRotatorLease, getRotatorById, releaseRotatorLease, renewRotatorLease, updateRotatorById } from "../db/queries/rotators";
-import { finishStep, getLastFinishedRunByRotator, getUnfinishedRunByRotator, insertRun, insertStep, interruptRunningSteps, updateRunById } from "../db/queries/runs";
+import { getLastFinishedRunByRotator, getUnfinishedRunByRotator, insertRun, interruptRunningSteps, updateRunById } from "../db/queries/runs";
 import { getEnvironmentById } from "../db/queries/environments";
 import { replacedSince } from "./replaced-since";
 import { insertAuditEvent } from "../db/queries/audit";
@@ -40,6 +40,7 @@ import { firstFailure } from "../rotators/preflight";
 import { leaseOwner } from "./lease-owner";
 import { env } from "../env";
 import { CHECK_STEP, guardRetiringCredential } from "./lockout-guard";
+import { RunSteps } from "./run-steps";
 
 export type RunTrigger = RotationRun["trigger"];
 export type StepName = "preflight" | "resume" | "abandon previous attempt" | typeof CHECK_STEP | "plan" | "persist pending" | "apply" | "verify" | "commit" | "deactivate previous";
@@ -215,37 +216,51 @@ async function executeRun(app: AppContext, job: RunJob): Promise<RunOutcome> {
   // persisted with the pending record so that a resumed run still knows, and applied if the run fails.
   let previousRetired = false;
   let lastPending: Pending | null = null;
-  let currentStep: { id: number; name: StepName } | undefined;
-
-  const step = async <T>(
-    name: StepName,
-    body: () => Promise<T>,
-    describe?: (result: T) => string | undefined,
-    // A step that finished without proving anything (verify through a connector that cannot log in) is
-    // recorded as "skipped", so it stands out in the run's steps instead of reading as a success.
-    statusOf?: (result: T) => "succeeded" | "skipped",
-  ): Promise<T> => {
+  // The step in progress; it has no row yet while its start is being written.
+  let currentStep: { id?: number; name: StepName } | undefined;
+  // The lease went with the commit (nothing of the run touches the target after it).
+  let leaseReleased = false;
+  const steps = new RunSteps(run.id);
+  const checkLease = () => {
     if (leaseLost.signal.aborted) throw new AppError("rotation:busy", "This process lost the rotator's lease (it was too slow); the run will be resumed.");
-    const row = await insertStep({ db, step: { runId: run.id, name, status: "running" } });
-    currentStep = { id: row.id, name };
+  };
+
+  type Describe<T> = (result: T) => string | undefined;
+  // A step that finished without proving anything (verify through a connector that cannot log in) is
+  // recorded as "skipped", so it stands out in the run's steps instead of reading as a success.
+  type StatusOf<T> = (result: T) => "succeeded" | "skipped";
+  /** Runs the body of a step whose row `id` is written (as running); its finish goes with the run's next write. */
+  const runStep = async <T>(name: StepName, id: number, body: () => Promise<T>, describe?: Describe<T>, statusOf?: StatusOf<T>): Promise<T> => {
+    currentStep = { id, name };
     const result = await body();
-    await finishStep({ db, id: row.id, status: statusOf?.(result) ?? "succeeded", message: describe?.(result) ?? null });
+    steps.finish(id, statusOf?.(result) ?? "succeeded", describe?.(result) ?? null);
     currentStep = undefined;
     await hooks.afterStep?.(name, run.id);
     return result;
+  };
+  /** `pendingCiphertext`: a write-ahead record to store with the step's start (apply returned a new pending). */
+  const step = async <T>(name: StepName, body: () => Promise<T>, describe?: Describe<T>, statusOf?: StatusOf<T>, pendingCiphertext?: string): Promise<T> => {
+    checkLease();
+    currentStep = { name };
+    return runStep(name, await steps.start(db, name, pendingCiphertext), body, describe, statusOf);
   };
 
   // The write-ahead record this process last wrote: writing the same record again (apply returning the pending
   // it was given) would only cost a statement, the store already holds it.
   let written: string | undefined;
-  const persistPending = async (pending: Pending) => {
+  /** The write-ahead record of `pending`, or null when the store holds exactly this one already. */
+  const pendingRecord = (pending: Pending): { text: string; ciphertext: string } | null => {
     secrets = [...new Set([...secrets, ...credentialSecrets(definition, pending.credential)])];
     lastPending = pending;
     const record: Pending = { credential: pending.credential, data: pending.data, ...(previousRetired ? { previousRetired: true } : {}) };
     const text = JSON.stringify(record);
-    if (text === written) return;
-    await updateRunById({ db, id: run.id, patch: { pendingCiphertext: encryptPending(keyring, run.id, record) } });
-    written = text;
+    return text === written ? null : { text, ciphertext: encryptPending(keyring, run.id, record) };
+  };
+  const persistPending = async (pending: Pending) => {
+    const record = pendingRecord(pending);
+    if (!record) return;
+    await updateRunById({ db, id: run.id, patch: { pendingCiphertext: record.ciphertext } });
+    written = record.text;
   };
 
   try {
@@ -322,77 +337,107 @@ async function executeRun(app: AppContext, job: RunJob): Promise<RunOutcome> {
         rotator, run, definition, inputs, state, context, secrets, step, actor: job.actor,
         ...(job.overrideHold ? { overriddenBy: job.actor } : {}),
       });
-      if (guard === "held") return { runId: run.id, rotatorId: rotator.id, status: "held", errorCode: "rotation:held" };
+      if (guard === "held") {
+        await steps.flush(db);
+        return { runId: run.id, rotatorId: rotator.id, status: "held", errorCode: "rotation:held" };
+      }
       const prepared = await step("plan", () => definition.prepare({ inputs, state, context }), (p) =>
         [describePending(p.pending, definition), ...(p.warnings ?? []).map((w) => `Warning: ${w}`)].filter(Boolean).join(" ") || undefined,
       );
       pending = prepared.pending;
-      const planned = pending;
-      await step("persist pending", () => persistPending(planned), () => "Pending credential recorded (encrypted) before touching the target.");
     }
 
-    const applied = await step("apply", async () => {
-      const result = await definition.apply({ inputs, state, pending: pending!, context, resumed: resumedPending });
-      await persistPending(result.pending);
-      return result;
-    }, (r) => [describePending(r.pending, definition), ...(r.notes ?? [])].filter(Boolean).join(" ") || undefined).then((r) => r.pending);
-
+    const apply = async () => definition.apply({ inputs, state, pending: pending!, context, resumed: resumedPending });
+    const describeApplied: Describe<Awaited<ReturnType<typeof apply>>> = (r) => [describePending(r.pending, definition), ...(r.notes ?? [])].filter(Boolean).join(" ") || undefined;
+    let applied: Awaited<ReturnType<typeof apply>>;
+    if (resumedPending) {
+      applied = await step("apply", apply, describeApplied);
+    } else {
+      // The write-ahead record: the plan's finish, the pending credential and the start of apply in one
+      // statement, durable before apply touches the target (and nothing of it without the pending credential).
+      const record = pendingRecord(pending!);
+      checkLease();
+      currentStep = { name: "apply" };
+      const applyId = await steps.recordPendingAndStart(db, {
+        pendingCiphertext: record!.ciphertext,
+        recorded: { name: "persist pending", message: "Pending credential recorded (encrypted) before touching the target." },
+        next: "apply",
+      });
+      written = record!.text;
+      currentStep = undefined;
+      await hooks.afterStep?.("persist pending", run.id);
+      applied = await runStep("apply", applyId, apply, describeApplied);
+    }
+    // What apply returned, if it differs from the record (a key it created), is recorded with verify's start,
+    // before anything else happens.
+    const appliedRecord = pendingRecord(applied.pending);
     await step(
       "verify",
-      () => definition.verify({ inputs, credential: applied.credential, context }),
+      () => definition.verify({ inputs, credential: applied.pending.credential, context }),
       (r) => (r.skipped ? `Verification skipped: ${r.skipped}` : "The new credential works."),
       (r) => (r.skipped ? "skipped" : "succeeded"),
+      appliedRecord?.ciphertext,
     );
+    if (appliedRecord) written = appliedRecord.text;
 
-    const next = definition.commit({ state, pending: applied }).state;
-    await step("commit", () =>
-      db.transaction(async (tx) => {
-        // The revision number is taken first so the rotator records which revision introduced its current.
-        const reserved = await reserveRevision({ tx, environmentId: rotator.environmentId });
-        await updateRotatorById({
-          db: tx,
-          id: rotator.id,
-          patch: {
-            stateCiphertext: encryptState(keyring, rotator.id, next),
-            stateSummary: stateSummary(rotator.type, next),
-            lastRotatedAt: new Date(),
-            stateRevision: reserved.after,
-            lastRunId: run.id,
-            failingSince: null,
-            lastError: null,
-          },
-        });
-        const revision = await recordRevision({
-          tx,
-          keyring,
-          environmentId: rotator.environmentId,
-          reason: `rotated ${rotator.name}`,
-          actor: job.actor,
-          changedRotators: [rotator.name],
-          rotatorEntries: { [rotator.name]: { type: rotator.type, ...next } },
-          reserved,
-        });
-        await updateRunById({
-          db: tx,
-          id: run.id,
-          patch: { status: "succeeded", pendingCiphertext: null, finishedAt: new Date(), revisionAfter: revision.after, errorCode: null, errorMessage: null },
-        });
-        await insertAuditEvent({
-          tx,
-          event: {
-            ...byActor(job.actor),
-            action: "rotation.succeeded",
-            targetType: "rotator",
-            targetId: rotator.id,
-            targetLabel: rotator.name,
-            details: { runId: run.id, type: rotator.type, trigger: run.trigger, revision: revision.after, current: stateSummary(rotator.type, next).current },
-          },
-        });
-        return revision;
-      }),
-    (r) => `Environment revision ${r.after}.`);
-    if (definition.usesGrace?.(inputs) && definition.deactivatePrevious && next.previous) {
+    const next = definition.commit({ state, pending: applied.pending }).state;
+    // Without a grace step after it, the commit also releases the lease: nothing of the run touches the target
+    // after it.
+    const releasesLease = !(definition.usesGrace?.(inputs) && definition.deactivatePrevious && next.previous);
+    checkLease();
+    currentStep = { name: "commit" };
+    await db.transaction(async (tx) => {
+      // The revision number is taken first so the rotator records which revision introduced its current.
+      const reserved = await reserveRevision({ tx, environmentId: rotator.environmentId });
+      await updateRotatorById({
+        db: tx,
+        id: rotator.id,
+        ...(releasesLease ? { releaseLeaseOf: owner } : {}),
+        patch: {
+          stateCiphertext: encryptState(keyring, rotator.id, next),
+          stateSummary: stateSummary(rotator.type, next),
+          lastRotatedAt: new Date(),
+          stateRevision: reserved.after,
+          lastRunId: run.id,
+          failingSince: null,
+          lastError: null,
+        },
+      });
+      const revision = await recordRevision({
+        tx,
+        keyring,
+        environmentId: rotator.environmentId,
+        reason: `rotated ${rotator.name}`,
+        actor: job.actor,
+        changedRotators: [rotator.name],
+        rotatorEntries: { [rotator.name]: { type: rotator.type, ...next } },
+        reserved,
+      });
+      await updateRunById({
+        db: tx,
+        id: run.id,
+        patch: { status: "succeeded", pendingCiphertext: null, finishedAt: new Date(), revisionAfter: revision.after, errorCode: null, errorMessage: null },
+      });
+      await insertAuditEvent({
+        tx,
+        event: {
+          ...byActor(job.actor),
+          action: "rotation.succeeded",
+          targetType: "rotator",
+          targetId: rotator.id,
+          targetLabel: rotator.name,
+          details: { runId: run.id, type: rotator.type, trigger: run.trigger, revision: revision.after, current: stateSummary(rotator.type, next).current },
+        },
+      });
+      // Verify's finish, and the commit as a step that is done: committed with the new state or not at all.
+      await steps.writeWith(tx, [{ name: "commit", status: "succeeded", message: `Environment revision ${revision.after}.` }]);
+    });
+    currentStep = undefined;
+    leaseReleased = releasesLease;
+    await hooks.afterStep?.("commit", run.id);
+    if (!releasesLease) {
       await deactivateCommittedPrevious({ definition, inputs, state: next, context, step, secrets });
+      await steps.flush(db);
     }
     return { runId: run.id, rotatorId: rotator.id, status: "succeeded" };
   } catch (error) {
@@ -400,11 +445,11 @@ async function executeRun(app: AppContext, job: RunJob): Promise<RunOutcome> {
       crashed = true;
       throw error;
     }
-    return await recordFailure(app, { job, error, secrets, stepId: currentStep?.id, retiredPrevious: previousRetired ? loadState(keyring, rotator).previous : null });
+    return await recordFailure(app, { job, error, secrets, steps, failedStep: currentStep, retiredPrevious: previousRetired ? loadState(keyring, rotator).previous : null });
   } finally {
     clearInterval(heartbeat);
     // A (simulated) dead process releases nothing: its lease runs out and the next attempt resumes the run.
-    if (!crashed) {
+    if (!crashed && !leaseReleased) {
       await releaseRotatorLease({ db, id: rotator.id, owner }).catch((e) => logError("could not release a rotator lease", e, { rotatorId: rotator.id }));
     }
   }
@@ -485,7 +530,15 @@ async function abandonFailedAttempt(
  */
 async function recordFailure(
   app: AppContext,
-  { job, error, secrets, stepId, retiredPrevious }: { job: RunJob; error: unknown; secrets: string[]; stepId?: number; retiredPrevious: Credential | null },
+  { job, error, secrets, steps, failedStep, retiredPrevious }: {
+    job: RunJob;
+    error: unknown;
+    secrets: string[];
+    steps: RunSteps;
+    /** The step the run failed in (without an id when it failed while its start was written). */
+    failedStep?: { id?: number; name: StepName };
+    retiredPrevious: Credential | null;
+  },
 ): Promise<RunOutcome> {
   const { db, keyring } = app;
   const { rotator, run } = job;
@@ -502,8 +555,8 @@ async function recordFailure(
     message = `${message} The previous credential${retiredName ? ` (${retiredName})` : ""} no longer works at the target, so it was removed from the environment.`;
   }
   try {
-    if (stepId) await finishStep({ db, id: stepId, status: "failed", message });
     await db.transaction(async (tx) => {
+      await steps.writeFailure(tx, failedStep, message);
       if (retiredPrevious) {
         const fresh = await getRotatorById({ db: tx, id: rotator.id });
         const state = fresh ? loadState(keyring, fresh) : null;

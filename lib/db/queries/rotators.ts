@@ -34,8 +34,11 @@ export async function insertRotator({ db, rotator }: { db: DbOrTx; rotator: type
   return row;
 }
 
-export async function updateRotatorById({ db, id, patch }: { db: DbOrTx; id: string; patch: Partial<typeof rotators.$inferInsert> }) {
-  const [row] = await db.update(rotators).set({ ...patch, updatedAt: new Date() }).where(eq(rotators.id, id)).returning();
+/** `releaseLeaseOf`: also releases the lease if `owner` holds it, in the same statement (the engine's commit). */
+export async function updateRotatorById({ db, id, patch, releaseLeaseOf }: { db: DbOrTx; id: string; patch: Partial<typeof rotators.$inferInsert>; releaseLeaseOf?: string }) {
+  const held = releaseLeaseOf === undefined ? undefined : sql`${rotators.leaseOwner} = ${releaseLeaseOf}`;
+  const release = held ? { leaseOwner: sql`case when ${held} then null else ${rotators.leaseOwner} end`, leaseExpiresAt: sql`case when ${held} then null else ${rotators.leaseExpiresAt} end` } : {};
+  const [row] = await db.update(rotators).set({ ...patch, ...release, updatedAt: new Date() }).where(eq(rotators.id, id)).returning();
   return row;
 }
 

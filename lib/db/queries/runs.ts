@@ -1,7 +1,8 @@
 import "server-only";
-import { and, asc, desc, eq, inArray, lt, or, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, lt, or, sql, type SQL } from "drizzle-orm";
 import { rotationRuns, rotationSteps, type RotationRun, type RotationStep } from "../schema";
 import type { DbOrTx } from "../client";
+import { rowsOf } from "./audit";
 
 export async function insertRun({ db, run }: { db: DbOrTx; run: typeof rotationRuns.$inferInsert }): Promise<RotationRun> {
   const [row] = await db.insert(rotationRuns).values(run).returning();
@@ -46,6 +47,46 @@ export async function insertStep({ db, step }: { db: DbOrTx; step: typeof rotati
 
 export async function finishStep({ db, id, status, message }: { db: DbOrTx; id: number; status: RotationStep["status"]; message?: string | null }) {
   await db.update(rotationSteps).set({ status, message: message ?? null, finishedAt: new Date() }).where(eq(rotationSteps.id, id));
+}
+
+export interface StepFinish {
+  id: number;
+  status: RotationStep["status"];
+  message: string | null;
+  /** When the step ended (its row may be written later, with the next step's start). */
+  finishedAt: Date;
+}
+
+export interface NewStep {
+  name: string;
+  status: RotationStep["status"];
+  message?: string | null;
+  /** Set for a step recorded as already done. */
+  finishedAt?: Date;
+}
+
+/**
+ * One statement, so one commit and one round trip (lib/rotation/engine.ts writes a run's progress this way):
+ * finishes steps, records the run's write-ahead pending credential, and inserts the next steps, each part
+ * optional. Returns the ids of the inserted steps, in order.
+ */
+export async function advanceSteps({ db, runId, finished = [], pendingCiphertext, steps = [] }: {
+  db: DbOrTx;
+  runId: string;
+  finished?: StepFinish[];
+  pendingCiphertext?: string;
+  steps?: NewStep[];
+}): Promise<number[]> {
+  const at = (date: Date) => sql`${date.toISOString()}::timestamptz`;
+  const writes = finished.map((f) => sql`update rotation_steps set status = ${f.status}, message = ${f.message}, finished_at = ${at(f.finishedAt)} where id = ${f.id}`);
+  if (pendingCiphertext !== undefined) writes.push(sql`update rotation_runs set pending_ciphertext = ${pendingCiphertext} where id = ${runId}`);
+  const values = steps.map((s) => sql`(${runId}::uuid, ${s.name}, ${s.status}, ${s.message ?? null}, ${s.finishedAt ? at(s.finishedAt) : null})`);
+  const main = steps.length ? sql`insert into rotation_steps (run_id, name, status, message, finished_at) values ${sql.join(values, sql`, `)} returning id` : writes.pop();
+  if (!main) return [];
+  // Data-modifying CTEs run exactly once, whether or not the main statement reads them.
+  const statement = writes.length ? sql`with ${sql.join(writes.map((w, i) => sql`${sql.raw(`w${i}`)} as (${w})`), sql`, `)} ${main}` : main;
+  const rows = steps.length ? rowsOf<{ id: number | string }>(await db.execute(statement)) : (await db.execute(statement), []);
+  return rows.map((r) => Number(r.id)).sort((a, b) => a - b);
 }
 
 /** Steps a dead process left "running": they never finished, and are shown as interrupted. */
