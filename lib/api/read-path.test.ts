@@ -18,7 +18,7 @@ import { listConsumersByEnvironment } from "../db/queries/consumers";
 import { getUserByEmail } from "../db/queries/users";
 import { hashToken } from "../tokens/tokens";
 import { getRotatorById } from "../db/queries/rotators";
-import { loadState } from "../rotation/rotator-records";
+import { loadState } from "../environments/rotator-state";
 
 const route = (id: string) => API_ROUTES.find((r) => r.operationId === id)!;
 

@@ -10,7 +10,7 @@ import { callApi, serviceToken } from "@/test/support/api-client";
 import { openEnvironmentRoute } from "../api/routes/environments";
 import { getEnvironmentById, listEnvironmentValues } from "../db/queries/environments";
 import { listRotatorsByEnvironment } from "../db/queries/rotators";
-import { loadState } from "../rotation/rotator-records";
+import { loadState } from "./rotator-state";
 import { compactRevisionSnapshots, loadRevisionDocument, pruneRevisions, revisionContext, valueContext } from "./revisions";
 import { rowsOf } from "../db/queries/audit";
 import { sql } from "drizzle-orm";

@@ -29,7 +29,7 @@ import {
   setRevisionStorage,
 } from "../db/queries/environments";
 import { getRotatorByName, listRotatorsByEnvironment } from "../db/queries/rotators";
-import { loadState } from "../rotation/rotator-records";
+import { loadState } from "./rotator-state";
 import type { RotatorState, RotatorType } from "../rotators/types";
 
 /** What a revision holds (decrypted): what `open` serves at that revision. */

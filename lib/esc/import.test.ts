@@ -23,7 +23,8 @@ import { getEnvironmentByName, listEnvironmentValues } from "../db/queries/envir
 import { listRotatorsByEnvironment } from "../db/queries/rotators";
 import { listLoginProviders } from "../db/queries/login-providers";
 import { listConnectors } from "../db/queries/connectors";
-import { loadInputs, loadState } from "../rotation/rotator-records";
+import { loadInputs } from "../rotation/rotator-records";
+import { loadState } from "../environments/rotator-state";
 import { buildEnvironmentDocument } from "../environments/revisions";
 import { exportEscRoute, importEscRoute } from "../api/routes/esc";
 import type { AppContext } from "../app-context";

@@ -25,7 +25,8 @@ import { createLoginProvider, getLoginProviderView, issuerSettings, loginSetup }
 import { createConnector, testConnector } from "../connectors/service";
 import { getRotatorById } from "../db/queries/rotators";
 import { listStepsByRun } from "../db/queries/runs";
-import { decryptSecretInputs, loadState } from "./rotator-records";
+import { decryptSecretInputs } from "./rotator-records";
+import { loadState } from "../environments/rotator-state";
 import { ESC_VERIFY_SKIPPED } from "../connectors/esc-connector";
 import type { RotatorState } from "../rotators/types";
 

@@ -15,7 +15,8 @@ import { bodyHash } from "../rotators/external/http";
 import type { RotatorState } from "../rotators/types";
 import { createRotator } from "./rotator-service";
 import { rotateNow, startRotation, SimulatedCrash } from "./engine";
-import { decryptPending, loadState } from "./rotator-records";
+import { decryptPending } from "./rotator-records";
+import { loadState } from "../environments/rotator-state";
 
 let bed: ExternalTestBed;
 let adapter: ReferenceAdapter;

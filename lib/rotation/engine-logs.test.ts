@@ -13,7 +13,7 @@ import { createEnvironment } from "../environments/service";
 import { createRotator } from "./rotator-service";
 import { rotateNow, startRotation, SimulatedCrash, type StepName } from "./engine";
 import { getRotatorById } from "../db/queries/rotators";
-import { loadState } from "./rotator-records";
+import { loadState } from "../environments/rotator-state";
 
 let cluster: PgCluster;
 let app: TestApp;

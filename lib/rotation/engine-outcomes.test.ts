@@ -17,7 +17,7 @@ import { rotateNow } from "./engine";
 import { getRotatorById } from "../db/queries/rotators";
 import { listStepsByRun } from "../db/queries/runs";
 import { listEnvironmentRevisions } from "../db/queries/environments";
-import { loadState } from "./rotator-records";
+import { loadState } from "../environments/rotator-state";
 import type { Credential, RotatorState } from "../rotators/types";
 
 let app: TestApp;

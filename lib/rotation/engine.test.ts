@@ -15,7 +15,8 @@ import { getRotatorById } from "../db/queries/rotators";
 import { getRunById, listStepsByRun } from "../db/queries/runs";
 import { listEnvironmentRevisions } from "../db/queries/environments";
 import { listAuditEvents, verifyAuditChain } from "../db/queries/audit";
-import { decryptPending, loadState } from "./rotator-records";
+import { decryptPending } from "./rotator-records";
+import { loadState } from "../environments/rotator-state";
 import type { RotatorState } from "../rotators/types";
 
 let cluster: PgCluster;

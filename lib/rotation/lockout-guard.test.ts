@@ -19,7 +19,7 @@ import { rotateNow } from "./engine";
 import { getRotatorById } from "../db/queries/rotators";
 import { getRunById, listStepsByRun } from "../db/queries/runs";
 import { listAuditEvents } from "../db/queries/audit";
-import { loadState } from "./rotator-records";
+import { loadState } from "../environments/rotator-state";
 import { CHECK_STEP } from "./lockout-guard";
 import { retiringHolders, type LockoutPolicy, type RetiringCheck } from "./lockout-finding";
 import { rotateAnyway } from "./rotate-anyway";

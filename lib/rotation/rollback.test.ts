@@ -18,7 +18,7 @@ import { getEnvironmentById, listEnvironmentRevisions } from "../db/queries/envi
 import { isAppError } from "../errors";
 import { listStepsByRun } from "../db/queries/runs";
 import { listAuditEvents } from "../db/queries/audit";
-import { loadState } from "./rotator-records";
+import { loadState } from "../environments/rotator-state";
 import type { RotatorState } from "../rotators/types";
 
 let app: TestApp;

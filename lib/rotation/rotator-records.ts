@@ -1,7 +1,9 @@
 import "server-only";
 /**
- * Reading and writing a rotator's encrypted parts. Each ciphertext is bound to its row and field (the
- * envelope's context), so a ciphertext copied to another rotator will not decrypt.
+ * Reading and writing a rotator's encrypted inputs and a run's pending credential, and what lists may show
+ * of a state. Each ciphertext is bound to its row and field (the envelope's context), so a ciphertext copied
+ * to another rotator will not decrypt. The encrypted state itself is in lib/environments/rotator-state.ts
+ * (environment revisions snapshot it).
  */
 import type { Keyring } from "../crypto/keyring";
 import type { RotatorRow } from "../db/schema";
@@ -10,10 +12,7 @@ import { getRotatorDefinition } from "../rotators/registry";
 import { secretKeysOf } from "../rotators/meta";
 import { mergeSecretInputs } from "./secret-fields";
 
-export const EMPTY_STATE: RotatorState = { current: null, previous: null };
-
 export const inputsContext = (rotatorId: string) => `rotator:${rotatorId}:inputs`;
-export const stateContext = (rotatorId: string) => `rotator:${rotatorId}:state`;
 export const pendingContext = (runId: string) => `run:${runId}:pending`;
 
 export function decryptSecretInputs(keyring: Keyring, row: Pick<RotatorRow, "id" | "secretInputsCiphertext">): Record<string, unknown> {
@@ -25,14 +24,6 @@ export function loadInputs(keyring: Keyring, row: RotatorRow): unknown {
   const definition = getRotatorDefinition(row.type);
   const merged = mergeSecretInputs(row.inputs as Record<string, unknown>, decryptSecretInputs(keyring, row));
   return definition.inputsSchema.parse(merged);
-}
-
-export function loadState(keyring: Keyring, row: Pick<RotatorRow, "id" | "stateCiphertext">): RotatorState {
-  return row.stateCiphertext ? JSON.parse(keyring.decrypt(row.stateCiphertext, stateContext(row.id))) : EMPTY_STATE;
-}
-
-export function encryptState(keyring: Keyring, rotatorId: string, state: RotatorState): string {
-  return keyring.encrypt(JSON.stringify(state), stateContext(rotatorId));
 }
 
 export function encryptPending(keyring: Keyring, runId: string, pending: Pending): string {

@@ -25,7 +25,7 @@ import type { AppContext } from "../app-context";
 import { createEnvironment } from "../environments/service";
 import { createRotator } from "../rotation/rotator-service";
 import { saveSchedule } from "./service";
-import { loadState } from "../rotation/rotator-records";
+import { loadState } from "../environments/rotator-state";
 import { verifyAuditChain, rowsOf } from "../db/queries/audit";
 import { rotators as rotatorsTable, rotationRuns, schedules } from "../db/schema";
 

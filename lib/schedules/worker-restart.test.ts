@@ -20,7 +20,7 @@ import { loadKeyring } from "../crypto/keyring";
 import type { AppContext } from "../app-context";
 import { createEnvironment } from "../environments/service";
 import { createRotator } from "../rotation/rotator-service";
-import { loadState } from "../rotation/rotator-records";
+import { loadState } from "../environments/rotator-state";
 import { saveSchedule } from "./service";
 import { getRotatorById } from "../db/queries/rotators";
 import { listStepsByRun } from "../db/queries/runs";
