@@ -176,6 +176,30 @@ test("rotator create (inputs validated by the server, errors by field) and ls; e
   expect((await rotor(["env", "history", envName, "--rotator", "signing"])).stdout).toMatch(/signing\s+succeeded\s+api/);
 });
 
+test("rotator rollback asks first, refuses a stale revision (exit 6), then makes the previous credential current again", async () => {
+  const get = async (path: string) => (await rotor(["env", "get", envName, path])).stdout.trim();
+  // Rotated once above (current only); once more so that there is a previous credential to go back to.
+  expect((await rotor(["env", "rotate", envName, "signing", "--wait"])).code).toBe(0);
+  const [current, previous] = [await get("signing.current.password"), await get("signing.previous.password")];
+  expect(previous).toMatch(/^[A-Za-z0-9]{40}$/);
+  expect(previous).not.toBe(current);
+
+  const unconfirmed = await rotor(["rotator", "rollback", envName, "signing"]);
+  expect(unconfirmed.code).toBe(2);
+  expect(unconfirmed.stderr).toContain("Rolling back signing needs confirmation: add --yes.");
+  const stale = await rotor(["rotator", "rollback", envName, "signing", "--yes", "--expected-revision", "1"]);
+  expect(stale.code).toBe(6);
+  expect(stale.stderr).toMatch(/Rotated \d+ s ago by admin@rotor\.test; roll back anyway\?/);
+  const missing = await rotor(["rotator", "rollback", envName, "no_such", "--yes"]);
+  expect(missing.code).toBe(5);
+  expect(await get("signing.current.password")).toBe(current);
+
+  const rolledBack = await rotor(["rotator", "rollback", envName, "signing", "--yes"]);
+  expect(rolledBack.code, rolledBack.stderr).toBe(0);
+  expect(rolledBack.stdout).toBe(`Rolled back signing in ${envName}: the previous credential is current again.\n`);
+  expect([await get("signing.current.password"), await get("signing.previous.password")]).toEqual([previous, current]);
+});
+
 let serviceToken = "";
 let serviceTokenId = "";
 

@@ -1,9 +1,11 @@
-/** `rotor rotator create|ls`. */
-import { Command } from "commander";
+/** `rotor rotator create|ls|rollback`. */
+import { Command, Option } from "commander";
 import { pathOf } from "../api-client";
 import type { List, Rotator } from "../api-types";
 import { signedInClient } from "../context";
-import { collect } from "../arguments";
+import { collect, positiveInteger } from "../arguments";
+import { CliError, EXIT } from "../errors";
+import { ask, isInteractive } from "../prompt";
 import { collectInputs, readObjectFile } from "../inputs";
 import { note, outputOption, printJson, printLine, printTable, shortTime, type OutputFormat } from "../output";
 
@@ -19,7 +21,7 @@ interface CreateOptions {
 }
 
 export function rotatorCommand(): Command {
-  const rotator = new Command("rotator").description("Rotators of an environment: create, list");
+  const rotator = new Command("rotator").description("Rotators of an environment: create, list, roll back");
 
   rotator
     .command("create")
@@ -71,6 +73,30 @@ Examples:
         ["NAME", "TYPE", "STATUS", "CURRENT", "LAST ROTATED", "NEXT ROTATION", "ID"],
         items.map((r) => [r.name, r.type, r.status, r.current?.username ?? r.current?.accessKeyId, shortTime(r.lastRotatedAt), shortTime(r.nextRotationAt), r.id]),
       );
+    });
+
+  rotator
+    .command("rollback")
+    .description("Make the previous credential current again (for a consumer that broke after a rotation); Rotor proves it still works first")
+    .argument("<environment>")
+    .argument("<name>")
+    .option("-y, --yes", "do not ask for confirmation (needed without a terminal)")
+    .addOption(new Option("--expected-revision <n>", "the revision you looked at: refused (exit 6) if a rotation or rollback replaced the credential since").argParser(positiveInteger))
+    .addOption(outputOption())
+    .action(async (environment: string, name: string, options: { yes?: boolean; expectedRevision?: number; output: OutputFormat }) => {
+      const client = signedInClient();
+      const { items } = await client.get<List<Rotator>>(`${pathOf("environments", environment)}/rotators`);
+      const target = items.find((r) => r.name === name);
+      if (!target) throw new CliError(`${environment} has no rotator ${name} (\`rotor rotator ls ${environment}\` lists them).`, EXIT.notFound);
+      if (!options.yes) {
+        if (!isInteractive()) throw new CliError(`Rolling back ${name} needs confirmation: add --yes.`, EXIT.usage);
+        const typed = await ask(`Consumers get ${name}'s previous credential back. Type the rotator's name (${name}) to roll back: `);
+        if (typed !== name) throw new CliError("The name did not match: nothing was rolled back.", EXIT.usage);
+      }
+      const rolledBack = await client.post<Rotator>(`${pathOf("rotators", target.id)}/rollback`, options.expectedRevision ? { expectedRevision: options.expectedRevision } : {});
+      if (options.output === "json") return printJson(rolledBack);
+      const current = rolledBack.current?.username ?? rolledBack.current?.accessKeyId;
+      printLine(`Rolled back ${name} in ${environment}: the previous credential${current ? ` (${current})` : ""} is current again.`);
     });
 
   return rotator;
