@@ -2,6 +2,7 @@
  * The shapes of Rotor's REST API v1 that the CLI reads (the server's OpenAPI document at /api/v1/openapi.json,
  * built from lib/api/schemas.ts, is the authority). Only the fields the CLI uses are typed.
  */
+import type { EscProblem } from "../lib/esc/problems";
 
 export type Role = "admin" | "operator" | "viewer";
 export type Scope = "read" | "rotate" | "admin";
@@ -143,14 +144,8 @@ export interface WatchEventData {
   at?: string;
 }
 
-/** POST /import/esc (lib/esc/import.ts EscImportPreview). */
-export interface EscProblem {
-  file: string;
-  line: number | null;
-  path: string;
-  message: string;
-  severity: "error" | "note";
-}
+/** POST /import/esc (lib/esc/import.ts EscImportPreview); a problem is lib/esc/problems.ts's EscProblem, which
+ *  the CLI prints with the same formatProblem as the API and the page. */
 
 export interface EscImportPreview {
   ok: boolean;

@@ -2,15 +2,14 @@
 import fs from "node:fs";
 import { Command } from "commander";
 import { pathOf } from "../api-client";
-import type { EscExport, EscImportPreview, EscProblem } from "../api-types";
+import type { EscExport, EscImportPreview } from "../api-types";
+import { formatProblem } from "../../lib/esc/problems";
 import { signedInClient } from "../context";
 import { collect } from "../arguments";
 import { parseAssignment } from "../inputs";
 import { readStdin } from "../prompt";
 import { CliError, EXIT } from "../errors";
 import { note, outputOption, printJson, printLine, type OutputFormat } from "../output";
-
-const where = (p: EscProblem) => `${p.file}${p.line ? `:${p.line}` : ""}${p.path ? ` ${p.path}` : ""}`;
 
 function printPreview(preview: EscImportPreview) {
   const verb = preview.created ? "Created" : "Would create";
@@ -26,7 +25,7 @@ function printPreview(preview: EscImportPreview) {
     }
     for (const [name, template] of Object.entries(env.exports)) printLine(`  exported variable ${name} = ${template}`);
   }
-  for (const n of preview.notes) note(`note: ${where(n)}: ${n.message}`);
+  for (const n of preview.notes) note(`note: ${formatProblem(n)}`);
 }
 
 export function importCommand(): Command {
@@ -71,7 +70,7 @@ Examples:
       if (options.output === "json") printJson(preview);
       else printPreview(preview);
       if (!preview.ok) {
-        for (const p of preview.problems) note(`${where(p)}: ${p.message}`);
+        for (const p of preview.problems) note(formatProblem(p));
         throw new CliError(`Nothing would be imported: ${preview.problems.length} problem${preview.problems.length === 1 ? "" : "s"} to fix first.`, EXIT.usage);
       }
     });
