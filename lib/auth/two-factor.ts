@@ -76,22 +76,19 @@ async function checkTotp(db: Db, keyring: Keyring, user: User, code: string, now
   return consumeTotpTimeStep({ db, id: user.id, timeStep: result.timeStep });
 }
 
-/** Step 2: a code from the app proves it holds the secret; two-factor sign-in is on, and the recovery codes are returned once. */
-export async function confirmTotpEnrolment({
-  db,
-  keyring,
-  actor,
-  userId,
-  code,
-  now = new Date(),
-}: {
+/** A change to a user's second factor that a current code confirms (enrolment's step 2, turning it off). */
+interface CodeConfirmedChange {
   db: Db;
   keyring: Keyring;
   actor: Actor;
   userId: string;
+  /** The six-digit code (turning it off: or a recovery code), as typed. */
   code: string;
   now?: Date;
-}): Promise<{ recoveryCodes: string[] }> {
+}
+
+/** Step 2: a code from the app proves it holds the secret; two-factor sign-in is on, and the recovery codes are returned once. */
+export async function confirmTotpEnrolment({ db, keyring, actor, userId, code, now = new Date() }: CodeConfirmedChange): Promise<{ recoveryCodes: string[] }> {
   const user = await loadLocalUser(db, userId);
   if (user.totpEnabledAt) throw new AppError("conflict", "Two-factor sign-in is already on.");
   if (!user.totpSecretCiphertext) throw new AppError("conflict", "Start the set-up first: Set up two-factor sign-in.");
@@ -124,21 +121,7 @@ export async function checkSecondFactor({ db, keyring, user, code, now = new Dat
 }
 
 /** Turns the second factor off; a current code (or a recovery code) is required. */
-export async function disableTotp({
-  db,
-  keyring,
-  actor,
-  userId,
-  code,
-  now,
-}: {
-  db: Db;
-  keyring: Keyring;
-  actor: Actor;
-  userId: string;
-  code: string;
-  now?: Date;
-}): Promise<void> {
+export async function disableTotp({ db, keyring, actor, userId, code, now }: CodeConfirmedChange): Promise<void> {
   const user = await loadLocalUser(db, userId);
   if (!user.totpEnabledAt) throw new AppError("conflict", "Two-factor sign-in is already off.");
   const kind = await checkSecondFactor({ db, keyring, user, code, now });
