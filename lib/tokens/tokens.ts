@@ -82,75 +82,63 @@ export async function environmentIdsByName(app: AppContext, names: readonly stri
   return [...new Set(ids)];
 }
 
-export async function createServiceToken(
+/** What a new token row holds besides its secret's hash and prefix and who created it. */
+type TokenRecord = Omit<Parameters<typeof insertApiToken>[0]["token"], "tokenHash" | "prefix" | "createdById" | "createdByLabel">;
+
+/**
+ * Stores a new token and audits its creation in one transaction; the token itself is in the answer once.
+ * `details` gives the audit details of its kind (from the stored row), between its kind and prefix and its expiry.
+ */
+async function issueToken(
   app: AppContext,
-  request: { actor: Actor; name: string; scope: TokenScope; environmentIds: string[] | null; expiresAt?: Date | null },
+  actor: Actor,
+  record: TokenRecord,
+  details: (row: ApiToken) => Record<string, unknown>,
 ): Promise<{ token: string; row: ApiToken }> {
-  checkExpiry(request.expiresAt);
+  checkExpiry(record.expiresAt);
   const secret = newToken();
   return app.db.transaction(async (tx) => {
     const row = await insertApiToken({
       db: tx,
-      token: {
-        name: request.name,
-        kind: "service",
-        tokenHash: secret.tokenHash,
-        prefix: secret.prefix,
-        scope: request.scope,
-        environmentIds: request.environmentIds,
-        createdById: request.actor.id,
-        createdByLabel: request.actor.label,
-        expiresAt: request.expiresAt ?? null,
-      },
+      token: { ...record, tokenHash: secret.tokenHash, prefix: secret.prefix, createdById: actor.id, createdByLabel: actor.label },
     });
     await insertAuditEvent({
       tx,
       event: {
-        ...byActor(request.actor),
+        ...byActor(actor),
         action: "token.created",
         targetType: "token",
         targetId: row.id,
         targetLabel: row.name,
-        details: { kind: "service", prefix: row.prefix, scope: row.scope, environmentIds: row.environmentIds, expiresAt: row.expiresAt },
+        details: { kind: record.kind, prefix: row.prefix, ...details(row), expiresAt: row.expiresAt },
       },
     });
     return { token: secret.token, row };
   });
 }
 
+export async function createServiceToken(
+  app: AppContext,
+  request: { actor: Actor; name: string; scope: TokenScope; environmentIds: string[] | null; expiresAt?: Date | null },
+): Promise<{ token: string; row: ApiToken }> {
+  return issueToken(
+    app,
+    request.actor,
+    { name: request.name, kind: "service", scope: request.scope, environmentIds: request.environmentIds, expiresAt: request.expiresAt ?? null },
+    (row) => ({ scope: row.scope, environmentIds: row.environmentIds }),
+  );
+}
+
 export async function createPersonalToken(
   app: AppContext,
   request: { actor: Actor; user: Pick<User, "id" | "email">; name: string; expiresAt?: Date | null },
 ): Promise<{ token: string; row: ApiToken }> {
-  checkExpiry(request.expiresAt);
-  const secret = newToken();
-  return app.db.transaction(async (tx) => {
-    const row = await insertApiToken({
-      db: tx,
-      token: {
-        name: request.name,
-        kind: "personal",
-        tokenHash: secret.tokenHash,
-        prefix: secret.prefix,
-        userId: request.user.id,
-        createdById: request.actor.id,
-        createdByLabel: request.actor.label,
-        expiresAt: request.expiresAt ?? null,
-      },
-    });
-    await insertAuditEvent({
-      tx,
-      event: {
-        ...byActor(request.actor),
-        action: "token.created",
-        targetType: "token",
-        targetId: row.id,
-        targetLabel: row.name,
-        details: { kind: "personal", prefix: row.prefix, owner: request.user.email, expiresAt: row.expiresAt },
-      },
-    });
-    return { token: secret.token, row };
-  });
+  return issueToken(
+    app,
+    request.actor,
+    { name: request.name, kind: "personal", userId: request.user.id, expiresAt: request.expiresAt ?? null },
+    () => ({ owner: request.user.email }),
+  );
 }
 
 export interface AuthenticatedToken {
