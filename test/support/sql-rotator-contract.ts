@@ -1,6 +1,7 @@
 /**
- * What every SQL dialect's two-user rotator keeps beyond the rotator contract (./rotator-contract.ts), run
- * once per dialect against its real server (lib/rotators/postgres/postgres.test.ts, mysql/mysql.test.ts):
+ * What every SQL dialect's two-user rotator keeps beyond the rotator contract (./rotator-contract.ts, which
+ * describeSqlRotatorContract runs first), run once per dialect against its real server
+ * (lib/rotators/postgres/postgres.test.ts, mysql/mysql.test.ts):
  *
  * - the two users alternate, and current and previous both log in after every rotation;
  * - hostile names and passwords (quotes, backslashes, SQL fragments, unicode) rotate, and the SQL fragments
@@ -16,7 +17,7 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Credential, RotatorDefinition, RotatorState } from "@/lib/rotators/types";
-import { expectNoSecrets, rejection, rotateOnce, type ContractTarget } from "./rotator-contract";
+import { describeRotatorContract, expectNoSecrets, rejection, rotateOnce, type ContractTarget } from "./rotator-contract";
 
 /** The inputs every SQL dialect shares (lib/rotators/sql/inputs.ts). */
 export interface SqlInputs {
@@ -71,7 +72,7 @@ export interface SqlDialectUnderTest<I extends SqlInputs> {
 }
 
 /** What the rotator contract needs of a SQL fixture: its inputs, its login check, its users' passwords. */
-export function sqlContractTarget<I extends SqlInputs>(f: SqlFixture<I>, login: (credential: Credential) => Promise<boolean>): ContractTarget<I> {
+function sqlContractTarget<I extends SqlInputs>(f: SqlFixture<I>, login: (credential: Credential) => Promise<boolean>): ContractTarget<I> {
   return {
     inputs: f.inputs,
     checkLogin: login,
@@ -82,8 +83,11 @@ export function sqlContractTarget<I extends SqlInputs>(f: SqlFixture<I>, login: 
   };
 }
 
+/** The rotator contract (named after the type) and then the SQL cases, against the dialect's fixtures. */
 export function describeSqlRotatorContract<I extends SqlInputs>(dialect: SqlDialectUnderTest<I>): void {
   const { rotator, label } = dialect;
+  describeRotatorContract(rotator.type, { rotator }, async () => sqlContractTarget(await dialect.fixture(), dialect.login));
+
   const empty: RotatorState = { current: null, previous: null };
   const context = () => ({ checkpoint: async () => {}, sleep: async () => {} });
 

@@ -3,8 +3,8 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { connectMysqlAdmin, type MysqlAdmin } from "@/test/support/mysql-admin";
-import { describeRotatorContract, expectNoSecrets, rejection, rotateOnce } from "@/test/support/rotator-contract";
-import { describeSqlRotatorContract, sqlContractTarget, type SqlFixture, type SqlFixtureOptions } from "@/test/support/sql-rotator-contract";
+import { expectNoSecrets, rejection, rotateOnce } from "@/test/support/rotator-contract";
+import { describeSqlRotatorContract, type SqlFixture, type SqlFixtureOptions } from "@/test/support/sql-rotator-contract";
 import { mysqlDialect } from "./dialect";
 import type { Credential, RotatorContext, RotatorState } from "../types";
 import { mysqlRotator } from "./index";
@@ -72,8 +72,6 @@ async function fixture(options: SqlFixtureOptions & { managingGrants?: string[];
 }
 
 const login = (c: Credential | null) => admin.checkLogin({ username: c!.username!, password: c!.password! });
-
-describeRotatorContract("mysql", { rotator: mysqlRotator }, async () => sqlContractTarget(await fixture(), login));
 
 describeSqlRotatorContract({
   label: "MySQL",

@@ -8,8 +8,8 @@ import { promisify } from "node:util";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { PG_BIN, startPgCluster, type PgCluster } from "@/test/support/pg-cluster";
-import { describeRotatorContract, expectNoSecrets, rejection, rotateOnce } from "@/test/support/rotator-contract";
-import { describeSqlRotatorContract, sqlContractTarget, listen, type SqlFixture, type SqlFixtureOptions } from "@/test/support/sql-rotator-contract";
+import { expectNoSecrets, rejection, rotateOnce } from "@/test/support/rotator-contract";
+import { describeSqlRotatorContract, listen, type SqlFixture, type SqlFixtureOptions } from "@/test/support/sql-rotator-contract";
 import { directConnector } from "../direct-connector";
 import type { Credential, RotatorContext, RotatorState } from "../types";
 import { postgresRotator } from "./index";
@@ -85,8 +85,6 @@ async function fixture(options: SqlFixtureOptions & { managingAttributes?: strin
 }
 
 const login = (c: Credential | null) => cluster.checkLogin({ username: c!.username!, password: c!.password! });
-
-describeRotatorContract("postgres", { rotator: postgresRotator }, async () => sqlContractTarget(await fixture(), login));
 
 describeSqlRotatorContract({
   label: "PostgreSQL",
