@@ -95,6 +95,11 @@ export interface RotatorContext {
   previousRetired?(): Promise<void>;
 }
 
+/** Waits `ms`: with the context's `sleep` where one is injected (tests, backoff loops), else with a timer. */
+export function sleepFor(ms: number, context: Pick<RotatorContext, "sleep">): Promise<void> {
+  return context.sleep ? context.sleep(ms) : new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 export interface TestConnectionRequest<I> { inputs: I; context: RotatorContext }
 export interface TestConnectionResponse { ok: true; details: string[] }
 

@@ -27,7 +27,7 @@
  */
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { RotatorError } from "../errors";
-import type { AwsCredentials, Credential, Pending, RotatorContext, RotatorDefinition, RotatorState } from "../types";
+import { sleepFor, type AwsCredentials, type Credential, type Pending, type RotatorContext, type RotatorDefinition, type RotatorState } from "../types";
 import { parseUserRef, type UserRef } from "./arn";
 import { awsCall, awsErrorCode } from "./aws-errors";
 import { createStsClient, managingCredentials } from "./clients";
@@ -48,12 +48,10 @@ import { awsIamMeta } from "./meta";
 import { preflightAwsIam } from "./preflight";
 import { probeKey, waitUntilAccepted } from "./verify-key";
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 function clock(context: RotatorContext) {
   return {
     now: () => (context.now ? context.now() : new Date()).getTime(),
-    sleep: context.sleep ?? defaultSleep,
+    sleep: (ms: number) => sleepFor(ms, context),
     log: context.log ?? (() => {}),
   };
 }

@@ -22,7 +22,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { RotatorError } from "../errors";
-import type { Credential, Pending, RotatorContext, RotatorDefinition, RotatorState } from "../types";
+import { sleepFor, type Credential, type Pending, type RotatorContext, type RotatorDefinition, type RotatorState } from "../types";
 import { adapterNetworkError, adapterStatusError, bodyHash, credentialFromAnswer, sendToAdapter, type AdapterReply, type AdapterUse } from "./http";
 import { displayUrl, type ExternalInputs } from "./inputs";
 import { externalMeta } from "./meta";
@@ -46,11 +46,6 @@ function signerOf(context: RotatorContext): NonNullable<RotatorContext["issuerTo
 /** Every secret this call could see echoed: the credentials in play. */
 function secretsOf(...credentials: (Credential | null | undefined)[]): string[] {
   return credentials.flatMap((c) => (c ? Object.values(c) : []));
-}
-
-async function sleepFor(ms: number, context: RotatorContext) {
-  if (context.sleep) return context.sleep(ms);
-  await new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 const transient = (error: RotatorError) => error.code === "target:timeout" || (error.code === "target:unreachable" && error.retryable);

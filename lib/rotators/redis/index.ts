@@ -13,7 +13,7 @@
  */
 import { isRotatorError, RotatorError } from "../errors";
 import { generatePassword } from "../password/generate";
-import type { CheckLine, Credential, Pending, RotatorContext, RotatorDefinition, RotatorState } from "../types";
+import { sleepFor, type CheckLine, type Credential, type Pending, type RotatorDefinition, type RotatorState } from "../types";
 import { aclAllows, aclPasswordHash, clientsOfUser, parseAclUser, passwordRules, type AclUser } from "./acl";
 import { blockedLine, failedLine, lineFromError, okLine, passwordRulesLine, warningLine } from "../preflight";
 import { withRedis, type RedisPhase, type RedisSession } from "./client";
@@ -60,11 +60,6 @@ async function readUser(session: RedisSession, inputs: RedisInputs, username: st
 
 async function signIn(inputs: RedisInputs, credential: { username: string; password: string }): Promise<void> {
   await withRedis(inputs, credential, { phase: "verify-login", secrets: secretsOf(inputs, credential) }, async () => undefined);
-}
-
-async function sleepFor(ms: number, context: RotatorContext): Promise<void> {
-  if (context.sleep) return context.sleep(ms);
-  await new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Single-user: the one user. Two-user: the user that is not current (without a current, avoid previous). */

@@ -7,7 +7,7 @@
 import { isRotatorError, RotatorError } from "../errors";
 import { blockedLine, failedLine, lineFromError, okLine, passwordRulesLine, skippedLine, warningLine } from "../preflight";
 import { generatePassword } from "../password/generate";
-import type { ApplyResponse, CheckLine, Credential, Pending, RotatorContext, RotatorDefinition, RotatorMeta, RotatorState } from "../types";
+import { sleepFor, type ApplyResponse, type CheckLine, type Credential, type Pending, type RotatorContext, type RotatorDefinition, type RotatorMeta, type RotatorState } from "../types";
 import type { DatabaseConnection, DatabaseConnector, PingResponse, SessionVisibility, TargetUser } from "./connector";
 import type { SqlDialect } from "./dialect";
 import { createDirectConnector } from "./direct";
@@ -47,11 +47,6 @@ function parseCredential(credential: Credential | null | undefined, what: string
     throw new RotatorError("input:invalid", `${what} must be exactly { username, password } with both non-empty.`);
   }
   return parsed.data;
-}
-
-async function sleepFor(ms: number, context: RotatorContext): Promise<void> {
-  if (context.sleep) return context.sleep(ms);
-  await new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Test connection's line about the lockout guard: can the managing user see who is still connected? */
