@@ -20,16 +20,7 @@ export default defineConfig([
         { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrorsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_", ignoreRestSiblings: true },
       ],
       "rotor/boundaries": "error",
-      "rotor/no-cycle": [
-        "error",
-        {
-          // Known, to untangle: opening an environment reads when each credential rotates next (schedules,
-          // rotation status), while rotation and schedules build on environments.
-          allow: {
-            "lib/environments/open.ts": ["lib/schedules", "lib/rotation"],
-          },
-        },
-      ],
+      "rotor/no-cycle": "error",
     },
   },
   {

@@ -17,7 +17,7 @@ import { getEnvironmentById } from "../lib/db/queries/environments";
 import { insertRotator } from "../lib/db/queries/rotators";
 import { createEnvironment } from "../lib/environments/service";
 import { recordRevision } from "../lib/environments/revisions";
-import { openEnvironment } from "../lib/environments/open";
+import { openEnvironment } from "../lib/api/opened-environment";
 import { newRotatorRow } from "../lib/rotation/rotator-service";
 import { rotateNow } from "../lib/rotation/engine";
 import { arg, runBenchmark } from "./support/timing";

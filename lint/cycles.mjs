@@ -5,10 +5,6 @@
 // then neither folder can be read, tested or moved without the other. File cycles inside one folder are
 // reported too (a cycle makes load order, and so behaviour, depend on which module is imported first).
 //
-// Known cycles still to untangle are listed in the rule's `allow` option, file by file ({ "lib/x/y.ts":
-// ["lib/z"] }): those imports are left out of the graph, so they are not reported and nothing new may lean on
-// them to close another cycle. The list should only shrink.
-//
 // The graph is every import and `export … from` in lib/'s non-test sources (type-only imports included:
 // they are a dependency a reader has to follow too), read once per lint run with the same resolution as
 // rotor/boundaries. Tests may import across folders freely; they are not part of the graph.
@@ -44,10 +40,8 @@ function moduleFile(target) {
 
 let graph = null;
 
-const allowed = (allow, file, target) => (allow[file] ?? []).includes(folderOf(target));
-
 /** { files: Map<file, Set<file>>, folders: Map<folder, Set<folder>> } for lib/, built once per process. */
-function libGraph(allow) {
+function libGraph() {
   if (graph) return graph;
   const files = new Map();
   const folders = new Map();
@@ -57,7 +51,7 @@ function libGraph(allow) {
     for (const match of fs.readFileSync(abs, "utf8").matchAll(IMPORT)) {
       const target = resolveSpecifier(match[1] ?? match[2], abs);
       const file = target && target.startsWith("lib/") ? moduleFile(target) : null;
-      if (file && file !== rel && !allowed(allow, rel, file)) edges.add(file);
+      if (file && file !== rel) edges.add(file);
     }
     files.set(rel, edges);
     const from = folderOf(rel);
@@ -93,20 +87,9 @@ const noCycle = {
   meta: {
     type: "problem",
     docs: { description: "No import cycles between lib/ concept folders, nor between files." },
-    schema: [
-      {
-        type: "object",
-        properties: {
-          folders: { type: "boolean" },
-          allow: { type: "object", additionalProperties: { type: "array", items: { type: "string" } } },
-        },
-        additionalProperties: false,
-      },
-    ],
+    schema: [],
   },
   create(context) {
-    const checkFolders = context.options[0]?.folders ?? true;
-    const allow = context.options[0]?.allow ?? {};
     const absoluteFile = context.filename;
     const file = path.relative(ROOT, absoluteFile).split(path.sep).join("/");
     if (!file.startsWith("lib/") || TEST_FILE.test(file) || !SOURCE.test(file)) return {};
@@ -114,11 +97,10 @@ const noCycle = {
       if (!source || typeof source.value !== "string") return;
       const target = resolveSpecifier(source.value, absoluteFile);
       const imported = target && target.startsWith("lib/") ? moduleFile(target) : null;
-      if (!imported || imported === file || allowed(allow, file, imported)) return;
-      const { files, folders } = libGraph(allow);
+      if (!imported || imported === file) return;
+      const { files, folders } = libGraph();
       const [from, to] = [folderOf(file), folderOf(imported)];
       if (from !== to) {
-        if (!checkFolders) return;
         const back = pathBetween(folders, to, from);
         if (back) context.report({ node: source, message: `${from} → ${to} closes a folder cycle: ${back.join(" → ")}.` });
         return;

@@ -10,11 +10,14 @@ import "server-only";
  * confirmation, the REST API and the rotation engine's lockout guard alike.
  *
  * Consumers are recorded per token, not per process: a fleet sharing one token is one consumer, holding the
- * revision its most recent reader received.
+ * revision its most recent reader received. Every open records one (recordOpen), and a full read is audited.
  */
+import type { AppContext, Actor } from "../app-context";
+import { byActor } from "../app-context";
 import type { DbOrTx } from "../db/client";
 import type { Environment, RotatorRow } from "../db/schema";
-import { listConsumersByEnvironment, type ConsumerWithToken } from "../db/queries/consumers";
+import { listConsumersByEnvironment, upsertConsumer, type ConsumerWithToken } from "../db/queries/consumers";
+import { insertAuditEvent } from "../db/queries/audit";
 import { getRotatorById, listRotatorsByEnvironment } from "../db/queries/rotators";
 
 export interface ConsumerView {
@@ -128,4 +131,45 @@ export function describeEnvironmentConsumersBehind(consumers: readonly Environme
   const n = behind.length;
   const names = behind.map((c) => `${c.label} (revision ${c.revision}: ${c.behindOn.join(", ")})`).join(", ");
   return `${n} consumer${n === 1 ? " has" : "s have"} not picked up the current credentials yet: ${names}. Rotating those rotators now retires the credentials ${n === 1 ? "it still uses" : "they still use"}.`;
+}
+
+/** How often a consumer that keeps confirming the same revision (304s) is written at most. */
+const CONSUMER_REFRESH_MS = 60_000;
+
+interface Consumer {
+  key: string;
+  tokenId: string | null;
+  userId: string | null;
+  label: string;
+}
+
+/** The consumer an actor is: its token, or (dashboard) its user. */
+function consumerOf(actor: Actor): Consumer | null {
+  if (actor.token) {
+    return { key: `token:${actor.token.id}`, tokenId: actor.token.id, userId: actor.id, label: actor.id ? `${actor.label} (token ${actor.token.name})` : `token ${actor.token.name}` };
+  }
+  return actor.id ? { key: `user:${actor.id}`, tokenId: null, userId: actor.id, label: actor.label } : null;
+}
+
+/** Records what a consumer received; a full read (not a 304) is also audited as `environment.opened`. */
+export async function recordOpen(
+  app: AppContext,
+  { environment, actor, revision, notModified, format }: { environment: Environment; actor: Actor; revision: number; notModified: boolean; format: string },
+) {
+  const consumer = consumerOf(actor);
+  if (notModified) {
+    if (consumer) await upsertConsumer({ db: app.db, consumer: consumerRecord(environment, consumer, revision), refreshEveryMs: CONSUMER_REFRESH_MS });
+    return;
+  }
+  await app.db.transaction(async (tx) => {
+    if (consumer) await upsertConsumer({ db: tx, consumer: consumerRecord(environment, consumer, revision), refreshEveryMs: 0 });
+    await insertAuditEvent({
+      tx,
+      event: { ...byActor(actor), action: "environment.opened", targetType: "environment", targetId: environment.id, targetLabel: environment.name, details: { revision, format } },
+    });
+  });
+}
+
+function consumerRecord(environment: Environment, consumer: Consumer, revision: number) {
+  return { environmentId: environment.id, consumerKey: consumer.key, tokenId: consumer.tokenId, userId: consumer.userId, label: consumer.label, revision };
 }

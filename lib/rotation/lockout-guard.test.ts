@@ -32,7 +32,7 @@ import { webhookDeliveries } from "../db/schema";
 import type { NotificationEvent } from "../webhooks/events";
 import { eq } from "drizzle-orm";
 import { createClient } from "@redis/client";
-import { recordOpen } from "../environments/open";
+import { recordOpen } from "../environments/consumers";
 import { getEnvironmentById } from "../db/queries/environments";
 import { createLocalUser } from "../users/service";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";

@@ -18,8 +18,8 @@ import {
 import { toEnvironmentSummary, toEnvironmentView, toRotatorSummary, toRunSummary } from "../views";
 import { environmentNameSchema } from "../../environments/validation";
 import { exportsSchema } from "../../environments/exports";
-import { openEnvironment, recordOpen, type OpenedEnvironment } from "../../environments/open";
-import { listEnvironmentConsumers } from "../../environments/consumers";
+import { openEnvironment, type OpenedEnvironment } from "../opened-environment";
+import { listEnvironmentConsumers, recordOpen } from "../../environments/consumers";
 import { toDotenv, toShell, toYaml, UnrepresentableValueError } from "../../environments/formats";
 import {
   createEnvironment,

@@ -5,23 +5,23 @@ import "server-only";
  *
  * The document is the revision's own (its snapshot, or the newest snapshot before it with the deltas up to it:
  * lib/environments/revisions.ts), so it is consistent by construction (never half one rotation and half the
- * next) and "open at revision N" is exact. The rotation times are today's.
+ * next) and "open at revision N" is exact. The rotation times are today's, from the schedules and the
+ * rotators' status; that is why this view is composed here, above lib/environments, lib/rotation and
+ * lib/schedules, and not in lib/environments (which both of those build on).
  *
- * Every open is recorded: which consumer (token or user) received which revision — what lets Rotor warn
- * before it retires a credential someone still holds — and, for a full read, an audit event.
+ * Every open is recorded (recordOpen in lib/environments/consumers.ts): which consumer (token or user)
+ * received which revision — what lets Rotor warn before it retires a credential someone still holds — and,
+ * for a full read, an audit event.
  */
-import type { AppContext, Actor } from "../app-context";
-import { byActor } from "../app-context";
+import type { AppContext } from "../app-context";
 import { AppError } from "../errors";
 import type { Environment } from "../db/schema";
 import { getOldestRevisionNumber } from "../db/queries/environments";
 import { listRotatorsByEnvironment } from "../db/queries/rotators";
-import { upsertConsumer } from "../db/queries/consumers";
-import { insertAuditEvent } from "../db/queries/audit";
-import { loadRevisionDocument } from "./revisions";
+import { loadRevisionDocument } from "../environments/revisions";
+import { resolveExports } from "../environments/exports";
 import { loadScheduleCoverage } from "../schedules/service";
 import { rotatorStatusDetail } from "../rotation/status";
-import { resolveExports } from "./exports";
 import type { Credential, RotatorType } from "../rotators/types";
 
 export interface OpenedRotator {
@@ -74,45 +74,4 @@ export async function openEnvironment(app: AppContext, { environment, revision }
   }
   const resolved = resolveExports(document.exports ?? {}, document);
   return { environment: environment.name, revision: number, values: document.values, rotators, exports: resolved.values, exportErrors: resolved.errors };
-}
-
-/** How often a consumer that keeps confirming the same revision (304s) is written at most. */
-const CONSUMER_REFRESH_MS = 60_000;
-
-export interface Consumer {
-  key: string;
-  tokenId: string | null;
-  userId: string | null;
-  label: string;
-}
-
-/** The consumer an actor is: its token, or (dashboard) its user. */
-export function consumerOf(actor: Actor): Consumer | null {
-  if (actor.token) {
-    return { key: `token:${actor.token.id}`, tokenId: actor.token.id, userId: actor.id, label: actor.id ? `${actor.label} (token ${actor.token.name})` : `token ${actor.token.name}` };
-  }
-  return actor.id ? { key: `user:${actor.id}`, tokenId: null, userId: actor.id, label: actor.label } : null;
-}
-
-/** Records what a consumer received; a full read (not a 304) is also audited as `environment.opened`. */
-export async function recordOpen(
-  app: AppContext,
-  { environment, actor, revision, notModified, format }: { environment: Environment; actor: Actor; revision: number; notModified: boolean; format: string },
-) {
-  const consumer = consumerOf(actor);
-  if (notModified) {
-    if (consumer) await upsertConsumer({ db: app.db, consumer: consumerRecord(environment, consumer, revision), refreshEveryMs: CONSUMER_REFRESH_MS });
-    return;
-  }
-  await app.db.transaction(async (tx) => {
-    if (consumer) await upsertConsumer({ db: tx, consumer: consumerRecord(environment, consumer, revision), refreshEveryMs: 0 });
-    await insertAuditEvent({
-      tx,
-      event: { ...byActor(actor), action: "environment.opened", targetType: "environment", targetId: environment.id, targetLabel: environment.name, details: { revision, format } },
-    });
-  });
-}
-
-function consumerRecord(environment: Environment, consumer: Consumer, revision: number) {
-  return { environmentId: environment.id, consumerKey: consumer.key, tokenId: consumer.tokenId, userId: consumer.userId, label: consumer.label, revision };
 }
