@@ -1,4 +1,4 @@
-import type { AuditEvent } from "../db/schema";
+import type { AuditCsvEvent } from "../db/queries/audit";
 
 export const AUDIT_CSV_HEADER = ["id", "at", "actor", "action", "outcome", "target_type", "target_id", "target", "ip", "details", "hash"];
 
@@ -9,20 +9,7 @@ export function csvCell(value: unknown): string {
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-export function auditEventToCsvRow(event: AuditEvent): string {
-  return [
-    event.id,
-    event.at.toISOString(),
-    event.actorLabel,
-    event.action,
-    event.outcome,
-    event.targetType,
-    event.targetId,
-    event.targetLabel,
-    event.ip,
-    event.details,
-    event.hash,
-  ]
-    .map(csvCell)
-    .join(",");
+/** One line, without its newline; one string built per event (the export writes a million of them). */
+export function auditEventToCsvRow(event: AuditCsvEvent): string {
+  return `${event.id},${csvCell(event.at.toISOString())},${csvCell(event.actorLabel)},${csvCell(event.action)},${csvCell(event.outcome)},${csvCell(event.targetType)},${csvCell(event.targetId)},${csvCell(event.targetLabel)},${csvCell(event.ip)},${csvCell(event.details)},${csvCell(event.hash)}`;
 }

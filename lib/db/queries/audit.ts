@@ -210,14 +210,41 @@ export async function listAuditEvents({
   before?: number;
   limit: number;
 }): Promise<{ events: AuditEvent[]; nextBefore: number | null }> {
+  const rows = await db.select().from(auditEvents).where(pageWhere(filter, before)).orderBy(desc(auditEvents.id)).limit(limit + 1);
+  return pageOf(rows, limit);
+}
+
+/** What the CSV export writes of an event (lib/audit/csv.ts): not the chain's prev_hash, nor the actor's id. */
+export type AuditCsvEvent = Pick<AuditEvent, "id" | "at" | "actorLabel" | "action" | "outcome" | "targetType" | "targetId" | "targetLabel" | "ip" | "details" | "hash">;
+
+const csvColumns = {
+  id: auditEvents.id,
+  at: auditEvents.at,
+  actorLabel: auditEvents.actorLabel,
+  action: auditEvents.action,
+  outcome: auditEvents.outcome,
+  targetType: auditEvents.targetType,
+  targetId: auditEvents.targetId,
+  targetLabel: auditEvents.targetLabel,
+  ip: auditEvents.ip,
+  details: auditEvents.details,
+  hash: auditEvents.hash,
+};
+
+/** listAuditEvents with only the exported columns, for the CSV export (lib/audit/csv-export.ts). */
+export async function listAuditEventsForCsv({ db, filter, before, limit }: { db: DbOrTx; filter: AuditFilter; before?: number; limit: number }): Promise<{ events: AuditCsvEvent[]; nextBefore: number | null }> {
+  const rows = await db.select(csvColumns).from(auditEvents).where(pageWhere(filter, before)).orderBy(desc(auditEvents.id)).limit(limit + 1);
+  return pageOf(rows as AuditCsvEvent[], limit);
+}
+
+function pageWhere(filter: AuditFilter, before: number | undefined): SQL | undefined {
   const conditions = filterConditions(filter);
   if (before) conditions.push(lt(auditEvents.id, before));
-  const rows = await db
-    .select()
-    .from(auditEvents)
-    .where(conditions.length ? and(...conditions) : undefined)
-    .orderBy(desc(auditEvents.id))
-    .limit(limit + 1);
+  return conditions.length ? and(...conditions) : undefined;
+}
+
+/** A page read with `limit + 1` rows: the extra one only says there is a next page. */
+function pageOf<T extends { id: number }>(rows: T[], limit: number): { events: T[]; nextBefore: number | null } {
   const events = rows.slice(0, limit);
   return { events, nextBefore: rows.length > limit ? events[events.length - 1].id : null };
 }
