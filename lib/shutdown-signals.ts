@@ -1,9 +1,9 @@
 /**
  * One graceful shutdown per signal, however many copies of it arrive. A single Ctrl-C, `kill` of the
  * launcher or `systemctl stop` often reaches a Node process twice: the terminal (or systemd, which signals
- * every process of the unit) signals the process itself, and the launcher in between (npm run, npm start's
- * scripts/start.mjs) forwards its own copy. Copies within REPEAT_WINDOW_MS of the first are that same
- * request and change nothing; a signal after the window is a person insisting: `onForce` (exit now).
+ * every process of the unit) signals the process itself, and the launcher in between (npm run) forwards its
+ * own copy. Copies within REPEAT_WINDOW_MS of the first are that same request and change nothing; a signal
+ * after the window is a person insisting: `onForce` (exit now).
  */
 export const REPEAT_WINDOW_MS = 2000;
 
