@@ -18,7 +18,7 @@ import { createHash } from "node:crypto";
 import os from "node:os";
 import pg from "pg";
 import { arg, interleaved, percentiles, runBenchmark } from "./support/timing";
-import { startBenchRotor } from "./support/rotor-server";
+import { signInCookies, startBenchRotor } from "./support/rotor-server";
 import { pagesLoadStatements, RARE_ACTOR } from "./support/pages-load";
 
 const ROWS = Number(arg("rows", "1000000"));
@@ -32,30 +32,13 @@ const MASTER_KEY = bench("master key").toString("base64");
 const ADMIN = { email: "bench@example.test", password: bench("admin").toString("base64url") };
 const METRICS_TOKEN = bench("metrics").toString("hex");
 
-/** Signs in as a browser does (Auth.js credentials: the CSRF cookie and token, then the callback); the cookies to send. */
-async function signIn(baseURL: string): Promise<string> {
-  const csrf = await fetch(`${baseURL}/api/auth/csrf`);
-  const { csrfToken } = (await csrf.json()) as { csrfToken: string };
-  const cookies = (response: Response) => response.headers.getSetCookie().map((c) => c.split(";")[0]);
-  const csrfCookies = cookies(csrf);
-  const response = await fetch(`${baseURL}/api/auth/callback/credentials`, {
-    method: "POST",
-    redirect: "manual",
-    headers: { "content-type": "application/x-www-form-urlencoded", cookie: csrfCookies.join("; ") },
-    body: new URLSearchParams({ email: ADMIN.email, password: ADMIN.password, csrfToken, callbackUrl: baseURL }),
-  });
-  const session = cookies(response).filter((c) => c.includes("authjs.session-token"));
-  if (session.length === 0) throw new Error(`sign-in failed: ${response.status} ${response.headers.get("location")}`);
-  return [...csrfCookies, ...session].join("; ");
-}
-
 async function main() {
   const server = await startBenchRotor({ repoRoot: ROTOR_ROOT, keepDatabase: DATABASE, masterKey: MASTER_KEY, admin: ADMIN, env: { ROTOR_METRICS_TOKEN: METRICS_TOKEN } });
   const store = new pg.Client({ connectionString: server.databaseUrl });
   await store.connect();
   try {
     const { baseURL } = server;
-    const cookie = await signIn(baseURL);
+    const cookie = await signInCookies(baseURL, ADMIN);
     let [environment] = (await store.query<{ id: string }>("select id from environments where name = $1", [ENVIRONMENT])).rows;
     const [{ runs }] = (await store.query<{ runs: number }>("select count(*)::int as runs from rotation_runs")).rows;
     if (!environment || runs < ROWS) {
