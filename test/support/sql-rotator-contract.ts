@@ -6,6 +6,8 @@
  * - the two users alternate, and current and previous both log in after every rotation;
  * - hostile names and passwords (quotes, backslashes, SQL fragments, unicode) rotate, and the SQL fragments
  *   they carry run nowhere (a canary account survives);
+ * - Check rotation (preflight) names a missing user, a wrong managing password and a missing privilege, each
+ *   with what to fix, and skips what depends on them;
  * - each failure a user can cause is a RotatorError with the dialect's clear message, naming no secret and
  *   changing nothing: a wrong managing password, a managing user without the privilege, a missing rotated
  *   user, a missing database, a new password that does not work (retried first), a closed port, a server that
@@ -16,7 +18,8 @@
  */
 import { createServer, type Server, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import type { Credential, RotatorDefinition, RotatorState } from "@/lib/rotators/types";
+import { runPreflight } from "@/lib/rotators/preflight";
+import type { CheckLine, Credential, RotatorDefinition, RotatorState } from "@/lib/rotators/types";
 import { describeRotatorContract, expectNoSecrets, rejection, rotateOnce, type ContractTarget } from "./rotator-contract";
 
 /** The inputs every SQL dialect shares (lib/rotators/sql/inputs.ts). */
@@ -33,7 +36,7 @@ export interface SqlInputs {
 export interface SqlFixtureOptions {
   names?: { managing?: string; u1?: string; u2?: string };
   managingPassword?: string;
-  /** A managing user that may log in but lacks the privilege to change passwords. */
+  /** A managing user that may log in and see the users but lacks the privilege to change their passwords. */
   managingWithoutPrivilege?: boolean;
   createU2?: boolean;
   /** A managing user that may read every database: MySQL tells a missing database from a forbidden one only to
@@ -148,6 +151,41 @@ export function describeSqlRotatorContract<I extends SqlInputs>(dialect: SqlDial
       expect(denied.message).toContain(`Managing user "${weak.inputs.managing.username}" lacks the privilege to change the password of ${dialect.account(weak, weak.inputs.username1)} (grant it `);
       expect(denied.message).toContain(dialect.privilegeAdvice);
       expectNoSecrets(denied, [weak.managingPassword]);
+    });
+
+    describe("Check rotation (preflight) says what fails and what to fix", () => {
+      const check = async (inputs: I): Promise<Map<string, CheckLine>> => {
+        const { checks } = await runPreflight(rotator, { inputs, state: empty, context: context() });
+        for (const line of checks) if (line.status === "failed") expect(line.fix, `${line.id} has a fix`).toBeTruthy();
+        return new Map(checks.map((line) => [line.id, line]));
+      };
+
+      it("names a missing user and skips what depends on it", async () => {
+        const f = await fixture({ createU2: false });
+        const lines = await check(f.inputs);
+        expect(lines.get(`user:${f.inputs.username2}`)).toMatchObject({ status: "failed", code: "target:user-not-found", retryable: false });
+        expect(lines.get(`user:${f.inputs.username2}`)!.fix).toBe("Create both users before the first rotation, or fix the username.");
+        expect(lines.get(`privilege:${f.inputs.username2}`)!.status).toBe("skipped");
+      });
+
+      it("reaches the server but fails the managing login on a wrong password, and skips the users", async () => {
+        const f = await fixture();
+        const wrong = "not-the-password";
+        const lines = await check({ ...f.inputs, managing: { ...f.inputs.managing, password: wrong } });
+        expect(lines.get("reach")!.status).toBe("ok");
+        expect(lines.get("managing-login")).toMatchObject({ status: "failed", code: "auth:managing-login-failed", retryable: false });
+        expect([...lines.values()].filter((l) => l.id.startsWith("user:")).every((l) => l.status === "skipped")).toBe(true);
+        expectNoSecrets([...lines.values()], [wrong, f.managingPassword]);
+      });
+
+      it("fails the privilege lines of a managing user without the privilege", async () => {
+        const f = await fixture({ managingWithoutPrivilege: true });
+        const lines = await check(f.inputs);
+        for (const username of [f.inputs.username1, f.inputs.username2]) {
+          expect(lines.get(`user:${username}`)!.status).toBe("ok");
+          expect(lines.get(`privilege:${username}`)).toMatchObject({ status: "failed", code: "auth:permission-denied", retryable: false });
+        }
+      });
     });
 
     describe("failures are clear, leak nothing and change nothing", () => {

@@ -35,7 +35,9 @@ const empty: RotatorState = { current: null, previous: null };
 
 type Fixture = SqlFixture<MysqlInputs>;
 
-const MANAGING_GRANTS = ["CREATE USER ON *.*", "SELECT ON mysql.user"];
+/** CREATE USER allows ALTER USER; SELECT on mysql.user lets the managing user confirm that the accounts exist. */
+const ACCOUNT_LIST_GRANT = "SELECT ON mysql.user";
+const MANAGING_GRANTS = ["CREATE USER ON *.*", ACCOUNT_LIST_GRANT];
 
 async function fixture(options: SqlFixtureOptions & { managingGrants?: string[]; userHost?: string } = {}): Promise<Fixture> {
   const host = options.userHost ?? "%";
@@ -45,7 +47,7 @@ async function fixture(options: SqlFixtureOptions & { managingGrants?: string[];
     username: options.names?.managing ?? admin.uniqueName("mgr"),
     password: managingPassword,
     grants: [
-      ...(options.managingGrants ?? (options.managingWithoutPrivilege ? [] : MANAGING_GRANTS)),
+      ...(options.managingGrants ?? (options.managingWithoutPrivilege ? [ACCOUNT_LIST_GRANT] : MANAGING_GRANTS)),
       ...(options.managingSeesEveryDatabase ? ["SELECT ON *.*"] : []),
     ],
   });
