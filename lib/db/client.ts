@@ -14,6 +14,7 @@ import { promisify } from "node:util";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { sql } from "drizzle-orm";
 import * as schema from "./schema";
+import { ADVISORY_LOCKS } from "./advisory-locks";
 import { ConfigError, env } from "../env";
 import { logError } from "../log";
 
@@ -195,10 +196,10 @@ async function openPostgres(databaseUrl: string): Promise<Store> {
   // Several instances may start together: one migrates while the others wait.
   const lockClient = await pool.connect();
   try {
-    await lockClient.query("select pg_advisory_lock(7260461)");
+    await lockClient.query("select pg_advisory_lock($1)", [ADVISORY_LOCKS.migrations]);
     await migrate(db as never, { migrationsFolder: MIGRATIONS_FOLDER });
   } finally {
-    await lockClient.query("select pg_advisory_unlock(7260461)").catch(() => undefined);
+    await lockClient.query("select pg_advisory_unlock($1)", [ADVISORY_LOCKS.migrations]).catch(() => undefined);
     lockClient.release();
   }
   const listener = postgresListener(databaseUrl);

@@ -23,6 +23,7 @@ import {
   type StoredAuditChain,
 } from "../audit-chain";
 import { getSetting, putSetting } from "./keys";
+import { ADVISORY_LOCKS } from "../advisory-locks";
 
 export interface AuditEventInput {
   actorId?: string | null;
@@ -41,10 +42,9 @@ export interface AuditEventInput {
 
 // Appends are serialized so that each row links to exactly one predecessor, across processes too; keying the
 // chain and reading the head for a checkpoint hold the same lock, so they see a head nobody is extending.
-const AUDIT_CHAIN_LOCK = 7260462;
 
 async function lockAuditChain(tx: Tx): Promise<void> {
-  await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`);
+  await tx.execute(sql`select pg_advisory_xact_lock(${ADVISORY_LOCKS.auditChain})`);
 }
 
 /** The stored record of the keyed chain, if a keyring ever opened this store. */

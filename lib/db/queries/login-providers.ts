@@ -2,6 +2,7 @@ import "server-only";
 import { asc, eq, sql } from "drizzle-orm";
 import { connectors, environments, loginProviders, rotators } from "../schema";
 import type { DbOrTx, Tx } from "../client";
+import { ADVISORY_LOCKS } from "../advisory-locks";
 
 export type LoginProviderRow = typeof loginProviders.$inferSelect;
 
@@ -45,9 +46,7 @@ export async function listLoginProviderUsers({ db, id }: { db: DbOrTx; id: strin
   return { rotators: rotatorRows.map((r) => `${r.environment}/${r.rotator}`), connectors: connectorRows.map((c) => c.name) };
 }
 
-// Serializes changes to the OIDC issuer's signing keys across processes sharing the store.
-const ISSUER_KEYS_LOCK = 7260463;
-
+/** Held until the transaction ends: changes to the OIDC issuer's signing keys, one process at a time. */
 export async function lockIssuerKeys({ tx }: { tx: Tx }) {
-  await tx.execute(sql`select pg_advisory_xact_lock(${ISSUER_KEYS_LOCK})`);
+  await tx.execute(sql`select pg_advisory_xact_lock(${ADVISORY_LOCKS.issuerKeys})`);
 }

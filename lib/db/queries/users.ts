@@ -3,13 +3,11 @@ import { and, asc, count, eq, isNull, sql } from "drizzle-orm";
 import { users, type User } from "../schema";
 import type { DbOrTx, Tx } from "../client";
 import type { Role } from "@/lib/env";
-
-// Serializes creating the first admin (the setup page, ROTOR_ADMIN_EMAIL at start), across processes too.
-const FIRST_ADMIN_LOCK = 7260463;
+import { ADVISORY_LOCKS } from "../advisory-locks";
 
 /** Held until the transaction ends: two browsers, or several instances starting at once, create one admin. */
 export async function lockFirstAdminSetup({ tx }: { tx: Tx }) {
-  await tx.execute(sql`select pg_advisory_xact_lock(${FIRST_ADMIN_LOCK})`);
+  await tx.execute(sql`select pg_advisory_xact_lock(${ADVISORY_LOCKS.firstAdmin})`);
 }
 
 export async function getUserById({ db, id }: { db: DbOrTx; id: string }): Promise<User | undefined> {
