@@ -1,5 +1,5 @@
 /**
- * Sign-in throttling as a person (or a guesser) meets it, against real stores (issue 11, item 2): backoff,
+ * Sign-in throttling as a person (or a guesser) meets it, against real stores: backoff,
  * then a lock that refuses even the right password until it ends or an admin lifts it; per account and per
  * client address; counted in the store, so two Rotor instances on one PostgreSQL share the counts; and a
  * bound on concurrent password hashes, with unknown accounts costing the same hash as known ones.

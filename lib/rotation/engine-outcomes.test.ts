@@ -1,5 +1,5 @@
 /**
- * Issue 10, defects 2 and 3: after a failed rotation the state describes what exists at the target. A rotation
+ * After a failed rotation the state describes what exists at the target. A rotation
  * that already retired the previous credential (an IAM key deleted, the spare user's password replaced) and then
  * fails no longer offers it; a password change whose answer was lost is settled by checking the new password.
  * Real parts: the fake IAM/STS endpoint through the AWS SDK, a password-checking PostgreSQL cluster, the shared
@@ -39,7 +39,7 @@ afterAll(async () => {
   await app?.destroy();
 });
 
-describe("defect 2: aws-iam never keeps a deleted key as previous", () => {
+describe("aws-iam never keeps a deleted key as previous", () => {
   let fake: FakeAws;
   let restore: () => void;
   let counter = 0;
@@ -97,7 +97,7 @@ describe("defect 2: aws-iam never keeps a deleted key as previous", () => {
     expect(next.status, next.errorMessage ?? "").toBe(fault.kind === "drop-after" ? "failed" : "succeeded");
   });
 
-  it("defect 5: access key ids in failure messages are not redacted, secrets are", async () => {
+  it("access key ids in failure messages are not redacted, secrets are", async () => {
     const { rotator, before } = await rotatedTwice();
     fake.admin.injectFault({ action: "CreateAccessKey", kind: "drop-before" });
     const failed = await rotate(rotator.id);
@@ -117,7 +117,7 @@ interface SqlTarget {
 }
 
 function describeLostAnswer(label: string, setup: () => Promise<SqlTarget>, teardown: () => Promise<void>) {
-  describe(`defect 3 on ${label}: a connection lost after ALTER`, () => {
+  describe(`${label}: a connection lost after ALTER`, () => {
     let target: SqlTarget;
     beforeAll(async () => {
       target = await setup();

@@ -1,5 +1,5 @@
 /**
- * Issue 10, defect 4: two Rotate now clicks rotate once. A request carries the environment revision it was made
+ * Two Rotate now clicks rotate once. A request carries the environment revision it was made
  * from; once a rotation replaced the credential, a request from the older revision is refused with when and by
  * whom, and only an explicit "rotate again" (no revision) rotates once more. Real store, `password` rotators.
  */

@@ -1,6 +1,6 @@
 import "server-only";
 /**
- * Issue 10, defect 4: a rotation request carries the environment revision it was made from. If a rotation (or
+ * A rotation request carries the environment revision it was made from. If a rotation (or
  * an import) has replaced the rotator's credential since, rotating again would retire the credential that was
  * current when the person clicked — usually a second click, a second tab or a second operator. The engine
  * refuses such a request (checked under the rotator's lease) and asks; "rotate again" sends no revision.

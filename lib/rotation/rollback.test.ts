@@ -1,5 +1,5 @@
 /**
- * Issue 10, IAM grace and rollback, against real parts (a store, a password-checking PostgreSQL cluster, the
+ * IAM grace and rollback, against real parts (a store, a password-checking PostgreSQL cluster, the
  * fake IAM/STS endpoint through the AWS SDK):
  * - grace: the key that becomes previous is deactivated at rotation and deleted only at the next one;
  * - roll back makes previous current again (audited, a revision): SQL is a state swap, aws-iam reactivates a

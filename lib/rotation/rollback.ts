@@ -1,6 +1,6 @@
 import "server-only";
 /**
- * Roll back (issue 10): make a rotator's previous credential current again, for a consumer that broke after a
+ * Roll back: make a rotator's previous credential current again, for a consumer that broke after a
  * rotation. Only while the previous credential still works at the target — proven first, the way rotations
  * prove a new one — so a rollback never hands consumers a dead credential:
  * - two-user SQL, Redis, generated values: both credentials still work, so it is a state swap plus a revision;

@@ -1,6 +1,6 @@
 /**
  * "Rotate environment" (the environment page's Rotate all, and POST /environments/{name}/rotate) carries the
- * revision it was made from, like Rotate now (issue 10, defect 4): two clicks from the same page start one batch;
+ * revision it was made from, like Rotate now (lib/rotation/replaced-since.ts): two clicks from the same page start one batch;
  * the second is refused as a whole with when and by whom, nothing starts, and only "rotate again" (no revision)
  * rotates once more. Real store, `password` rotators.
  */

@@ -11,7 +11,8 @@ import "server-only";
  *     collect notifications, send due webhook deliveries  (lib/webhooks/notifier.ts)
  *
  * A finished run's slot is refilled at once, not after the loop's notification sweep: while draining a
- * backlog the sweep (a dozen statements) would otherwise sit between every rotation and the next (issue 12, P2).
+ * backlog the sweep (a dozen statements) would otherwise sit between every rotation and the next, and a
+ * backlog of due schedules would drain at the sweep's pace, not the rotations' (bench/drain.ts measures it).
  *
  * Exactly once: a due schedule is leased to one process; the lease is renewed while the run lasts and
  * released by the same transaction that records the outcome and plans the next run. A process that dies

@@ -6,7 +6,7 @@ import { ConfirmButton } from "@/components/ui/confirm-button";
 import { ReplacedPrompt, useRevisionBoundRequest } from "@/components/ui/replaced-prompt";
 
 /**
- * Roll back (issue 10): make the previous credential current again, for a consumer that broke after a rotation.
+ * Roll back: make the previous credential current again, for a consumer that broke after a rotation.
  * `effect` says what that does for this rotator's type; `unavailable`, why there is nothing to roll back to (the
  * button is then disabled and the reason shown). Like Rotate now, the request carries the revision the page was
  * rendered from, so a second click is refused with who changed it; only "Roll back anyway" goes on.
