@@ -1,3 +1,4 @@
+/** One audit event as a CSV row: the export's columns and quoting (lib/audit/csv-export.ts streams them). */
 import type { AuditCsvEvent } from "../db/queries/audit";
 
 export const AUDIT_CSV_HEADER = ["id", "at", "actor", "action", "outcome", "target_type", "target_id", "target", "ip", "details", "hash"];

@@ -1,3 +1,4 @@
+/** The audit log's filters as they appear in the URL, checked once for the page and the CSV export. */
 import { z } from "zod";
 
 /** A free-text filter; `label` is the filter form's label, which begins the messages. */

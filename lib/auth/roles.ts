@@ -1,3 +1,4 @@
+/** The three roles, what each may do, and their order (an admin may do what an operator may, and so on). */
 import type { Role } from "../env";
 
 const RANK: Record<Role, number> = { viewer: 1, operator: 2, admin: 3 };

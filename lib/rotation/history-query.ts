@@ -1,3 +1,4 @@
+/** The rotation history page's filters and cursor, read from the URL (an unreadable filter is ignored, not an error). */
 import { z } from "zod";
 import { ROTATOR_TYPES } from "../rotators/types";
 
