@@ -21,8 +21,7 @@ import "server-only";
 import { byActor, type AppContext, type Actor } from "../app-context";
 import type { RotationRun, RotatorRow } from "../db/schema";
 import { acquireRotatorLease, getRotatorById, releaseRotatorLease, renewRotatorLease, updateRotatorById } from "../db/queries/rotators";
-import { getLastFinishedRunByRotator, getUnfinishedRunByRotator, insertRun, interruptRunningSteps, updateRunById } from "../db/queries/runs";
-import { getEnvironmentById } from "../db/queries/environments";
+import { getLastFinishedRunByRotator, getUnfinishedRunByRotator, insertRotatorRun, interruptRunningSteps, updateRunById } from "../db/queries/runs";
 import { replacedSince } from "./replaced-since";
 import { insertAuditEvent } from "../db/queries/audit";
 import { getRotatorDefinition } from "../rotators/registry";
@@ -120,7 +119,6 @@ export async function startRotation(
   const rotator = await acquireRotatorLease({ db, id: request.rotatorId, owner, ttlMs });
   if (!rotator) throw await busyError(app, request.rotatorId);
   try {
-    const environment = await getEnvironmentById({ db, id: rotator.environmentId });
     const unfinished = await getUnfinishedRunByRotator({ db, rotatorId: rotator.id });
     // Checked under the lease, so a rotation that commits between the caller's look and this one is seen.
     if (!unfinished) {
@@ -135,23 +133,21 @@ export async function startRotation(
       await interruptRunningSteps({ db, runId: unfinished.id, message: INTERRUPTED_STEP_MESSAGE });
       run = (await updateRunById({ db, id: unfinished.id, patch: { status: "running", attempt: unfinished.attempt + 1 } }))!;
     } else {
-      run = await insertRun({
+      // With the environment's name and revision, and as the rotator's last run: one statement.
+      run = await insertRotatorRun({
         db,
         run: {
           rotatorId: rotator.id,
           environmentId: rotator.environmentId,
           rotatorName: rotator.name,
           rotatorType: rotator.type,
-          environmentName: environment?.name ?? "",
           batchId: request.batchId,
           trigger: request.trigger,
           actorId: request.actor.id,
           actorLabel: request.actor.label,
           status: "running",
-          revisionBefore: environment?.currentRevision,
         },
       });
-      await updateRotatorById({ db, id: rotator.id, patch: { lastRunId: run.id } });
     }
     const completion = executeRun(app, { rotator, run, resumed, actor: request.actor, overrideHold: request.overrideHold, owner, ttlMs, options });
     return { runId: run.id, completion };
@@ -243,7 +239,7 @@ async function executeRun(app: AppContext, job: RunJob): Promise<RunOutcome> {
   const step = async <T>(name: StepName, body: () => Promise<T>, describe?: Describe<T>, statusOf?: StatusOf<T>, pendingCiphertext?: string): Promise<T> => {
     checkLease();
     currentStep = { name };
-    return runStep(name, await steps.start(db, name, pendingCiphertext), body, describe, statusOf);
+    return runStep(name, await steps.start(db, name, pendingCiphertext === undefined ? undefined : { pendingCiphertext }), body, describe, statusOf);
   };
 
   // The write-ahead record this process last wrote: writing the same record again (apply returning the pending
@@ -336,6 +332,7 @@ async function executeRun(app: AppContext, job: RunJob): Promise<RunOutcome> {
       // Before anything is planned or changed: is the credential this rotation retires still in use?
       const guard = await guardRetiringCredential(app, {
         rotator, run, definition, inputs, state, context, secrets, step, actor: job.actor,
+        recordFinding: (retiringCheck) => steps.changeRunLater({ retiringCheck }),
         ...(job.overrideHold ? { overriddenBy: job.actor } : {}),
       });
       if (guard === "held") {
@@ -414,11 +411,6 @@ async function executeRun(app: AppContext, job: RunJob): Promise<RunOutcome> {
         rotatorEntries: { [rotator.name]: { type: rotator.type, ...next } },
         reserved,
       });
-      await updateRunById({
-        db: tx,
-        id: run.id,
-        patch: { status: "succeeded", pendingCiphertext: null, finishedAt: new Date(), revisionAfter: revision.after, errorCode: null, errorMessage: null },
-      });
       await insertAuditEvent({
         tx,
         event: {
@@ -430,8 +422,12 @@ async function executeRun(app: AppContext, job: RunJob): Promise<RunOutcome> {
           details: { runId: run.id, type: rotator.type, trigger: run.trigger, revision: revision.after, current: stateSummary(rotator.type, next).current },
         },
       });
-      // Verify's finish, and the commit as a step that is done: committed with the new state or not at all.
-      await steps.writeWith(tx, [{ name: "commit", status: "succeeded", message: `Environment revision ${revision.after}.` }]);
+      // The run's outcome, verify's finish and the commit as a step that is done (one statement): committed
+      // with the new state or not at all.
+      await steps.writeWith(tx, {
+        run: { status: "succeeded", pendingCiphertext: null, finishedAt: new Date(), revisionAfter: revision.after, errorCode: null, errorMessage: null },
+        done: [{ name: "commit", status: "succeeded", message: `Environment revision ${revision.after}.` }],
+      });
     });
     currentStep = undefined;
     leaseReleased = releasesLease;
@@ -510,6 +506,10 @@ async function abandonFailedAttempt(
   },
 ) {
   const { db, keyring } = app;
+  // Only a failure sets failingSince, in the transaction that records the failed run, and only a commit clears
+  // it, with a succeeded run that comes later: a rotator that is not failing has no failed attempt to abandon
+  // (and the read is spared).
+  if (!args.rotator.failingSince) return;
   const last = await getLastFinishedRunByRotator({ db, rotatorId: args.rotator.id });
   if (!last || last.status !== "failed" || !last.pendingCiphertext) return;
   const definition = getRotatorDefinition(args.rotator.type);
@@ -557,7 +557,6 @@ async function recordFailure(
   }
   try {
     await db.transaction(async (tx) => {
-      await steps.writeFailure(tx, failedStep, message);
       if (retiredPrevious) {
         const fresh = await getRotatorById({ db: tx, id: rotator.id });
         const state = fresh ? loadState(keyring, fresh) : null;
@@ -578,7 +577,7 @@ async function recordFailure(
       }
       // The pending credential stays (encrypted) on the failed run until the next attempt abandons it, so
       // anything apply created at the target can still be cleaned up.
-      await updateRunById({ db: tx, id: run.id, patch: { status: "failed", finishedAt: new Date(), errorCode: code, errorMessage: message } });
+      await steps.writeFailure(tx, failedStep, message, { status: "failed", finishedAt: new Date(), errorCode: code, errorMessage: message });
       const fresh = await getRotatorById({ db: tx, id: rotator.id });
       await updateRotatorById({ db: tx, id: rotator.id, patch: { failingSince: fresh?.failingSince ?? new Date(), lastError: message, lastRunId: run.id } });
       await insertAuditEvent({

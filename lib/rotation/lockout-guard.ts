@@ -48,6 +48,8 @@ export interface GuardRequest {
   /** Rotate anyway: the operator who chose to rotate despite the finding. */
   overriddenBy?: Actor;
   step: Step;
+  /** Stores the finding on the run, with the run's next write (the plan's start, or the hold). */
+  recordFinding(finding: RetiringCheck): void;
 }
 
 /** The retiring credential by its first non-secret field (a username, an access key id). */
@@ -102,7 +104,7 @@ export async function guardRetiringCredential(app: AppContext, request: GuardReq
         checkedAt: new Date().toISOString(),
         ...(outcome === "overridden" ? { overriddenBy: request.overriddenBy!.label } : {}),
       };
-      await updateRunById({ db: app.db, id: run.id, patch: { retiringCheck: finding } });
+      request.recordFinding(finding);
       return finding;
     },
     describeRetiringCheck,
@@ -116,7 +118,7 @@ export async function guardRetiringCredential(app: AppContext, request: GuardReq
 async function recordHeld(app: AppContext, { rotator, run, check, actor }: { rotator: RotatorRow; run: RotationRun; check: RetiringCheck; actor: Actor }) {
   const message = describeRetiringCheck(check);
   await app.db.transaction(async (tx) => {
-    await updateRunById({ db: tx, id: run.id, patch: { status: "held", finishedAt: new Date(), errorCode: "rotation:held", errorMessage: message } });
+    await updateRunById({ db: tx, id: run.id, patch: { status: "held", finishedAt: new Date(), errorCode: "rotation:held", errorMessage: message, retiringCheck: check } });
     if (await getRotatorById({ db: tx, id: rotator.id })) await updateRotatorById({ db: tx, id: rotator.id, patch: { lastRunId: run.id } });
     await insertAuditEvent({
       tx,

@@ -1,31 +1,34 @@
 import "server-only";
 /**
  * A run's step rows, written with as few statements as the page and recovery allow (issue 12, P1: on the
- * embedded store every statement costs about half a millisecond, more than the work of a step itself).
+ * embedded store every statement costs about half a millisecond, more than the work of most steps).
  *
  * A step's row is inserted, as running, when the step starts: the run's page polls the steps, and a long apply
  * or verify must show as running while it lasts. Its finish is not written on its own: it goes with the next
  * write of the run (the next step's start, the write-ahead record, the commit, the failure), in the same
- * statement or transaction, a moment later. What a crash can lose that way is the finish of a step that has
- * ended: recovery then shows that step as interrupted (INTERRUPTED_STEP_MESSAGE) and goes by the run's status
- * and write-ahead record alone, never by its steps, so it resumes exactly as it would have.
+ * statement or transaction, a moment later. So do changes to the run that need not be durable at once (the
+ * lockout guard's finding). What a crash can lose that way is the finish of a step that has ended: recovery
+ * then shows that step as interrupted (INTERRUPTED_STEP_MESSAGE) and goes by the run's status and write-ahead
+ * record alone, never by its steps, so it resumes exactly as it would have.
  */
 import type { DbOrTx } from "../db/client";
 import type { RotationStep } from "../db/schema";
-import { advanceSteps, type NewStep, type StepFinish } from "../db/queries/runs";
+import { advanceSteps, type NewStep, type RunPatch, type StepFinish } from "../db/queries/runs";
 
 export class RunSteps {
   /** The step that ended but whose row still says running. */
   private unwritten: StepFinish | undefined;
+  /** A change to the run that waits for the next write. */
+  private runChange: RunPatch = {};
 
   constructor(private readonly runId: string) {}
 
   /**
-   * Inserts the step as running, with the previous step's finish (and `pendingCiphertext`, a new write-ahead
-   * record, if given) in the same statement; its row id.
+   * Inserts the step as running, with the previous step's finish (and `run`, a change to the run, such as a
+   * new write-ahead record) in the same statement; its row id.
    */
-  async start(db: DbOrTx, name: string, pendingCiphertext?: string): Promise<number> {
-    const [id] = await this.write(db, { pendingCiphertext, steps: [{ name, status: "running" }] });
+  async start(db: DbOrTx, name: string, run?: RunPatch): Promise<number> {
+    const [id] = await this.write(db, { run, steps: [{ name, status: "running" }] });
     return id;
   }
 
@@ -37,7 +40,7 @@ export class RunSteps {
   async recordPendingAndStart(db: DbOrTx, { pendingCiphertext, recorded, next }: { pendingCiphertext: string; recorded: { name: string; message: string }; next: string }): Promise<number> {
     const now = new Date();
     const ids = await this.write(db, {
-      pendingCiphertext,
+      run: { pendingCiphertext },
       steps: [
         { name: recorded.name, status: "succeeded", message: recorded.message, finishedAt: now },
         { name: next, status: "running" },
@@ -51,34 +54,46 @@ export class RunSteps {
     this.unwritten = { id, status, message, finishedAt: new Date() };
   }
 
+  /** A change to the run that may wait for its next write (losing it in a crash loses nothing recovery needs). */
+  changeRunLater(patch: RunPatch): void {
+    this.runChange = { ...this.runChange, ...patch };
+  }
+
   /**
-   * Inside the transaction that ends the run: the last step's finish, and `done` steps recorded as finished.
-   * The finish stays remembered (writing it again changes nothing), so a transaction that rolls back loses
-   * nothing of it.
+   * Inside the transaction that ends the run: the last step's finish, `run` (the outcome) and `done` steps
+   * recorded as finished. What waited stays remembered (writing it again changes nothing), so a transaction that
+   * rolls back loses nothing of it.
    */
-  async writeWith(tx: DbOrTx, done: Omit<NewStep, "finishedAt">[]): Promise<void> {
+  async writeWith(tx: DbOrTx, { run, done = [] }: { run: RunPatch; done?: Omit<NewStep, "finishedAt">[] }): Promise<void> {
     const now = new Date();
-    await this.write(tx, { steps: done.map((s) => ({ ...s, finishedAt: now })) }, { keep: true });
+    await this.write(tx, { run, steps: done.map((s) => ({ ...s, finishedAt: now })) }, { keep: true });
   }
 
   /** A failed run, in its failure transaction: the running step `failed` (or, if it has no row yet, a new one). */
-  async writeFailure(tx: DbOrTx, failed: { id?: number; name: string } | undefined, message: string): Promise<void> {
+  async writeFailure(tx: DbOrTx, failed: { id?: number; name: string } | undefined, message: string, run: RunPatch): Promise<void> {
     const now = new Date();
     const finished = failed?.id === undefined ? [] : [{ id: failed.id, status: "failed" as const, message, finishedAt: now }];
     const steps = failed && failed.id === undefined ? [{ name: failed.name, status: "failed" as const, message, finishedAt: now }] : [];
-    await this.write(tx, { finished, steps }, { keep: true });
+    await this.write(tx, { finished, run, steps }, { keep: true });
   }
 
-  /** Writes a remembered finish now (the run ends without another write of its steps). */
+  /** Writes what waits now (the run ends without another write of its steps). */
   async flush(db: DbOrTx): Promise<void> {
-    if (this.unwritten) await this.write(db, {});
+    if (this.unwritten || Object.keys(this.runChange).length > 0) await this.write(db, {});
   }
 
-  private async write(db: DbOrTx, parts: { finished?: StepFinish[]; pendingCiphertext?: string; steps?: NewStep[] }, { keep = false } = {}): Promise<number[]> {
-    const finish = this.unwritten;
-    const ids = await advanceSteps({ db, runId: this.runId, ...parts, finished: [...(finish ? [finish] : []), ...(parts.finished ?? [])] });
+  private async write(db: DbOrTx, parts: { finished?: StepFinish[]; run?: RunPatch; steps?: NewStep[] }, { keep = false } = {}): Promise<number[]> {
+    const [finish, change] = [this.unwritten, this.runChange];
+    const ids = await advanceSteps({
+      db,
+      runId: this.runId,
+      finished: [...(finish ? [finish] : []), ...(parts.finished ?? [])],
+      run: { ...change, ...parts.run },
+      steps: parts.steps,
+    });
     // Only once written (a statement that failed leaves it to the next write).
     if (!keep && this.unwritten === finish) this.unwritten = undefined;
+    if (!keep && this.runChange === change) this.runChange = {};
     return ids;
   }
 }

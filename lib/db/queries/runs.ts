@@ -1,11 +1,27 @@
 import "server-only";
+import { randomUUID } from "node:crypto";
 import { and, asc, desc, eq, inArray, lt, or, sql, type SQL } from "drizzle-orm";
 import { rotationRuns, rotationSteps, type RotationRun, type RotationStep } from "../schema";
 import type { DbOrTx } from "../client";
 import { rowsOf } from "./audit";
 
-export async function insertRun({ db, run }: { db: DbOrTx; run: typeof rotationRuns.$inferInsert }): Promise<RotationRun> {
-  const [row] = await db.insert(rotationRuns).values(run).returning();
+/**
+ * A rotator's new run, in one statement: the environment's name and current revision are read into it, and
+ * it becomes the rotator's last run.
+ */
+export async function insertRotatorRun({ db, run }: { db: DbOrTx; run: Omit<typeof rotationRuns.$inferInsert, "id" | "environmentName" | "revisionBefore"> & { rotatorId: string; environmentId: string } }): Promise<RotationRun> {
+  const id = randomUUID();
+  const lastRun = db.$with("last_run", { id: sql<string>`id` }).as(sql`update rotators set last_run_id = ${id}, updated_at = now() where id = ${run.rotatorId} returning id`);
+  const [row] = await db
+    .with(lastRun)
+    .insert(rotationRuns)
+    .values({
+      ...run,
+      id,
+      environmentName: sql`coalesce((select name from environments where id = ${run.environmentId}), '')`,
+      revisionBefore: sql`(select current_revision from environments where id = ${run.environmentId})`,
+    })
+    .returning();
   return row;
 }
 
@@ -40,15 +56,6 @@ export async function getLastFinishedRunByRotator({ db, rotatorId }: { db: DbOrT
   return row;
 }
 
-export async function insertStep({ db, step }: { db: DbOrTx; step: typeof rotationSteps.$inferInsert }): Promise<RotationStep> {
-  const [row] = await db.insert(rotationSteps).values(step).returning();
-  return row;
-}
-
-export async function finishStep({ db, id, status, message }: { db: DbOrTx; id: number; status: RotationStep["status"]; message?: string | null }) {
-  await db.update(rotationSteps).set({ status, message: message ?? null, finishedAt: new Date() }).where(eq(rotationSteps.id, id));
-}
-
 export interface StepFinish {
   id: number;
   status: RotationStep["status"];
@@ -65,28 +72,31 @@ export interface NewStep {
   finishedAt?: Date;
 }
 
+/** A change to a run written together with its steps (the write-ahead record, the lockout guard's finding, the outcome). */
+export type RunPatch = Partial<typeof rotationRuns.$inferInsert>;
+
 /**
  * One statement, so one commit and one round trip (lib/rotation/engine.ts writes a run's progress this way):
- * finishes steps, records the run's write-ahead pending credential, and inserts the next steps, each part
- * optional. Returns the ids of the inserted steps, in order.
+ * finishes steps, changes the run, and inserts the next steps, each part optional. Returns the ids of the
+ * inserted steps, in order.
  */
-export async function advanceSteps({ db, runId, finished = [], pendingCiphertext, steps = [] }: {
+export async function advanceSteps({ db, runId, finished = [], run, steps = [] }: {
   db: DbOrTx;
   runId: string;
   finished?: StepFinish[];
-  pendingCiphertext?: string;
+  run?: RunPatch;
   steps?: NewStep[];
 }): Promise<number[]> {
   const at = (date: Date) => sql`${date.toISOString()}::timestamptz`;
-  const writes = finished.map((f) => sql`update rotation_steps set status = ${f.status}, message = ${f.message}, finished_at = ${at(f.finishedAt)} where id = ${f.id}`);
-  if (pendingCiphertext !== undefined) writes.push(sql`update rotation_runs set pending_ciphertext = ${pendingCiphertext} where id = ${runId}`);
+  const writes: SQL[] = finished.map((f) => sql`update rotation_steps set status = ${f.status}, message = ${f.message}, finished_at = ${at(f.finishedAt)} where id = ${f.id}`);
+  if (run && Object.keys(run).length > 0) writes.push(db.update(rotationRuns).set(run).where(eq(rotationRuns.id, runId)).getSQL());
   const values = steps.map((s) => sql`(${runId}::uuid, ${s.name}, ${s.status}, ${s.message ?? null}, ${s.finishedAt ? at(s.finishedAt) : null})`);
   const main = steps.length ? sql`insert into rotation_steps (run_id, name, status, message, finished_at) values ${sql.join(values, sql`, `)} returning id` : writes.pop();
   if (!main) return [];
   // Data-modifying CTEs run exactly once, whether or not the main statement reads them.
   const statement = writes.length ? sql`with ${sql.join(writes.map((w, i) => sql`${sql.raw(`w${i}`)} as (${w})`), sql`, `)} ${main}` : main;
-  const rows = steps.length ? rowsOf<{ id: number | string }>(await db.execute(statement)) : (await db.execute(statement), []);
-  return rows.map((r) => Number(r.id)).sort((a, b) => a - b);
+  const result = await db.execute(statement);
+  return steps.length ? rowsOf<{ id: number | string }>(result).map((r) => Number(r.id)).sort((a, b) => a - b) : [];
 }
 
 /** Steps a dead process left "running": they never finished, and are shown as interrupted. */
