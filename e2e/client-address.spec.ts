@@ -1,7 +1,7 @@
 /**
- * The audited client address is the connection's, not what the client claims (issue 11, item 4): without a
- * trusted proxy (the default, as here), X-Forwarded-For is ignored. Failed sign-ins of unknown accounts are
- * audited with that address.
+ * The audited client address is the connection's, not what the client claims (a client could otherwise
+ * write any address into the audit log): without a trusted proxy (the default, as here), X-Forwarded-For is
+ * ignored. Failed sign-ins of unknown accounts are audited with that address.
  */
 import { test, expect } from "./fixtures";
 import { LoginPage } from "./pages/login-page";

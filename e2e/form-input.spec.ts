@@ -1,6 +1,6 @@
 /**
  * What a user typed meets the server: hostile and mistaken input gets a clear message naming the field, and
- * the form keeps what was typed (issue 11, items 7, 8 and 15).
+ * the form keeps what was typed.
  * - a NUL character in a free-text field, a body over 1 MB: a message on the form, never the error page;
  * - a host that can never work (host:port, a URL) is refused at save time, with the form's words;
  * - errors name fields as the form labels them; setup, sign-in, environment and rotator forms keep the input.

@@ -1,5 +1,5 @@
 /**
- * Roll back (issue 10) in the browser, against the real MariaDB (it checks passwords): after two rotations an
+ * Roll back in the browser, against the real MariaDB (it checks passwords): after two rotations an
  * operator rolls back with a confirmation saying what happens; the page shows the old user current again (a
  * password revealed before is masked again), and both the rolled-back-to current password and the previous one
  * log in at MariaDB; a second click from an older tab is refused with who rolled back. With nothing to roll back to the button is disabled with the reason; a previous password

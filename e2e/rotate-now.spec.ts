@@ -1,5 +1,5 @@
 /**
- * Issue 10, defects 4 and 6 in the browser, with `password` rotators (nothing to reach):
+ * What a second click and a revealed password do, in the browser, with `password` rotators (nothing to reach):
  * - after Rotate now, a password revealed before is masked again (the page never shows the old password next
  *   to the new credential, and Copy never copies it); revealing again shows the new one;
  * - two tabs on the same rotator: the second Rotate now, made from the page before the first rotation, is
@@ -22,7 +22,7 @@ async function revealPassword(page: import("@playwright/test").Page, which: "cur
   return (await value.textContent())!;
 }
 
-test("defect 6: a revealed password is masked again after Rotate now", async ({ adminPage }) => {
+test("a revealed password is masked again after Rotate now", async ({ adminPage }) => {
   const env = new EnvironmentPage(adminPage);
   await env.create(envName);
   await env.addRotator("password");
@@ -44,7 +44,7 @@ test("defect 6: a revealed password is masked again after Rotate now", async ({ 
   expect(await revealPassword(adminPage, "previous")).toBe(first);
 });
 
-test("defect 4: a second Rotate now from an older page is refused until confirmed", async ({ adminPage }) => {
+test("a second Rotate now from an older page is refused until confirmed", async ({ adminPage }) => {
   const tabA = adminPage;
   await tabA.goto(rotatorUrl);
   const tabB = await adminPage.context().newPage();
@@ -65,7 +65,7 @@ test("defect 4: a second Rotate now from an older page is refused until confirme
   await expect(tabB.getByText(/ · user by /)).toHaveCount(4);
 });
 
-test("defect 4 for Rotate environment: a second Rotate all from an older page is refused until confirmed", async ({ adminPage }) => {
+test("Rotate environment: a second Rotate all from an older page is refused until confirmed", async ({ adminPage }) => {
   await adminPage.goto(rotatorUrl);
   await adminPage.getByRole("link", { name: envName, exact: true }).click();
   await expect(adminPage.getByRole("heading", { name: envName, level: 1 })).toBeVisible();

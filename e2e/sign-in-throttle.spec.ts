@@ -1,6 +1,6 @@
 /**
  * Repeated wrong passwords slow down, then lock the account; the right password does not get through a lock;
- * an admin lifts it in Settings (issue 11, item 2). The backoff is real time (1, 2, 4, 8, 8 s), so this test
+ * an admin lifts it in Settings. The backoff is real time (1, 2, 4, 8, 8 s), so this test
  * waits as a guesser would.
  */
 import { test, expect } from "./fixtures";

@@ -1,5 +1,5 @@
 /**
- * Signing out ends the session on the server (issue 11, item 1): a copy of the cookie taken before signing
+ * Signing out ends the session on the server: a copy of the cookie taken before signing
  * out does not work afterwards, and "Sign out everywhere" ends the account's other sessions too.
  */
 import { test, expect } from "./fixtures";

@@ -1,5 +1,5 @@
 /**
- * Usability as a new user meets it in the first hour (issue 11, items 16–20): copying that says what it did
+ * Usability as a new user meets it in the first hour: copying that says what it did
  * (also where the browser gives no clipboard) and copies a SQL credential as a connection string; the audit
  * page and the history at 1280 px and 390 px; times in the viewer's zone with UTC on hover; a paused schedule;
  * navigation by role; a used setup link; labelled configuration; aligned checkboxes; dark mode; the favicon.
