@@ -13,7 +13,7 @@ import { secretKeysOf } from "../rotators/meta";
 import { mergeSecretInputs } from "./secret-fields";
 
 export const inputsContext = (rotatorId: string) => `rotator:${rotatorId}:inputs`;
-export const pendingContext = (runId: string) => `run:${runId}:pending`;
+const pendingContext = (runId: string) => `run:${runId}:pending`;
 
 export function decryptSecretInputs(keyring: Keyring, row: Pick<RotatorRow, "id" | "secretInputsCiphertext">): Record<string, unknown> {
   return row.secretInputsCiphertext ? JSON.parse(keyring.decrypt(row.secretInputsCiphertext, inputsContext(row.id))) : {};

@@ -1,7 +1,8 @@
 import "server-only";
 /**
- * A run's step rows, written with as few statements as the page and recovery allow (issue 12, P1: on the
- * embedded store every statement costs about half a millisecond, more than the work of most steps).
+ * A run's step rows, written with as few statements as the page and recovery allow: on the embedded store
+ * every statement costs about half a millisecond, more than the work of most steps (bench/engine.ts counts
+ * the statements of one rotation).
  *
  * A step's row is inserted, as running, when the step starts: the run's page polls the steps, and a long apply
  * or verify must show as running while it lasts. Its finish is not written on its own: it goes with the next
