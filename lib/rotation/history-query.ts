@@ -1,6 +1,7 @@
 /** The rotation history page's filters and cursor, read from the URL (an unreadable filter is ignored, not an error). */
 import { z } from "zod";
 import { ROTATOR_TYPES } from "../rotators/types";
+import { RUN_STATUSES, RUN_TRIGGERS } from "../db/vocabulary";
 
 const uuidOrUndefined = z.uuid().optional().catch(undefined);
 
@@ -9,8 +10,8 @@ export const historyQuerySchema = z.object({
   environment: uuidOrUndefined,
   rotator: uuidOrUndefined,
   type: z.enum(ROTATOR_TYPES).optional().catch(undefined),
-  status: z.enum(["pending", "running", "succeeded", "failed"]).optional().catch(undefined),
-  trigger: z.enum(["user", "schedule", "retry", "api"]).optional().catch(undefined),
+  status: z.enum(RUN_STATUSES).optional().catch(undefined),
+  trigger: z.enum(RUN_TRIGGERS).optional().catch(undefined),
   /** Cursor: `<startedAt ISO>_<run id>` of the last run on the previous page. */
   after: z
     .string()

@@ -14,7 +14,7 @@ import { runPreflight, summarizeChecks } from "../rotators/preflight";
 import { getRotatorDefinition } from "../rotators/registry";
 import type { CheckLine, RotatorContext, RotatorState } from "../rotators/types";
 import { decryptSecretInputs, loadInputs } from "./rotator-records";
-import { EMPTY_STATE, loadState } from "../environments/rotator-state";
+import { loadState } from "../environments/rotator-state";
 import { resolveRotatorContext } from "./rotator-context";
 import { resolveUncheckedRotator, type UncheckedRotator } from "./rotator-service";
 import { secretStrings } from "./secret-fields";
@@ -48,7 +48,7 @@ export async function checklistOf(
 
 /** The rotator's stored inputs, state and binding, as its next rotation would use them. */
 export async function loadCheckRequest(app: AppContext, rotator: RotatorRow, environmentName: string) {
-  const state = rotator.stateCiphertext ? loadState(app.keyring, rotator) : EMPTY_STATE;
+  const state = loadState(app.keyring, rotator);
   const resolved = await resolveRotatorContext(app, {
     type: rotator.type,
     loginProviderId: rotator.loginProviderId,

@@ -17,7 +17,7 @@ import { clearPendingByRotators } from "../db/queries/runs";
 import { recordRevision, reserveRevision } from "../environments/revisions";
 import { AppError, toAppError } from "../errors";
 import { decryptSecretInputs, inputsContext, loadInputs, stateSummary } from "./rotator-records";
-import { EMPTY_STATE, encryptState, loadState } from "../environments/rotator-state";
+import { encryptState, loadState } from "../environments/rotator-state";
 import { credentialSecrets, keepUnchangedSecrets, secretStrings, splitSecretInputs } from "./secret-fields";
 import { randomUUID } from "node:crypto";
 import type { DbOrTx } from "../db/client";
@@ -312,7 +312,7 @@ export async function revealCredential(app: AppContext, request: { actor: Actor;
   return app.db.transaction(async (tx) => {
     const rotator = await getRotatorById({ db: tx, id: request.rotatorId });
     if (!rotator) throw new AppError("not-found", "That rotator no longer exists.");
-    const state = rotator.stateCiphertext ? loadState(app.keyring, rotator) : EMPTY_STATE;
+    const state = loadState(app.keyring, rotator);
     const credential = state[request.which];
     if (!credential) throw new AppError("not-found", `${rotator.name} has no ${request.which} credential yet.`);
     await insertAuditEvent({ tx, event: auditEvent(request.actor, "secret.revealed", rotator, { which: request.which }) });

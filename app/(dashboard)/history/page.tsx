@@ -6,6 +6,7 @@ import { getAppContext } from "@/lib/app-context";
 import { listRuns } from "@/lib/db/queries/runs";
 import { listEnvironmentsWithCounts } from "@/lib/db/queries/environments";
 import { historyQuerySchema } from "@/lib/rotation/history-query";
+import { RUN_STATUSES, RUN_TRIGGERS } from "@/lib/db/vocabulary";
 import { ROTATOR_TYPES } from "@/lib/rotators/types";
 import { EmptyState } from "@/components/ui/empty-state";
 
@@ -47,8 +48,8 @@ export default async function HistoryPage({ searchParams }: { searchParams: Prom
       <form className="filters" method="get" aria-label="Filter runs">
         <Select name="environment" label="Environment" value={query.environment} options={environments.map((e) => ({ value: e.id, label: e.name }))} />
         <Select name="type" label="Type" value={query.type} options={ROTATOR_TYPES.map((t) => ({ value: t, label: t }))} />
-        <Select name="status" label="Status" value={query.status} options={["succeeded", "failed", "running", "pending"].map((s) => ({ value: s, label: s }))} />
-        <Select name="trigger" label="Trigger" value={query.trigger} options={["user", "schedule", "retry", "api"].map((s) => ({ value: s, label: s }))} />
+        <Select name="status" label="Status" value={query.status} options={RUN_STATUSES.map((s) => ({ value: s, label: s }))} />
+        <Select name="trigger" label="Trigger" value={query.trigger} options={RUN_TRIGGERS.map((s) => ({ value: s, label: s }))} />
         {query.rotator && <input type="hidden" name="rotator" value={query.rotator} />}
         <button className="btn" type="submit">Filter</button>
         <Link className="btn" href="/history">Clear</Link>

@@ -34,7 +34,7 @@ describe("planKeyChanges", () => {
     expect(ids(plan.remaining)).toEqual(["U1", "U2"]);
   });
 
-  it("never removes a key for having been created around a lost create attempt (issue 10, defect 1)", () => {
+  it("never removes a key for having been created around a lost create attempt (only a recorded id or this rotator's tag proves a key is Rotor's)", () => {
     const attempt = T0 + 5_000;
     const d = data({ keysBefore: ["CUR"], createAttempts: [{ at: new Date(attempt).toISOString(), keysBefore: ["CUR"] }] });
     const keys = [key("CUR"), key("NEW", attempt + 1_000)];
@@ -97,7 +97,7 @@ describe("limitExceededError", () => {
     });
     expect(error.code).toBe("target:limit-exceeded");
     expect(error.message).toContain("IAM user app already has 2 access keys that Rotor does not manage: AKIA1 (tagged as Rotor-issued but not in this rotator's state), AKIA2 (inactive)");
-    // The dashboard has no import for an existing rotator: the advice names what exists (issue 10, defect 5).
+    // The dashboard has no import for an existing rotator: the advice names what exists and what to do there.
     expect(error.message).toContain("Delete one of them in IAM once nothing uses it");
     expect(error.message).toContain("POST /api/v1/rotators/{id}/import");
   });

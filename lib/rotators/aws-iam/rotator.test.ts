@@ -466,8 +466,8 @@ describe("aws-iam managing login and checks", () => {
   });
 });
 
-describe("issue 10 defects: ownership is proven, never guessed from time", () => {
-  it("defect 1: after a create lost before it reached IAM, abandon and the next run never touch an operator's new key", async () => {
+describe("ownership is proven, never guessed from time", () => {
+  it("after a create lost before it reached IAM, abandon and the next run never touch an operator's new key", async () => {
     const first = await rotate(EMPTY);
     const second = await rotate(first);
     fake.admin.injectFault({ action: "CreateAccessKey", kind: "drop-before" });
@@ -491,7 +491,7 @@ describe("issue 10 defects: ownership is proven, never guessed from time", () =>
   });
 });
 
-describe("issue 10 defect 5: messages say what happens", () => {
+describe("messages say what happens", () => {
   it("a verify timeout says the next attempt replaces the key (the engine abandons failed runs)", async () => {
     fake.admin.setPropagationDelay(120_000);
     const error = await rejection(rotate(EMPTY, inputs({ verifyTimeoutSeconds: 5 })));

@@ -215,7 +215,8 @@ export const mysqlDialect: SqlDialect<MysqlSession> = {
     }
     const plugin = await pluginOf(session, user);
     // Refuse before ALTER USER when the account list is hidden: Rotor could not tell a missing account (a typo,
-    // another host part) from an existing one (issue 10, defect 7).
+    // another host part) from an existing one, and ALTER USER on a missing account changes nothing the
+    // application uses.
     if (plugin === undefined) throw accountNotConfirmed(user);
     const form = passwordForm((await productOf(session)).product, plugin);
     // `query` (client-side escaping), not `execute`: ALTER USER is not supported as a prepared statement.

@@ -198,7 +198,7 @@ describe("the new password never reaches the server in plaintext", () => {
     expect(await login(state.current)).toBe(true);
   });
 
-  it("defect 7: without SELECT on mysql.user, Test connection says it could not confirm the users and rotations are refused", async () => {
+  it("without SELECT on mysql.user, Test connection says it could not confirm the users and rotations are refused", async () => {
     const f = await fixture({ managingGrants: ["CREATE USER ON *.*"], createU2: false });
     // username2 does not exist, and the managing user cannot see that: Test connection must not be green.
     const error = await rejection(mysqlRotator.testConnection({ inputs: f.inputs, context: context() }));

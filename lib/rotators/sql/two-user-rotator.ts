@@ -161,7 +161,8 @@ export function createTwoUserRotator<I extends SqlRotatorInputs>(meta: RotatorMe
           );
         }
         // The managing user may not read the account list (MySQL without SELECT on mysql.user): a missing user
-        // cannot be told from an existing one, so this is not a working connection (issue 10, defect 7). A
+        // cannot be told from an existing one, so this is not a working connection: a green check for a user that
+        // does not exist would let a rotation lock the application out. A
         // connector that cannot inspect at all (ESC) says so instead (notInspected) and stays informational.
         if (user.exists === null && !ping.notInspected) {
           throw new RotatorError(
