@@ -11,21 +11,11 @@ import { openTestApp, TEST_ACTOR } from "../test/support/app-context";
 import { createEnvironment } from "../lib/environments/service";
 import { createRotator } from "../lib/rotation/rotator-service";
 import { rotateNow } from "../lib/rotation/engine";
-import { arg, runBenchmark } from "./support/timing";
+import { arg, runBenchmark, slope } from "./support/timing";
 
 const ROTATIONS = Number(arg("rotations", "3000"));
 const EVERY = Number(arg("every", "250"));
 const mib = (bytes: number) => bytes / 2 ** 20;
-
-/** Least-squares slope of y over x. */
-function slope(points: [number, number][]): number {
-  const n = points.length;
-  const mx = points.reduce((s, [x]) => s + x, 0) / n;
-  const my = points.reduce((s, [, y]) => s + y, 0) / n;
-  const num = points.reduce((s, [x, y]) => s + (x - mx) * (y - my), 0);
-  const den = points.reduce((s, [x]) => s + (x - mx) ** 2, 0);
-  return den === 0 ? 0 : num / den;
-}
 
 async function main() {
   const gc = (globalThis as { gc?: () => void }).gc;

@@ -23,7 +23,7 @@ import os from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { PGlite } from "@electric-sql/pglite";
-import { arg, runBenchmark } from "./support/timing";
+import { arg, runBenchmark, slope } from "./support/timing";
 import { benchApiClient, groupProcesses, groupRssMiB, signInCookies, startPgliteBenchRotor, type PgliteBenchRotor } from "./support/rotor-server";
 import { auditLoadStatement } from "./support/pages-load";
 
@@ -57,16 +57,6 @@ const breakdown = (server: PgliteBenchRotor) =>
   groupProcesses(server.rotor.pid)
     .map((p) => `${p.name} ${p.rssMiB.toFixed(0)}`)
     .join(" + ");
-
-/** Least-squares slope of y over x. */
-function slope(points: [number, number][]): number {
-  const n = points.length;
-  const mx = points.reduce((s, [x]) => s + x, 0) / n;
-  const my = points.reduce((s, [, y]) => s + y, 0) / n;
-  const sxy = points.reduce((s, [x, y]) => s + (x - mx) * (y - my), 0);
-  const sxx = points.reduce((s, [x]) => s + (x - mx) ** 2, 0);
-  return sxx === 0 ? 0 : sxy / sxx;
-}
 
 async function rotations(server: PgliteBenchRotor, admin: { email: string; password: string }) {
   const { call } = await benchApiClient(server.baseURL, admin);

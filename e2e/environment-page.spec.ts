@@ -8,6 +8,7 @@ import { test, expect } from "./fixtures";
 import { EnvironmentPage } from "./pages/environment-page";
 import { RotatorPage } from "./pages/rotator-page";
 import { ApiTokensPage } from "./pages/api-tokens-page";
+import { prepareHeldRotator } from "./pages/held-rotator";
 
 const suffix = Date.now().toString(36);
 
@@ -59,26 +60,8 @@ test("after Rotate environment has finished, the page stops polling", async ({ a
 test("after Rotate environment is held by the lockout guard, the page stops polling", async ({ adminPage }) => {
   // A held run has ended too: the batch's progress list once waited for succeeded or failed only, and polled
   // every second for as long as the page stayed open.
-  const name = `held-${suffix}`;
+  const { environmentUrl } = await prepareHeldRotator(adminPage, { environment: `held-${suffix}`, rotator: "held_secret", token: `held-${suffix}` });
   const env = new EnvironmentPage(adminPage);
-  await env.create(name);
-  const environmentUrl = adminPage.url();
-  await env.addRotator("password");
-  const rotator = new RotatorPage(adminPage);
-  await rotator.form.getByLabel("Name", { exact: true }).fill("held_secret");
-  await rotator.form.getByLabel("Lockout guard").selectOption("hold");
-  await rotator.create();
-  const rotatorUrl = adminPage.url();
-  await rotator.rotateNow();
-  // A consumer reads the environment; one more rotation leaves it a revision behind, so the next one would
-  // retire the password it still uses.
-  const tokens = new ApiTokensPage(adminPage);
-  await tokens.goto();
-  const token = await tokens.createServiceToken({ name: `held-${suffix}`, scope: "read", environments: [name] });
-  const opened = await adminPage.request.get(`/api/v1/environments/${encodeURIComponent(name)}/open`, { headers: { Authorization: `Bearer ${token}` } });
-  expect(opened.status()).toBe(200);
-  await adminPage.goto(rotatorUrl);
-  await rotator.rotateNow();
   await adminPage.goto(environmentUrl);
 
   await env.rotateButton.click();

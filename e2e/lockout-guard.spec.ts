@@ -5,34 +5,13 @@
  * asks first, naming who still uses it, then rotates.
  */
 import { test, expect } from "./fixtures";
-import { EnvironmentPage } from "./pages/environment-page";
-import { RotatorPage } from "./pages/rotator-page";
-import { ApiTokensPage } from "./pages/api-tokens-page";
+import { prepareHeldRotator } from "./pages/held-rotator";
 
 const suffix = Date.now().toString(36);
 
-test("a held rotation is shown on the rotator page, and Rotate anyway confirms who still uses the credential", async ({ adminPage, request }) => {
-  const environment = `guard-${suffix}`;
-  const env = new EnvironmentPage(adminPage);
-  await env.create(environment);
-  await env.addRotator("password");
-  const rotator = new RotatorPage(adminPage);
-  await rotator.form.getByLabel("Name", { exact: true }).fill("api-key");
-  await rotator.form.getByLabel("Lockout guard").selectOption("hold");
-  await rotator.create();
-  const rotatorUrl = adminPage.url();
-  await rotator.rotateNow();
-
-  // An application reads the environment, then one more rotation leaves it on the revision before.
-  const tokens = new ApiTokensPage(adminPage);
-  await tokens.goto();
+test("a held rotation is shown on the rotator page, and Rotate anyway confirms who still uses the credential", async ({ adminPage }) => {
   const tokenName = `worker-${suffix}`;
-  const token = await tokens.createServiceToken({ name: tokenName, scope: "read", environments: [environment] });
-  const opened = await request.get(`/api/v1/environments/${encodeURIComponent(environment)}/open`, { headers: { Authorization: `Bearer ${token}` } });
-  expect(opened.status()).toBe(200);
-  const revision = (await opened.json()).revision as number;
-  await adminPage.goto(rotatorUrl);
-  await rotator.rotateNow();
+  const { rotator, revision } = await prepareHeldRotator(adminPage, { environment: `guard-${suffix}`, rotator: "api-key", token: tokenName });
 
   // Rotating now would retire the password the application still uses: policy hold keeps it.
   const holder = `token ${tokenName} (revision ${revision})`;

@@ -66,6 +66,16 @@ export async function underLoad(once: () => Promise<unknown>, { seconds, concurr
 }
 
 /** Runs a benchmark's main and exits: 0 when it finished, 1 with the error printed when it failed. */
+/** Least-squares slope of y over x. */
+export function slope(points: [number, number][]): number {
+  const n = points.length;
+  const mx = points.reduce((s, [x]) => s + x, 0) / n;
+  const my = points.reduce((s, [, y]) => s + y, 0) / n;
+  const sxy = points.reduce((s, [x, y]) => s + (x - mx) * (y - my), 0);
+  const sxx = points.reduce((s, [x]) => s + (x - mx) ** 2, 0);
+  return sxx === 0 ? 0 : sxy / sxx;
+}
+
 export function runBenchmark(main: () => Promise<void>): void {
   main().then(
     () => process.exit(0),
