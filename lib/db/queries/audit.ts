@@ -214,9 +214,7 @@ export async function listAuditEvents({
   return pageOf(rows, limit);
 }
 
-/** What the CSV export writes of an event (lib/audit/csv.ts): not the chain's prev_hash, nor the actor's id. */
-export type AuditCsvEvent = Pick<AuditEvent, "id" | "at" | "actorLabel" | "action" | "outcome" | "targetType" | "targetId" | "targetLabel" | "ip" | "details" | "hash">;
-
+/** What the CSV export reads of an event (lib/audit/csv.ts writes it): not the chain's prev_hash, nor the actor's id. */
 const csvColumns = {
   id: auditEvents.id,
   at: auditEvents.at,
@@ -231,10 +229,12 @@ const csvColumns = {
   hash: auditEvents.hash,
 };
 
+export type AuditCsvEvent = Pick<AuditEvent, keyof typeof csvColumns>;
+
 /** listAuditEvents with only the exported columns, for the CSV export (lib/audit/csv-export.ts). */
 export async function listAuditEventsForCsv({ db, filter, before, limit }: { db: DbOrTx; filter: AuditFilter; before?: number; limit: number }): Promise<{ events: AuditCsvEvent[]; nextBefore: number | null }> {
   const rows = await db.select(csvColumns).from(auditEvents).where(pageWhere(filter, before)).orderBy(desc(auditEvents.id)).limit(limit + 1);
-  return pageOf(rows as AuditCsvEvent[], limit);
+  return pageOf(rows, limit);
 }
 
 function pageWhere(filter: AuditFilter, before: number | undefined): SQL | undefined {
