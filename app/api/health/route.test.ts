@@ -38,6 +38,9 @@ describe("/api/health", () => {
 
   it("is ready when the store answers", async () => {
     const { GET } = await loadRoute({});
+    // A new data directory's first open (initdb, migrations) can take longer than the probe waits on a loaded
+    // machine, and the probe then rightly says "unavailable": open it first, as the server does at start.
+    await (await import("@/lib/db/client")).getStore();
     expect(await (await GET(probe())).json()).toEqual({ status: "alive", checks: { store: "ok", scheduler: "off" }, version: packageJson.version, commit: expect.any(String) });
     const ready = await GET(probe("?probe=ready"));
     expect(ready.status).toBe(200);

@@ -12,16 +12,21 @@ import { buildInfo } from "@/lib/build-info";
 
 export const dynamic = "force-dynamic";
 
+const STORE_WAIT_MS = 5_000;
+
 async function storeState(): Promise<"ok" | "unavailable"> {
+  let timer: NodeJS.Timeout | undefined;
   try {
     const store = await Promise.race([
       getStore(),
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error("timeout")), 5_000)),
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("timeout")), STORE_WAIT_MS))),
     ]);
     await pingDb(store.db);
     return "ok";
   } catch {
     return "unavailable";
+  } finally {
+    clearTimeout(timer);
   }
 }
 
