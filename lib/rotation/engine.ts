@@ -41,6 +41,7 @@ import { leaseOwner } from "./lease-owner";
 import { env } from "../env";
 import { CHECK_STEP, guardRetiringCredential } from "./lockout-guard";
 import { RunSteps } from "./run-steps";
+import { openRunScope } from "./run-scope";
 
 export type RunTrigger = RotationRun["trigger"];
 export type StepName = "preflight" | "resume" | "abandon previous attempt" | typeof CHECK_STEP | "plan" | "persist pending" | "apply" | "verify" | "commit" | "deactivate previous";
@@ -218,6 +219,8 @@ async function executeRun(app: AppContext, job: RunJob): Promise<RunOutcome> {
   // The lease went with the commit (nothing of the run touches the target after it).
   let leaseReleased = false;
   const steps = new RunSteps(run.id);
+  // What the rotator keeps for this run (a SQL rotator's managing session), closed in `finally`.
+  const runScope = openRunScope();
   const checkLease = () => {
     if (leaseLost.signal.aborted) throw new AppError("rotation:busy", "This process lost the rotator's lease (it was too slow); the run will be resumed.");
   };
@@ -281,6 +284,7 @@ async function executeRun(app: AppContext, job: RunJob): Promise<RunOutcome> {
       ...options.rotatorContext,
       // Lets the aws-iam rotator tag the keys it issues, so it can recognise (and clean up) its own.
       rotatorId: rotator.id,
+      runScope,
       checkpoint: async (pending) => {
         await persistPending(pending);
         await hooks.afterStep?.("checkpoint", run.id);
@@ -445,6 +449,8 @@ async function executeRun(app: AppContext, job: RunJob): Promise<RunOutcome> {
     return await recordFailure(app, { job, error, secrets, steps, failedStep: currentStep, retiredPrevious: previousRetired ? loadState(keyring, rotator).previous : null });
   } finally {
     clearInterval(heartbeat);
+    // Also after a (simulated) crash: a dead process's connections close with it.
+    await runScope.close();
     // A (simulated) dead process releases nothing: its lease runs out and the next attempt resumes the run.
     if (!crashed && !leaseReleased) {
       await releaseRotatorLease({ db, id: rotator.id, owner }).catch((e) => logError("could not release a rotator lease", e, { rotatorId: rotator.id }));

@@ -93,6 +93,19 @@ export interface RotatorContext {
    * (a run that commits replaces it anyway). Absent outside rotations (test connection, import).
    */
   previousRetired?(): Promise<void>;
+  /** Lives as long as one rotation run; absent outside runs (test connection, import, roll back). */
+  runScope?: RunScope;
+}
+
+/**
+ * What a rotator may keep across the steps of one run (the SQL rotators keep their managing session, so the
+ * lockout guard's in-use check and apply share one connection). The engine closes everything kept when the run
+ * ends, whatever happens (lib/rotation/run-scope.ts); a kept value must still not hold on to anything at the
+ * target for long by itself, since a run may wait between steps.
+ */
+export interface RunScope {
+  /** The value kept under `key` in this run: made by `open` on the first call, closed once when the run ends. */
+  keep<T>(key: symbol, open: () => T, close: (value: T) => Promise<void>): T;
 }
 
 /** Waits `ms`: with the context's `sleep` where one is injected (tests, backoff loops), else with a timer. */

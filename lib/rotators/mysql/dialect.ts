@@ -13,6 +13,18 @@ import { DEFAULT_TIMEOUT_MS, tlsOptionsOf, type DriverFailure, type SqlDialect, 
 interface MysqlSession extends SqlSession {
   conn: mysql.Connection;
   timeout: number;
+  /** Read once per session, before its first escaped value (factsOf). */
+  facts?: Promise<SessionFacts>;
+}
+
+type Product = "MariaDB" | "MySQL";
+
+/** What a session is: they do not change while it lives, so a session kept for a run reads them once. */
+interface SessionFacts {
+  version: string;
+  product: Product;
+  /** CURRENT_USER(): the account the login was matched to, `user@host`. */
+  me: string;
 }
 
 export const DEFAULT_MYSQL_USER_HOST = "%";
@@ -30,16 +42,41 @@ function tlsOptions(connection: DatabaseConnection): mysql.SslOptions | undefine
   return tls.rejectUnauthorized ? { ...tls, verifyIdentity: true } : tls;
 }
 
-async function query<T>(session: MysqlSession, sql: string, values: unknown[] = []): Promise<T[]> {
+async function rawQuery<T>(session: MysqlSession, sql: string, values: unknown[] = []): Promise<T[]> {
   const [rows] = await session.conn.query({ sql, values, timeout: session.timeout });
   return rows as T[];
 }
 
-type Product = "MariaDB" | "MySQL";
+/** Every statement that carries a value goes through here: the session's facts (and its sql_mode) come first. */
+async function query<T>(session: MysqlSession, sql: string, values: unknown[] = []): Promise<T[]> {
+  if (values.length) await factsOf(session);
+  return rawQuery<T>(session, sql, values);
+}
 
-async function productOf(session: MysqlSession): Promise<{ product: Product; version: string }> {
-  const [{ version }] = await query<{ version: string }>(session, "SELECT VERSION() AS version");
-  return { product: /mariadb/i.test(version) ? "MariaDB" : "MySQL", version };
+const FACTS = "VERSION() AS version, CURRENT_USER() AS me, @@SESSION.sql_mode AS mode";
+
+/**
+ * mysql2 escapes values with backslashes; under NO_BACKSLASH_ESCAPES the server would read `\'` as the end of
+ * the string (a broken statement at best, an injection at worst). So the mode is turned off for the session,
+ * with the facts' read, before the first escaped value is sent, whatever statement that is (the lockout guard's
+ * session lookups as well as ALTER USER).
+ */
+function adoptFacts(session: MysqlSession, row: { version: string; me: string; mode: string }): Promise<SessionFacts> {
+  session.facts ??= (async () => {
+    const modes = row.mode.split(",").filter(Boolean);
+    if (modes.includes("NO_BACKSLASH_ESCAPES")) {
+      // Mode names hold no quote or backslash: this one value reads the same under either mode.
+      await rawQuery(session, "SET SESSION sql_mode = ?", [modes.filter((m) => m !== "NO_BACKSLASH_ESCAPES").join(",")]);
+    }
+    return { version: row.version, product: /mariadb/i.test(row.version) ? "MariaDB" : "MySQL", me: row.me };
+  })();
+  return session.facts;
+}
+
+async function factsOf(session: MysqlSession): Promise<SessionFacts> {
+  if (session.facts) return session.facts;
+  const [row] = await rawQuery<{ version: string; me: string; mode: string }>(session, `SELECT ${FACTS}`);
+  return adoptFacts(session, row!);
 }
 
 /** The account's authentication plugin; undefined when the managing user may not read mysql.user, null when
@@ -193,32 +230,31 @@ export const mysqlDialect: SqlDialect<MysqlSession> = {
       charset: "utf8mb4_general_ci",
       multipleStatements: false,
     });
+    let open = true;
     // A connection dropped between queries is reported as an 'error' event on the underlying connection;
     // without a listener it would crash the process. The failing query (if any) still rejects.
-    (conn as unknown as { connection: EventEmitter }).connection.on("error", () => {});
+    const core = (conn as unknown as { connection: EventEmitter & { stream?: { destroyed?: boolean } } }).connection;
+    core.on("error", () => void (open = false));
+    core.on("end", () => void (open = false));
     return {
       conn,
       timeout,
+      isOpen: () => open && !core.stream?.destroyed,
       async close() {
+        open = false;
         await conn.end().catch(() => conn.destroy());
       },
     };
   },
 
   async setPassword(session, user, newPassword) {
-    // mysql2 escapes values with backslashes; under NO_BACKSLASH_ESCAPES the server would read `\'` as the end of
-    // the string. Turn the mode off for this session before sending an escaped value.
-    const [{ mode }] = await query<{ mode: string }>(session, "SELECT @@SESSION.sql_mode AS mode");
-    const modes = mode.split(",").filter(Boolean);
-    if (modes.includes("NO_BACKSLASH_ESCAPES")) {
-      await query(session, "SET SESSION sql_mode = ?", [modes.filter((m) => m !== "NO_BACKSLASH_ESCAPES").join(",")]);
-    }
+    // Escaped values are safe from here on: `query` turned NO_BACKSLASH_ESCAPES off first (adoptFacts).
     const plugin = await pluginOf(session, user);
     // Refuse before ALTER USER when the account list is hidden: Rotor could not tell a missing account (a typo,
     // another host part) from an existing one, and ALTER USER on a missing account changes nothing the
     // application uses.
     if (plugin === undefined) throw accountNotConfirmed(user);
-    const form = passwordForm((await productOf(session)).product, plugin);
+    const form = passwordForm((await factsOf(session)).product, plugin);
     // `query` (client-side escaping), not `execute`: ALTER USER is not supported as a prepared statement.
     if (form.kind === "hash") {
       try {
@@ -232,10 +268,8 @@ export const mysqlDialect: SqlDialect<MysqlSession> = {
   },
 
   async inspect(session, users) {
-    const [info] = await query<{ version: string; me: string; role: string | null }>(
-      session,
-      "SELECT VERSION() AS version, CURRENT_USER() AS me, CURRENT_ROLE() AS role",
-    );
+    const [info] = await rawQuery<{ version: string; me: string; mode: string; role: string | null }>(session, `SELECT ${FACTS}, CURRENT_ROLE() AS role`);
+    await adoptFacts(session, info!);
     const me = splitAccount(info!.me);
     const grantee = accountName(me);
     const globalPrivs = await query<{ p: string; g: string }>(
@@ -307,8 +341,7 @@ export const mysqlDialect: SqlDialect<MysqlSession> = {
    * which the guard reports as "cannot tell" (it never holds a rotation).
    */
   async sessionVisibility(session) {
-    const [info] = await query<{ me: string }>(session, "SELECT CURRENT_USER() AS me");
-    const me = splitAccount(info!.me);
+    const me = splitAccount((await factsOf(session)).me);
     const grantee = accountName(me);
     const privileges = await query<{ p: string }>(
       session,
@@ -330,8 +363,7 @@ export const mysqlDialect: SqlDialect<MysqlSession> = {
   },
 
   async checkAuthenticatedAs(session, user) {
-    const [row] = await query<{ me: string }>(session, "SELECT CURRENT_USER() AS me");
-    const me = splitAccount(row!.me);
+    const me = splitAccount((await factsOf(session)).me);
     if (me.username === user.username && me.host === hostOf(user)) return null;
     return (
       `The login matched the account ${accountName(me)}, not ${accountName(user)}. ` +

@@ -142,6 +142,19 @@ describe("mysql rotator", () => {
     }
   });
 
+  it("the lockout guard's lookups are escaped correctly under NO_BACKSLASH_ESCAPES too (the mode is off before any value)", async () => {
+    const f = await fixture({ managingGrants: ["CREATE USER ON *.*", "SELECT ON mysql.user", "PROCESS ON *.*"] });
+    const session = await mysqlDialect.connect({ dialect: "mysql", host: admin.host, port: admin.port, tls: { mode: "disable" } }, f.inputs.managing);
+    try {
+      await session.conn.query("SET SESSION sql_mode = 'NO_BACKSLASH_ESCAPES'");
+      // Escaped as 'o\'brien…' by mysql2: under the mode the server would end the string at the backslash.
+      expect(await mysqlDialect.otherSessionsOf(session, { username: "o'brien' OR USER <> '" })).toEqual({ count: 0, sources: [] });
+      expect((await mysqlDialect.sessionVisibility(session)).level).toBe("all");
+    } finally {
+      await session.close();
+    }
+  });
+
   describe("testConnection", () => {
     it("reports the server, the privilege and both accounts", async () => {
       const f = await fixture();

@@ -82,9 +82,11 @@ export const postgresDialect: SqlDialect<PgSession> = {
       statement_timeout: timeout,
       application_name: "rotor",
     });
+    let open = true;
     // A connection dropped between queries is reported as an 'error' event; without a listener it would crash
     // the process. The failing query (if any) still rejects.
-    client.on("error", () => {});
+    client.on("error", () => void (open = false));
+    client.on("end", () => void (open = false));
     try {
       await client.connect();
     } catch (error) {
@@ -93,7 +95,9 @@ export const postgresDialect: SqlDialect<PgSession> = {
     }
     return {
       client,
+      isOpen: () => open,
       async close() {
+        open = false;
         await client.end().catch(() => {});
       },
     };

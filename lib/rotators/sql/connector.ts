@@ -7,7 +7,9 @@
  * codes, not driver errors.
  *
  * Rules every implementation keeps:
- * - Each call opens its own connection(s) and always closes them, also on failure.
+ * - Each call opens its own connection(s) and always closes them, also on failure. (The one exception is the
+ *   direct connector of a rotation run, direct.ts `createRunConnector`: it keeps one managing session across
+ *   the run's calls and the engine closes it when the run ends.)
  * - Nothing here logs or returns a password; thrown `RotatorError`s carry redacted, actionable messages.
  * - `setPassword` never sends the plaintext to PostgreSQL (it sends a SCRAM verifier) and escapes every
  *   identifier and value with the driver's own escaping.

@@ -23,6 +23,9 @@ export function tlsOptionsOf(tls: TlsSettings): { rejectUnauthorized: boolean; c
 }
 
 export interface SqlSession {
+  /** False once the connection was closed, ended by the server or failed: a session kept for a run (direct.ts
+   *  `createRunConnector`) is then opened again instead of being reused. */
+  isOpen(): boolean;
   /** Close the connection; never throws (a broken connection is destroyed instead). */
   close(): Promise<void>;
 }

@@ -10,7 +10,7 @@ import { generatePassword } from "../password/generate";
 import { sleepFor, type ApplyResponse, type CheckLine, type Credential, type Pending, type RotatorContext, type RotatorDefinition, type RotatorMeta, type RotatorState } from "../types";
 import type { DatabaseConnection, DatabaseConnector, PingResponse, SessionVisibility, TargetUser } from "./connector";
 import type { SqlDialect } from "./dialect";
-import { createDirectConnector } from "./direct";
+import { createDirectConnector, createRunConnector } from "./direct";
 import { usernamePasswordCredentialSchema, type SqlRotatorInputs } from "./inputs";
 
 /** Which of the two users a rotation changes; recorded in `pending.data` for the audit trail. */
@@ -66,8 +66,15 @@ function describeSessionVisibility(visibility: SessionVisibility, managing: stri
 export function createTwoUserRotator<I extends SqlRotatorInputs>(meta: RotatorMeta<I>, dialect: SqlDialect): RotatorDefinition<I> {
   const product = dialect.label;
   const describe = (inputs: I, username: string) => dialect.describeUser(targetUser(inputs, username));
-  const direct = createDirectConnector({ [dialect.id]: dialect });
-  const connectorOf = (context: RotatorContext): DatabaseConnector => context.databaseConnector ?? direct;
+  const dialects = { [dialect.id]: dialect };
+  const direct = createDirectConnector(dialects);
+  // In a run, one managing session serves the lockout guard's in-use check and apply (and a scheduled run's
+  // preflight): see createRunConnector. A connector the rotator names (aws-lambda) is used as it is.
+  const runKey = Symbol(`${dialect.id} run connector`);
+  const connectorOf = (context: RotatorContext): DatabaseConnector =>
+    context.databaseConnector ??
+    context.runScope?.keep(runKey, () => createRunConnector(dialects), (connector) => connector.close()) ??
+    direct;
 
   function checkUsername(inputs: I, username: string, what: string): void {
     if (username !== inputs.username1 && username !== inputs.username2) {
