@@ -3,11 +3,32 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { PGlite } from "@electric-sql/pglite";
 import { sql } from "drizzle-orm";
-import { openStore, type Store } from "./client";
+import { drizzle } from "drizzle-orm/pglite";
+import { migrate } from "drizzle-orm/pglite/migrator";
+import { createPgliteDataDir, openStore, type Store } from "./client";
 
 async function rows<T>(store: Store, query: ReturnType<typeof sql>): Promise<T[]> {
   return ((await store.db.execute(query)) as unknown as { rows: T[] }).rows;
+}
+
+const MIGRATIONS_FOLDER = path.join(process.cwd(), "drizzle");
+
+/** What the migrations made, and drizzle's record of them: two stores migrated alike give equal results. */
+async function catalog(client: PGlite) {
+  const queries = {
+    migrations: "select id, hash, created_at from drizzle.__drizzle_migrations order by id",
+    columns:
+      "select table_name, column_name, data_type, column_default, is_nullable from information_schema.columns where table_schema = 'public' order by 1, 2",
+    indexes: "select indexname, indexdef from pg_indexes where schemaname = 'public' order by 1",
+    constraints: "select conname, pg_get_constraintdef(oid) as def from pg_constraint where connamespace = 'public'::regnamespace order by 1, 2",
+    triggers: "select tgname, pg_get_triggerdef(oid) as def from pg_trigger where not tgisinternal order by 1",
+    functions: "select proname, prosrc from pg_proc where pronamespace = 'public'::regnamespace order by 1",
+  };
+  const out: Record<string, unknown[]> = {};
+  for (const [name, query] of Object.entries(queries)) out[name] = (await client.query(query)).rows;
+  return out;
 }
 
 describe("opening the store", () => {
@@ -47,6 +68,29 @@ describe("opening the store", () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   }, 120_000);
+
+  it("creates a new embedded store migrated as drizzle's migrator does, so drizzle's migrate() then has nothing to do", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rotor-pglite-"));
+    const reference = new PGlite();
+    let made: PGlite | undefined;
+    try {
+      await createPgliteDataDir(path.join(dir, "pglite"), PGlite.defaultStartParams, MIGRATIONS_FOLDER);
+      await migrate(drizzle(reference), { migrationsFolder: MIGRATIONS_FOLDER });
+      const expected = await catalog(reference);
+      const journal = JSON.parse(fs.readFileSync(path.join(MIGRATIONS_FOLDER, "meta", "_journal.json"), "utf8")) as { entries: unknown[] };
+      expect(expected.migrations).toHaveLength(journal.entries.length);
+
+      made = new PGlite(path.join(dir, "pglite"));
+      expect(await catalog(made)).toEqual(expected);
+      // What the server does at open: nothing is applied or recorded again.
+      await migrate(drizzle(made), { migrationsFolder: MIGRATIONS_FOLDER });
+      expect(await catalog(made)).toEqual(expected);
+    } finally {
+      await made?.close();
+      await reference.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
 
   it("refuses to replace a data directory's pglite folder that holds something else", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rotor-pglite-"));

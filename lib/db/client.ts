@@ -1,7 +1,8 @@
 import "server-only";
 /**
  * Opens the store: embedded PGlite in the data directory by default, or PostgreSQL when DATABASE_URL is set.
- * Both speak the same Drizzle pg-core dialect and run the same migrations from `drizzle/` at open.
+ * Both speak the same Drizzle pg-core dialect and run the same migrations from `drizzle/` at open (a new embedded
+ * store is migrated where it is made: createPgliteDataDir).
  *
  * One store per process: Next.js may evaluate this module in several bundles (instrumentation, routes), so
  * the instance lives on globalThis. PGlite must never be opened twice on one directory (silent data loss),
@@ -98,24 +99,47 @@ export function ensureWritableDir(dir: string): void {
 const PGLITE_SETTINGS = ["shared_buffers=16MB"];
 
 /**
- * Runs in a child process: creates a new PGlite data directory (initdb) and exits. PGlite runs initdb in a
- * second WASM instance and copies its result through a tarball, which peaks at several hundred MB; in the
- * server's own process that memory stays resident (the WASM heap and the freed pages are not given back).
+ * Runs in a child process: creates a new PGlite data directory (initdb), applies the migrations and exits.
+ * PGlite runs initdb in a second WASM instance and copies its result through a tarball, which peaks at several
+ * hundred MB, and the first migration touches every catalog page; in the server's own process that memory
+ * stays resident (the WASM heap and the freed pages are not given back).
+ *
+ * The migrations are applied exactly as drizzle's migrator does (drizzle-orm/migrator's readMigrationFiles and
+ * pg-core's dialect.migrate, drizzle-orm 0.45): the journal's entries in order, each file split at its statement
+ * breakpoints, all in one transaction, each recorded in drizzle.__drizzle_migrations with the SHA-256 of its
+ * file and the journal's `when`, so that the server's own migrate() at open finds nothing to do. It is written
+ * out here because drizzle-orm is bundled into the server and is not in the standalone build's node_modules;
+ * PGlite is (serverExternalPackages). lib/db/client.test.ts compares the result with drizzle's migrator.
  */
-const PGLITE_INITDB_SCRIPT = `
+const PGLITE_CREATE_SCRIPT = `
+import { createHash } from "node:crypto";
+import fs from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
-const [dir, startParams] = process.argv.slice(1);
+const [dir, startParams, migrationsFolder] = process.argv.slice(1);
+const journal = JSON.parse(fs.readFileSync(migrationsFolder + "/meta/_journal.json", "utf8"));
+const migrations = journal.entries.map((entry) => {
+  const query = fs.readFileSync(migrationsFolder + "/" + entry.tag + ".sql", "utf8");
+  return { statements: query.split("--> statement-breakpoint"), when: entry.when, hash: createHash("sha256").update(query).digest("hex") };
+});
 const client = new PGlite(dir, { startParams: JSON.parse(startParams) });
 await client.waitReady;
+await client.query('CREATE SCHEMA IF NOT EXISTS "drizzle"');
+await client.query('CREATE TABLE IF NOT EXISTS "drizzle"."__drizzle_migrations" (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)');
+await client.transaction(async (tx) => {
+  for (const migration of migrations) {
+    for (const statement of migration.statements) await tx.query(statement);
+    await tx.query('insert into "drizzle"."__drizzle_migrations" ("hash", "created_at") values ($1, $2)', [migration.hash, migration.when]);
+  }
+});
 await client.close();
 `;
 
 /**
- * Creates the data directory's store when there is none yet, in a short-lived child (PGLITE_INITDB_SCRIPT),
- * under a temporary name renamed into place at the end: a first start that is interrupted leaves no
- * half-made store behind, and the next start begins again.
+ * Creates and migrates the data directory's store when there is none yet, in a short-lived child
+ * (PGLITE_CREATE_SCRIPT), under a temporary name renamed into place at the end: a first start that is
+ * interrupted leaves no half-made store behind, and the next start begins again.
  */
-async function initPgliteDataDir(pgDataDir: string, startParams: string[]): Promise<void> {
+export async function createPgliteDataDir(pgDataDir: string, startParams: string[], migrationsFolder = MIGRATIONS_FOLDER): Promise<void> {
   if (fs.existsSync(path.join(pgDataDir, "PG_VERSION"))) return;
   // An empty directory is where an earlier start stopped (or someone made it); anything else is not ours to replace.
   if (fs.existsSync(pgDataDir) && fs.readdirSync(pgDataDir).length > 0) {
@@ -127,12 +151,16 @@ async function initPgliteDataDir(pgDataDir: string, startParams: string[]): Prom
   fs.rmSync(building, { recursive: true, force: true });
   let failure = "";
   try {
-    await promisify(execFile)(process.execPath, ["--input-type=module", "-e", PGLITE_INITDB_SCRIPT, building, JSON.stringify(startParams)], {
-      // The script imports PGlite from the app's node_modules, resolved from the working directory.
-      cwd: process.cwd(),
-      // Nothing of the server's environment (the master key among it) is needed there.
-      env: { PATH: process.env.PATH, NODE_ENV: process.env.NODE_ENV },
-    });
+    await promisify(execFile)(
+      process.execPath,
+      ["--input-type=module", "-e", PGLITE_CREATE_SCRIPT, building, JSON.stringify(startParams), migrationsFolder],
+      {
+        // The script imports PGlite from the app's node_modules, resolved from the working directory.
+        cwd: process.cwd(),
+        // Nothing of the server's environment (the master key among it) is needed there.
+        env: { PATH: process.env.PATH, NODE_ENV: process.env.NODE_ENV },
+      },
+    );
   } catch (error) {
     failure = ((error as { stderr?: string }).stderr || (error as Error).message).trim().slice(-2000);
   }
@@ -154,7 +182,7 @@ async function openPglite(dataDir: string): Promise<Store> {
   const startParams = [...PGlite.defaultStartParams, ...PGLITE_SETTINGS.flatMap((setting) => ["-c", setting])];
   let client: InstanceType<typeof PGlite>;
   try {
-    await initPgliteDataDir(pgDataDir, startParams);
+    await createPgliteDataDir(pgDataDir, startParams);
     client = new PGlite(pgDataDir, { startParams });
     await client.waitReady;
   } catch (error) {
@@ -162,6 +190,7 @@ async function openPglite(dataDir: string): Promise<Store> {
     throw error;
   }
   const db = drizzle(client, { schema }) as unknown as Db;
+  // A new store was migrated where it was made; this applies what a newer release added to an older one.
   await migrate(db as never, { migrationsFolder: MIGRATIONS_FOLDER });
   return {
     db,
