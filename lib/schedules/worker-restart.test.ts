@@ -85,9 +85,10 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined | fal
   }
 }
 
-/** A scheduled run's preflight logs in as the managing user and probes for trust authentication (two
- *  connections) before the apply step's first login, which is the one the closed gate holds. */
-const PREFLIGHT_CONNECTIONS = 2;
+/** Apply's password change, held on the network (the gate keeps it from the server): the managing session
+ *  it runs on was opened earlier in the run (preflight, the in-use check) and is reused, so what hangs is the
+ *  statement, not a login. */
+const PASSWORD_CHANGE = /ALTER ROLE/i;
 
 let counter = 0;
 async function scheduledRotator() {
@@ -115,7 +116,7 @@ async function runHangingInApply(rotatorId: string, worker: Worker) {
       const [run] = await store.db.select().from(rotationRuns).where(eq(rotationRuns.rotatorId, rotatorId));
       if (!run) return undefined;
       const steps = await listStepsByRun({ db: store.db, runId: run.id });
-      return steps.some((s) => s.name === "apply" && s.status === "running") && gate.accepted > PREFLIGHT_CONNECTIONS ? run : undefined;
+      return steps.some((s) => s.name === "apply" && s.status === "running") && gate.heldStatements > 0 ? run : undefined;
     },
     60_000,
     worker.output,
@@ -141,7 +142,7 @@ afterAll(async () => {
 describe("npm run worker, interrupted and stopped", () => {
   it("killed mid-run and started again, it resumes the interrupted run at once", async () => {
     const rotator = await scheduledRotator();
-    gate.closeAfter(PREFLIGHT_CONNECTIONS);
+    gate.holdStatements(PASSWORD_CHANGE);
     const first = startWorker();
     try {
       await makeDue(rotator.id);
@@ -197,7 +198,7 @@ describe("npm run worker, interrupted and stopped", () => {
   for (const target of ["npm alone", "the process group"] as const) {
     it(`one SIGTERM to ${target} lets the running rotation finish, then exits 0`, async () => {
       const rotator = await scheduledRotator();
-      gate.closeAfter(PREFLIGHT_CONNECTIONS);
+      gate.holdStatements(PASSWORD_CHANGE);
       const worker = startWorker();
       try {
         await waitFor("the worker to be ready", async () => /worker .* ready/.test(worker.output()), 60_000, worker.output);

@@ -1,7 +1,9 @@
 /**
  * A TCP forwarder with a gate, to hold a real rotation mid-way: while the gate is closed, connections are
  * accepted but nothing is forwarded (the client waits, as on a hung network); opening it forwards what waits
- * and everything after. A connection whose client went away meanwhile is dropped.
+ * and everything after. A connection whose client went away meanwhile is dropped. `holdStatements` holds a
+ * connection that is already through instead, from the first chunk matching a pattern (e.g. the ALTER of a
+ * session that was opened earlier in the run and reused): the server never sees it until `open()`.
  */
 import net from "node:net";
 
@@ -13,6 +15,10 @@ export interface TcpGate {
   /** Closed, but the next `count` connections still pass (e.g. a scheduled run's preflight, before the
    *  connection that is to hang). */
   closeAfter(count: number): void;
+  /** Holds what a client sends from its first chunk matching `pattern` on (on any connection) until `open()`. */
+  holdStatements(pattern: RegExp): void;
+  /** Connections whose data is held by `holdStatements`. */
+  readonly heldStatements: number;
   open(): void;
   stop(): Promise<void>;
 }
@@ -21,14 +27,25 @@ export async function startTcpGate(target: { host: string; port: number }, { clo
   let gateOpen = !closed;
   let passes = 0;
   let accepted = 0;
+  let statementPattern: RegExp | null = null;
   const held = new Set<net.Socket>();
+  /** Per connection held by `holdStatements`: the chunks kept back, and how to send them on. */
+  const heldData = new Map<net.Socket, { chunks: Buffer[]; flush: () => void }>();
   const sockets = new Set<net.Socket>();
   const forward = (client: net.Socket) => {
     if (client.destroyed) return;
     const upstream = net.connect(target.port, target.host);
     sockets.add(upstream);
     upstream.on("close", () => sockets.delete(upstream));
-    client.pipe(upstream).pipe(client);
+    upstream.pipe(client);
+    client.on("data", (chunk: Buffer) => {
+      const kept = heldData.get(client);
+      if (kept) kept.chunks.push(chunk);
+      else if (statementPattern?.test(chunk.toString("latin1"))) {
+        const chunks = [chunk];
+        heldData.set(client, { chunks, flush: () => chunks.forEach((c) => upstream.write(c)) });
+      } else upstream.write(chunk);
+    });
     client.on("error", () => upstream.destroy());
     upstream.on("error", () => client.destroy());
     client.on("close", () => upstream.destroy());
@@ -39,6 +56,8 @@ export async function startTcpGate(target: { host: string; port: number }, { clo
     client.on("close", () => {
       sockets.delete(client);
       held.delete(client);
+      // Its client is gone: what it sent is dropped, never forwarded.
+      heldData.delete(client);
     });
     client.on("error", () => undefined);
     if (gateOpen) forward(client);
@@ -56,6 +75,9 @@ export async function startTcpGate(target: { host: string; port: number }, { clo
     get accepted() {
       return accepted;
     },
+    get heldStatements() {
+      return heldData.size;
+    },
     close() {
       gateOpen = false;
       passes = 0;
@@ -64,8 +86,16 @@ export async function startTcpGate(target: { host: string; port: number }, { clo
       gateOpen = false;
       passes = count;
     },
+    holdStatements(pattern) {
+      statementPattern = pattern;
+    },
     open() {
       gateOpen = true;
+      statementPattern = null;
+      for (const [client, kept] of heldData) {
+        heldData.delete(client);
+        kept.flush();
+      }
       for (const client of held) {
         held.delete(client);
         client.resume();
