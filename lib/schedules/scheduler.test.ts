@@ -10,7 +10,7 @@
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startPgCluster, type PgCluster } from "@/test/support/pg-cluster";
 import { openTestApp, TEST_ACTOR, type TestApp } from "@/test/support/app-context";
 import { createEnvironment } from "../environments/service";
@@ -19,7 +19,7 @@ import { loadScheduleCoverage, saveSchedule } from "./service";
 import { createWebhook, renewWebhookSecret, retirePreviousWebhookSecret, sendTestWebhook } from "../webhooks/service";
 import { rotatorStatusDetail } from "../rotation/status";
 import { getRotatorById } from "../db/queries/rotators";
-import { getScheduleById, getScheduleByTarget, updateScheduleById } from "../db/queries/schedules";
+import { getScheduleById, getScheduleByTarget, lockLeasedSchedule, updateScheduleById } from "../db/queries/schedules";
 import { listRuns, listStepsByRun } from "../db/queries/runs";
 import { listDeliveries } from "../db/queries/webhooks";
 import { collectNotifications, type CollectOptions, type NotifierOptions } from "../webhooks/notifier";
@@ -27,6 +27,13 @@ import { describeStoredSchedule } from "./schedule-spec";
 import { Webhook } from "standardwebhooks";
 import type { NotificationEvent } from "../webhooks/events";
 import { Scheduler, type SchedulerOptions } from "./scheduler";
+
+// Counted, not changed: it is the finish's locked fallback, taken only when the schedule changed during the run.
+vi.mock("../db/queries/schedules", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("../db/queries/schedules")>();
+  return { ...actual, lockLeasedSchedule: vi.fn(actual.lockLeasedSchedule) };
+});
+const lockedFinishes = (scheduleId: string) => vi.mocked(lockLeasedSchedule).mock.calls.filter(([{ id }]) => id === scheduleId).length;
 
 const HOUR = 3_600_000;
 const MANAGER = { username: "rotor_manager", password: "manager-password-1" };
@@ -481,6 +488,41 @@ describe("scheduler", () => {
     expect(peak).toBeGreaterThan(0);
     expect(peak).toBeLessThanOrEqual(2);
     for (const rotator of rotators) expect((await runsOf(rotator.id)).map((r) => r.status)).toEqual(["succeeded"]);
+  });
+
+  it("records an untouched schedule's run, plans its next one and releases its lease in one statement", async () => {
+    const rotator = await createRotator(app, { actor: TEST_ACTOR, environmentId, name: "finished-at-once", type: "password", inputs: {} });
+    const schedule = await dueDailySchedule(rotator.id);
+    const scheduler = new Scheduler(app, schedulerOptions());
+    await scheduler.tick().then(() => scheduler.idle());
+    await scheduler.stop();
+    expect((await runsOf(rotator.id)).map((r) => [r.trigger, r.status])).toEqual([["schedule", "succeeded"]]);
+    const after = (await getScheduleById({ db: app.db, id: schedule.id }))!;
+    expect(after).toMatchObject({ leaseOwner: null, leaseExpiresAt: null, lastOutcome: "succeeded", retryCount: 0, nextRetryAt: null });
+    expect(after.nextRunAt!.getTime()).toBeGreaterThan(Date.now() + HOUR);
+    expect(lockedFinishes(schedule.id)).toBe(0);
+  });
+
+  it("keeps an edit made to the schedule during its run: the next run is planned from the edited schedule", async () => {
+    const rotator = await createRotator(app, { actor: TEST_ACTOR, environmentId, name: "edited-during-run", type: "password", inputs: {} });
+    const schedule = await dueDailySchedule(rotator.id); // 03:00 Europe/Berlin
+    let edited = false;
+    const edit = async () => {
+      if (edited) return;
+      edited = true;
+      await saveSchedule(app, { actor: TEST_ACTOR, target: { rotatorId: rotator.id }, input: { kind: "cron", cron: "30 5 * * *", timezone: "UTC" }, minIntervalMs: HOUR });
+    };
+    const scheduler = new Scheduler(app, schedulerOptions({ engine: { hooks: { afterStep: async (step) => void (step === "plan" ? await edit() : undefined) } } }));
+    await scheduler.tick().then(() => scheduler.idle());
+    await scheduler.stop();
+    expect(edited).toBe(true);
+    expect((await runsOf(rotator.id)).map((r) => [r.trigger, r.status])).toEqual([["schedule", "succeeded"]]);
+    const after = (await getScheduleById({ db: app.db, id: schedule.id }))!;
+    expect(after).toMatchObject({ cron: "30 5 * * *", timezone: "UTC", leaseOwner: null, leaseExpiresAt: null, lastOutcome: "succeeded" });
+    // Planned from the claimed row, it would be 02:00 UTC (03:00 in Berlin).
+    expect([after.nextRunAt!.getUTCHours(), after.nextRunAt!.getUTCMinutes()]).toEqual([5, 30]);
+    expect(after.nextRunAt!.getTime()).toBeGreaterThan(Date.now());
+    expect(lockedFinishes(schedule.id)).toBe(1);
   });
 });
 

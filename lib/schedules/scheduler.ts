@@ -15,7 +15,7 @@ import "server-only";
  * backlog of due schedules would drain at the sweep's pace, not the rotations' (bench/drain.ts measures it).
  *
  * Exactly once: a due schedule is leased to one process; the lease is renewed while the run lasts and
- * released by the same transaction that records the outcome and plans the next run. A process that dies
+ * released by the same statement that records the outcome and plans the next run. A process that dies
  * leaves its lease to expire; another process then claims the schedule and the engine resumes the
  * interrupted run from its write-ahead record.
  *
@@ -29,7 +29,16 @@ import { randomUUID } from "node:crypto";
 import type { AppContext, Actor } from "../app-context";
 import type { Schedule } from "../db/schema";
 import { beatSchedulerHeartbeat, deleteSchedulerHeartbeat } from "../db/queries/scheduler-heartbeats";
-import { claimDueSchedules, lockLeasedSchedule, releaseScheduleLease, renewScheduleLease, updateScheduleById } from "../db/queries/schedules";
+import {
+  claimDueSchedules,
+  finishLeasedSchedule,
+  lockLeasedSchedule,
+  releaseScheduleLease,
+  renewScheduleLease,
+  updateScheduleById,
+  type ClaimedRotator,
+  type ClaimedSchedule,
+} from "../db/queries/schedules";
 import { getRotatorById, listRotatorsByEnvironment } from "../db/queries/rotators";
 import { getRunById } from "../db/queries/runs";
 import type { DbOrTx } from "../db/client";
@@ -38,7 +47,7 @@ import { isAppError } from "../errors";
 import { collectNotifications, deliverDueWebhooks, pruneDeliveryLog, type CollectOptions, type NotifierOptions } from "../webhooks/notifier";
 import type { RetryPolicy } from "../backoff";
 import { describeStoredSchedule } from "./schedule-spec";
-import { finishPatch, runKindOf, type TargetResult } from "./outcome";
+import { finishPatch, runKindOf, type FinishInput, type TargetResult } from "./outcome";
 import { logError, logInfo } from "../log";
 import { pruneRevisionHistory } from "../environments/revisions";
 import { leaseOwner } from "../rotation/lease-owner";
@@ -220,7 +229,7 @@ export class Scheduler {
         const free = this.options.concurrency - this.inFlight.size;
         if (this.stopping || free <= 0) return;
         const claimed = await claimDueSchedules({ db: this.app.db, owner: this.owner, ttlMs: this.leaseTtlMs, limit: free });
-        for (const schedule of claimed) this.launch(schedule);
+        for (const claim of claimed) this.launch(claim);
       } while (this.claimAgain);
     })()
       .catch((error) => logError("claiming due schedules failed", error))
@@ -231,10 +240,11 @@ export class Scheduler {
     return claiming;
   }
 
-  private launch(schedule: Schedule) {
+  private launch(claimed: ClaimedSchedule) {
     this.stats.claimed++;
-    const run: Promise<void> = this.runSchedule(schedule)
-      .catch((error) => logError(`scheduled run of schedule ${schedule.id} failed`, error, { scheduleId: schedule.id }))
+    const { id } = claimed.schedule;
+    const run: Promise<void> = this.runSchedule(claimed)
+      .catch((error) => logError(`scheduled run of schedule ${id} failed`, error, { scheduleId: id }))
       .finally(() => {
         this.inFlight.delete(run);
         // A slot is free: fill it now. The outcome may be worth notifying: the loop sweeps within a second.
@@ -258,7 +268,7 @@ export class Scheduler {
     }
   }
 
-  private async runSchedule(schedule: Schedule): Promise<void> {
+  private async runSchedule({ schedule, version, rotator }: ClaimedSchedule): Promise<void> {
     const { db } = this.app;
     const claimedAt = new Date();
     const kind = runKindOf(schedule);
@@ -282,28 +292,35 @@ export class Scheduler {
           interrupted = true;
           break;
         }
-        results.push(await this.rotateOne(rotatorId, { trigger, batchId, claimedAt, guard: kind === "regular" }));
+        // A rotator schedule's rotator came with the claim; an environment's rotators are read one by one,
+        // each just before its turn (an earlier one's rotation may take a while).
+        const state = schedule.rotatorId ? rotator : await this.rotatorState(rotatorId, trigger);
+        results.push(await this.rotateOne(rotatorId, state, { trigger, batchId, claimedAt, guard: kind === "regular" }));
       }
     } finally {
       clearInterval(heartbeat);
     }
 
+    const finish: FinishInput = {
+      kind,
+      claimedAt,
+      now: new Date(),
+      results,
+      interrupted,
+      minIntervalMs: this.options.minIntervalMs,
+      retry: this.options.retry,
+      busyDelayMs: this.options.busyDelayMs ?? DEFAULT_BUSY_DELAY_MS,
+      random: this.options.random,
+    };
     try {
+      // Usually nobody touched the schedule during the run: plan from the claimed row, record and release in
+      // one statement. Otherwise (edited or paused meanwhile, deleted, or the lease lost) take the row as it
+      // is now, so that the edit is what the next run is planned from.
+      if (await finishLeasedSchedule({ db, id: schedule.id, owner: this.owner, version, patch: finishPatch(schedule, finish) })) return;
       await db.transaction(async (tx) => {
         const current = await lockLeasedSchedule({ tx, id: schedule.id, owner: this.owner });
         if (!current) return; // deleted meanwhile, or the lease was lost (logged by the heartbeat)
-        const patch = finishPatch(current, {
-          kind,
-          claimedAt,
-          now: new Date(),
-          results,
-          interrupted,
-          minIntervalMs: this.options.minIntervalMs,
-          retry: this.options.retry,
-          busyDelayMs: this.options.busyDelayMs ?? DEFAULT_BUSY_DELAY_MS,
-          random: this.options.random,
-        });
-        await updateScheduleById({ db: tx, id: schedule.id, patch: { ...patch, leaseOwner: null, leaseExpiresAt: null } });
+        await updateScheduleById({ db: tx, id: schedule.id, patch: { ...finishPatch(current, finish), leaseOwner: null, leaseExpiresAt: null } });
       });
     } catch (error) {
       logError(`could not record the outcome of schedule ${schedule.id}; it will be taken up again when its lease expires`, error, { scheduleId: schedule.id });
@@ -319,12 +336,21 @@ export class Scheduler {
     return all;
   }
 
-  private async rotateOne(
-    rotatorId: string,
-    { trigger, batchId, claimedAt, guard }: { trigger: "schedule" | "retry"; batchId?: string; claimedAt: Date; guard: boolean },
-  ): Promise<TargetResult> {
+  /** What rotateOne checks about a rotator, read now; null when it is gone. */
+  private async rotatorState(rotatorId: string, trigger: "schedule" | "retry"): Promise<ClaimedRotator | null> {
     const { db } = this.app;
     const rotator = await getRotatorById({ db, id: rotatorId });
+    if (!rotator) return null;
+    // Only a retry of a rotator that works again asks about its last run.
+    const held = trigger === "retry" && !rotator.failingSince && (await lastRunHeld(db, rotator.lastRunId));
+    return { lastRotatedAt: rotator.lastRotatedAt, failingSince: rotator.failingSince, lastRunHeld: held };
+  }
+
+  private async rotateOne(
+    rotatorId: string,
+    rotator: ClaimedRotator | null,
+    { trigger, batchId, claimedAt, guard }: { trigger: "schedule" | "retry"; batchId?: string; claimedAt: Date; guard: boolean },
+  ): Promise<TargetResult> {
     if (!rotator) return { rotatorId, status: "gone" };
     // The minimum-interval guard at run time: a rotator rotated moments ago (by hand, or by another
     // schedule covering it) is not rotated again by a regular run. Retries follow failures and are exempt.
@@ -334,7 +360,7 @@ export class Scheduler {
     }
     // A retry is moot once the rotator works again (someone pressed Rotate now meanwhile), unless the last
     // run was held by the lockout guard: then the retry is the deferred rotation itself.
-    if (trigger === "retry" && !rotator.failingSince && !(await lastRunHeld(db, rotator.lastRunId))) {
+    if (trigger === "retry" && !rotator.failingSince && !rotator.lastRunHeld) {
       this.stats.skipped++;
       return { rotatorId, status: "skipped" };
     }

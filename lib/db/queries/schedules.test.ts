@@ -3,14 +3,15 @@
  * deployment. The statistics were taken while every schedule was still in the future (as after a quiet
  * period); then the schedules fall due together (as after downtime). With those statistics PostgreSQL plans
  * a claim written as `UPDATE … WHERE id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)` as a nested-loop
- * semi-join that re-runs the subquery per row and claims every due schedule. The claim must take at most
- * `limit`, whatever the plan.
+ * semi-join that re-runs the subquery per row and claims more than it may. The claim must take at most
+ * `limit`, whatever the plan. And the one-statement finish of a run that holds only while the row is as
+ * claimed.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sql } from "drizzle-orm";
+import { sql, TransactionRollbackError } from "drizzle-orm";
 import { openTestStore, STORE_KINDS, type TestStore } from "@/test/support/stores";
 import { insertEnvironment } from "./environments";
-import { claimDueSchedules, insertSchedule } from "./schedules";
+import { claimDueSchedules, finishLeasedSchedule, getScheduleById, insertSchedule, updateScheduleById } from "./schedules";
 
 const SCHEDULES = 300;
 const HOUR = 3_600_000;
@@ -38,9 +39,56 @@ describe.each(STORE_KINDS)("claimDueSchedules on an analyzed table (%s)", (kind)
     const second = await claimDueSchedules({ db: store.db, owner: "owner-b", ttlMs: 60_000, limit: 4 });
     expect(first).toHaveLength(4);
     expect(second).toHaveLength(4);
-    expect(new Set([...first, ...second].map((s) => s.id)).size).toBe(8);
+    expect(new Set([...first, ...second].map((c) => c.schedule.id)).size).toBe(8);
+    expect(first.every((c) => c.schedule.leaseOwner === "owner-a" && c.schedule.leaseExpiresAt && c.version && c.rotator === null)).toBe(true);
 
     const leased = await store.db.execute(sql`select count(*)::int as n from schedules where lease_owner is not null`);
     expect((leased as unknown as { rows: { n: number }[] }).rows[0].n).toBe(8);
+  });
+
+  it("holds the limit where the planner re-runs a subquery per row, which makes the IN-subquery form take more", async () => {
+    // Planner settings under which both stores plan `WHERE id IN (SELECT … LIMIT n …)` as a nested-loop
+    // semi-join with the subquery re-run for every row of schedules, as statistics can make them do.
+    const semiJoin = [
+      "enable_hashagg = off",
+      "enable_hashjoin = off",
+      "enable_mergejoin = off",
+      "enable_material = off",
+      ...["seq_page_cost", "random_page_cost", "cpu_tuple_cost", "cpu_index_tuple_cost", "cpu_operator_cost"].map((cost) => `${cost} = 0`),
+    ];
+    const taken = { inSubquery: 0, claim: 0 };
+    await store.db
+      .transaction(async (tx) => {
+        for (const setting of semiJoin) await tx.execute(sql.raw(`set local ${setting}`));
+        const result = await tx.execute(sql`update schedules set lease_owner = 'owner-in', lease_expires_at = now() + interval '1 minute'
+          where id in (select id from schedules
+            where paused = false and (next_run_at <= now() or next_retry_at <= now()) and (lease_owner is null or lease_expires_at < now())
+            order by least(next_run_at, next_retry_at) limit 4 for update skip locked)
+          returning id`);
+        taken.inSubquery = (result as unknown as { rows: unknown[] }).rows.length;
+        taken.claim = (await claimDueSchedules({ db: tx, owner: "owner-c", ttlMs: 60_000, limit: 4 })).length;
+        // Leave the table as the other test left it.
+        tx.rollback();
+      })
+      .catch((error) => {
+        if (!(error instanceof TransactionRollbackError)) throw error;
+      });
+    expect(taken.inSubquery).toBeGreaterThan(4);
+    expect(taken.claim).toBe(4);
+  });
+
+  it("finishes a run in one statement only while the schedule is leased to us and unchanged since the claim", async () => {
+    const [first] = await claimDueSchedules({ db: store.db, owner: "owner-d", ttlMs: 60_000, limit: 1 });
+    const next = new Date(Date.now() + 24 * HOUR);
+    const patch = { nextRunAt: next, lastOutcome: "succeeded" };
+    expect(await finishLeasedSchedule({ db: store.db, id: first.schedule.id, owner: "owner-other", version: first.version, patch })).toBe(false);
+    expect(await finishLeasedSchedule({ db: store.db, id: first.schedule.id, owner: "owner-d", version: first.version, patch })).toBe(true);
+    expect(await getScheduleById({ db: store.db, id: first.schedule.id })).toMatchObject({ leaseOwner: null, leaseExpiresAt: null, nextRunAt: next, lastOutcome: "succeeded" });
+
+    // Edited during the run: the finish leaves the row to the caller's locked fallback, edit and lease intact.
+    const [second] = await claimDueSchedules({ db: store.db, owner: "owner-d", ttlMs: 60_000, limit: 1 });
+    await updateScheduleById({ db: store.db, id: second.schedule.id, patch: { windowMinutes: 30 } });
+    expect(await finishLeasedSchedule({ db: store.db, id: second.schedule.id, owner: "owner-d", version: second.version, patch })).toBe(false);
+    expect(await getScheduleById({ db: store.db, id: second.schedule.id })).toMatchObject({ leaseOwner: "owner-d", windowMinutes: 30, lastOutcome: null });
   });
 });

@@ -1,6 +1,7 @@
 import "server-only";
-import { and, asc, eq, inArray, isNotNull, isNull, lt, lte, or, sql, type SQL } from "drizzle-orm";
-import { environments, rotators, schedules, type Schedule } from "../schema";
+import { and, asc, eq, getTableColumns, inArray, isNotNull, isNull, lt, lte, or, sql, type SQL } from "drizzle-orm";
+import { environments, rotationRuns, rotators, schedules, type Schedule } from "../schema";
+import { rowsOf } from "./audit";
 import type { DbOrTx, Tx } from "../client";
 
 export type ScheduleTarget = { rotatorId: string } | { environmentId: string };
@@ -80,33 +81,90 @@ export function listUpcomingSchedules({ db, limit }: { db: DbOrTx; limit: number
 const leaseIsFree = () => or(isNull(schedules.leaseOwner), lt(schedules.leaseExpiresAt, sql`now()`))!;
 const isDue = () => or(lte(schedules.nextRunAt, sql`now()`), lte(schedules.nextRetryAt, sql`now()`))!;
 
+/** What a regular or retry run checks about a rotator schedule's rotator before rotating it. */
+export interface ClaimedRotator {
+  lastRotatedAt: Date | null;
+  failingSince: Date | null;
+  /** The rotator's last run was held by the lockout guard (so a pending retry is the deferred rotation). */
+  lastRunHeld: boolean;
+}
+
+export interface ClaimedSchedule {
+  schedule: Schedule;
+  /** `updated_at` as the store wrote it (to the microsecond): finishLeasedSchedule's "unchanged since the claim". */
+  version: string;
+  /** A rotator schedule's rotator as it was at the claim; null for an environment schedule, or when the rotator is gone. */
+  rotator: ClaimedRotator | null;
+}
+
+const scheduleColumns = Object.entries(getTableColumns(schedules));
+
+/** A row of raw SQL (column names, driver values: both drivers hand timestamps to Drizzle as text) as a Schedule. */
+function scheduleFromRow(row: Record<string, unknown>): Schedule {
+  return Object.fromEntries(scheduleColumns.map(([key, column]) => [key, row[column.name] == null ? null : column.mapFromDriverValue(row[column.name])])) as Schedule;
+}
+
+const timestampFromRow = (value: unknown): Date | null => (value == null ? null : (rotators.lastRotatedAt.mapFromDriverValue(value as string) as Date));
+
 /**
- * Claims up to `limit` due schedules for `owner`: one transaction that locks the due rows it takes
+ * Claims up to `limit` due schedules for `owner`, in one statement: the CTE locks the due rows it takes
  * (FOR UPDATE SKIP LOCKED, so several processes claim at the same moment without waiting on each other or
- * taking a row twice), then leases exactly those rows.
+ * taking a row twice), the UPDATE leases exactly those, and the outer SELECT adds what the scheduler checks
+ * about a rotator schedule's rotator before rotating it, so the claim is the only read before rotateNow.
  *
- * Why two statements and not `UPDATE … WHERE id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)`: once the
- * table has been analyzed, PostgreSQL may plan that as a nested-loop semi-join that re-runs the subquery for
- * every outer row; each re-run skips the rows the UPDATE has already changed and locks the next `n`, so the
- * claim takes every due row whatever `limit` says (schedules.test.ts shows it on an analyzed table).
+ * Why `due AS MATERIALIZED` and not `UPDATE … WHERE id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)`: once
+ * the table has been analyzed, PostgreSQL may plan that as a nested-loop semi-join that re-runs the subquery
+ * for every outer row; each re-run skips the rows the UPDATE has already changed and locks the next `n`, so
+ * the claim takes every due row whatever `limit` says (schedules.test.ts shows it on an analyzed table). A
+ * materialized CTE is evaluated once, whatever the plan, and the UPDATE joins its rows.
  */
-export async function claimDueSchedules({ db, owner, ttlMs, limit }: { db: DbOrTx; owner: string; ttlMs: number; limit: number }): Promise<Schedule[]> {
+export async function claimDueSchedules({ db, owner, ttlMs, limit }: { db: DbOrTx; owner: string; ttlMs: number; limit: number }): Promise<ClaimedSchedule[]> {
   if (limit <= 0) return [];
-  return db.transaction(async (tx) => {
-    const due = await tx
-      .select({ id: schedules.id })
-      .from(schedules)
-      .where(and(eq(schedules.paused, false), isDue(), leaseIsFree()))
-      .orderBy(asc(sql`least(${schedules.nextRunAt}, ${schedules.nextRetryAt})`))
-      .limit(limit)
-      .for("update", { skipLocked: true });
-    if (due.length === 0) return [];
-    return tx
-      .update(schedules)
-      .set({ leaseOwner: owner, leaseExpiresAt: sql`now() + ${`${ttlMs} milliseconds`}::interval` })
-      .where(inArray(schedules.id, due.map((row) => row.id)))
-      .returning();
-  });
+  const due = db
+    .select({ id: schedules.id })
+    .from(schedules)
+    .where(and(eq(schedules.paused, false), isDue(), leaseIsFree()))
+    .orderBy(asc(sql`least(${schedules.nextRunAt}, ${schedules.nextRetryAt})`))
+    .limit(limit)
+    .for("update", { skipLocked: true });
+  const lease = db
+    .update(schedules)
+    .set({ leaseOwner: owner, leaseExpiresAt: sql`now() + ${`${ttlMs} milliseconds`}::interval` })
+    .from(sql`due`)
+    .where(sql`${schedules.id} = due.id`)
+    .returning();
+  const result = await db.execute(sql`with due as materialized (${due.getSQL()}), claimed as (${lease.getSQL()})
+    select claimed.*, claimed.updated_at::text as version, r.id is not null as rotator_found, r.last_rotated_at as rotator_last_rotated_at,
+      r.failing_since as rotator_failing_since, coalesce(last_run.status = 'held', false) as rotator_last_run_held
+    from claimed
+    left join ${rotators} r on r.id = claimed.rotator_id
+    left join ${rotationRuns} last_run on last_run.id = r.last_run_id`);
+  return rowsOf<Record<string, unknown>>(result).map((row) => ({
+    schedule: scheduleFromRow(row),
+    version: row.version as string,
+    rotator: row.rotator_found
+      ? {
+          lastRotatedAt: timestampFromRow(row.rotator_last_rotated_at),
+          failingSince: timestampFromRow(row.rotator_failing_since),
+          lastRunHeld: row.rotator_last_run_held === true,
+        }
+      : null,
+  }));
+}
+
+/**
+ * Records a finished run and releases the lease in one statement, if `owner` still holds the lease and nobody
+ * changed the schedule since the claim (`version`, from claimDueSchedules). False otherwise: then the caller
+ * takes the row with lockLeasedSchedule and plans from what it holds now (a user's edit during the run is
+ * kept), or finds that the schedule is gone or its lease lost.
+ */
+export async function finishLeasedSchedule({ db, id, owner, version, patch }: { db: DbOrTx; id: string; owner: string; version: string; patch: SchedulePatch }): Promise<boolean> {
+  const rows = await db
+    .update(schedules)
+    .set({ ...patch, leaseOwner: null, leaseExpiresAt: null, updatedAt: new Date() })
+    .where(and(eq(schedules.id, id), eq(schedules.leaseOwner, owner), sql`${schedules.updatedAt} = ${version}::timestamptz`))
+    .returning({ id: schedules.id });
+  return rows.length > 0;
 }
 
 /** Extends a lease we hold; false when it was lost. */
