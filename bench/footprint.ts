@@ -1,7 +1,7 @@
 /**
  * Benchmark (run on demand, not in CI): Rotor's footprint on its embedded PGlite store (issue 12, P4).
  *
- *   npm run bench:footprint -- [--rotations 1000] [--audit-rows 1000000] [--csv-kib-per-second 1024] [--rotor-root DIR]
+ *   npm run bench:footprint -- [--rotations 1000] [--audit-rows 1000000] [--csv-kib-per-second 1024] [--rotor-root DIR] [--node-flags "…"]
  *
  * Runs a real, built Rotor (`npm start` in --rotor-root, default this checkout; one untimed start first, which
  * builds when the sources changed) on one new data directory, and reports the resident memory of the server's
@@ -14,6 +14,9 @@
  *      a restart: idle RSS; then the CSV export of the whole audit log (/audit/export, signed in) by a client
  *      that reads at most K KiB/s: the peak RSS growth while it downloads and the growth left 15 s after it ends.
  *
+ * The server runs with the Node flags of package.json's start script, as `npm start` does (--node-flags others,
+ * "" none).
+ *
  * Goals (issue 12): first start ≤ 10 s; idle RSS ≤ 300 MiB fresh and after restart; flat over 1,000 rotations
  * (slope ≤ 1 MiB per 100); the export in bounded memory (peak growth ≤ 50 MiB) and given back after (≤ 10 MiB).
  */
@@ -23,6 +26,7 @@ import os from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { PGlite } from "@electric-sql/pglite";
+import { startScriptNodeFlags } from "../e2e/support/rotor-server";
 import { arg, runBenchmark, slope } from "./support/timing";
 import { benchApiClient, groupProcesses, groupRssMiB, signInCookies, startPgliteBenchRotor, type PgliteBenchRotor } from "./support/rotor-server";
 import { auditLoadStatement } from "./support/pages-load";
@@ -31,6 +35,7 @@ const ROTATIONS = Number(arg("rotations", "1000"));
 const AUDIT_ROWS = Number(arg("audit-rows", "1000000"));
 const CSV_BYTES_PER_SECOND = Number(arg("csv-kib-per-second", "1024")) * 1024;
 const ROTOR_ROOT = path.resolve(arg("rotor-root", path.join(__dirname, "..")));
+const NODE_FLAGS = arg("node-flags", startScriptNodeFlags(ROTOR_ROOT).join(" ")).split(/\s+/).filter(Boolean);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mib = (value: number) => `${value.toFixed(0)} MiB`;
@@ -139,19 +144,19 @@ async function main() {
   let server: PgliteBenchRotor | null = null;
   try {
     // Untimed: builds when the sources changed, so the timed start below is a start after a build.
-    server = await startPgliteBenchRotor({ repoRoot: ROTOR_ROOT, dataDir: path.join(runDir, "warm-up"), masterKey });
+    server = await startPgliteBenchRotor({ repoRoot: ROTOR_ROOT, nodeFlags: NODE_FLAGS, dataDir: path.join(runDir, "warm-up"), masterKey });
     await server.stop();
 
     const dataDir = path.join(runDir, "data");
     const launched = Date.now();
-    server = await startPgliteBenchRotor({ repoRoot: ROTOR_ROOT, dataDir, masterKey });
+    server = await startPgliteBenchRotor({ repoRoot: ROTOR_ROOT, nodeFlags: NODE_FLAGS, dataDir, masterKey });
     const firstStart = (Date.now() - launched) / 1000;
     report(`first start on a new data directory: ${firstStart.toFixed(1)} s (goal ≤ 10 s: ${verdict(firstStart <= 10)})`);
     const fresh = await idleRss(server);
     report(`idle RSS after the first start: ${mib(fresh)} [${breakdown(server)}] (goal ≤ 300 MiB: ${verdict(fresh <= 300)})`);
     await server.stop();
 
-    server = await startPgliteBenchRotor({ repoRoot: ROTOR_ROOT, dataDir, masterKey, admin });
+    server = await startPgliteBenchRotor({ repoRoot: ROTOR_ROOT, nodeFlags: NODE_FLAGS, dataDir, masterKey, admin });
     const restarted = await idleRss(server);
     report(`idle RSS after restart: ${mib(restarted)} [${breakdown(server)}] (goal ≤ 300 MiB: ${verdict(restarted <= 300)})`);
     await rotations(server, admin);
@@ -164,13 +169,13 @@ async function main() {
     await store.close();
     console.log(`loaded ${AUDIT_ROWS} audit events in ${((Date.now() - loading) / 1000).toFixed(0)} s`);
 
-    server = await startPgliteBenchRotor({ repoRoot: ROTOR_ROOT, dataDir, masterKey, admin });
+    server = await startPgliteBenchRotor({ repoRoot: ROTOR_ROOT, nodeFlags: NODE_FLAGS, dataDir, masterKey, admin });
     await slowExport(server, admin);
   } finally {
     await server?.stop();
     fs.rmSync(runDir, { recursive: true, force: true });
   }
-  console.log(`\nP4 footprint (PGlite store, process-group RSS), ${ROTOR_ROOT}:\n${results.map((line) => `- ${line}`).join("\n")}`);
+  console.log(`\nP4 footprint (PGlite store, process-group RSS, node ${NODE_FLAGS.join(" ") || "without flags"}), ${ROTOR_ROOT}:\n${results.map((line) => `- ${line}`).join("\n")}`);
 }
 
 runBenchmark(main);

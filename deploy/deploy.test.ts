@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
 import { promtoolTestRules, promtool } from "@/test/support/promtool";
 import { SETTING_NAMES } from "@/lib/env";
+import { startScriptNodeFlags } from "@/e2e/support/rotor-server";
 
 const root = path.resolve(__dirname, "..");
 const read = (file: string) => fs.readFileSync(path.join(root, file), "utf8");
@@ -260,7 +261,8 @@ describe("Dockerfile", () => {
     expect(dockerfile).toMatch(/^VOLUME \["\/data"\]$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK .*\n.*\/api\/health/m);
     expect(dockerfile).toMatch(/org\.opencontainers\.image\.revision=/);
-    expect(dockerfile).toMatch(/^CMD \["node", "server\.js"\]$/m);
+    // The server runs with the Node flags `npm start` gives it (package.json's start script).
+    expect(JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)?.[1] ?? "null")).toEqual(["node", ...startScriptNodeFlags(root), "server.js"]);
     // Secrets and local state stay out of the build context.
     expect(ignored).toEqual(expect.arrayContaining([".env", "data", "node_modules", ".next", "deploy/compose/secrets"]));
   });

@@ -3,6 +3,11 @@
  * `npm start`: build when there is no build of the current sources (`npm run build`, scripts/build.mjs),
  * then run the standalone server it writes to .next/standalone — the same server the container image runs.
  * Migrations are applied by the server itself at start (instrumentation.ts), so one command is enough.
+ *
+ * Node flags for the server belong in package.json's start script (`node [FLAGS] scripts/start.mjs`) and the
+ * Dockerfile's CMD, which must agree (deploy/deploy.test.ts); e2e and the benchmarks read them from the start
+ * script (e2e/support/rotor-server.ts). --optimize-for-size was measured and left out: a third less memory,
+ * 1.2–1.6× slower requests (bench/README.md, P4).
  */
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";

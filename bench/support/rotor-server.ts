@@ -109,14 +109,30 @@ export interface PgliteBenchRotor {
  * the same one again a restart (same master key). Without `admin` no first admin is created (a new directory
  * then prints the setup link, as an installer sees it). The log goes next to the data directory.
  */
-export async function startPgliteBenchRotor(options: { repoRoot: string; dataDir: string; masterKey: string; admin?: { email: string; password: string }; env?: Record<string, string> }): Promise<PgliteBenchRotor> {
+export async function startPgliteBenchRotor(options: {
+  repoRoot: string;
+  dataDir: string;
+  masterKey: string;
+  admin?: { email: string; password: string };
+  env?: Record<string, string>;
+  /** Node's flags for the server instead of the start script's. */
+  nodeFlags?: string[];
+}): Promise<PgliteBenchRotor> {
   const runDir = path.dirname(options.dataDir);
   const rotor = await launch({ ...options, runDir, env: options.env ?? {} }, `PGlite in ${options.dataDir}`);
   return { rotor, baseURL: rotor.baseURL, stop: () => rotor.stop() };
 }
 
 async function launch(
-  options: { repoRoot: string; runDir: string; dataDir: string; masterKey?: string; admin?: { email: string; password: string }; env: Record<string, string> },
+  options: {
+    repoRoot: string;
+    runDir: string;
+    dataDir: string;
+    masterKey?: string;
+    admin?: { email: string; password: string };
+    env: Record<string, string>;
+    nodeFlags?: string[];
+  },
   store: string,
 ): Promise<RotorServerHandle> {
   const port = await freePort();
@@ -124,6 +140,7 @@ async function launch(
   return startRotorServer({
     repoRoot: options.repoRoot,
     port,
+    nodeFlags: options.nodeFlags,
     logFile: path.join(options.runDir, "rotor.log"),
     env: {
       ROTOR_MASTER_KEY: options.masterKey ?? randomBytes(32).toString("base64"),

@@ -28,6 +28,8 @@ export interface RotorServerOptions {
   standaloneServer?: string;
   /** Building on two cores takes a few minutes; starting a built app takes seconds. */
   timeoutMs?: number;
+  /** Node's flags for the server; by default those of package.json's start script, which users run. */
+  nodeFlags?: string[];
 }
 
 const SETUP_URL = /(https?:\/\/[^\s"]+\/setup\?token=[\w-]+)/;
@@ -41,6 +43,18 @@ export function scrubbedEnv(): Record<string, string | undefined> {
     out[key] = value;
   }
   return out;
+}
+
+/**
+ * The flags `npm start` gives Node (package.json's start script is `node [FLAGS] scripts/start.mjs`): the tests
+ * and benchmarks run the server with them, as users do. The Dockerfile's CMD gives the same ones to server.js
+ * (deploy/deploy.test.ts holds it to that).
+ */
+export function startScriptNodeFlags(repoRoot: string): string[] {
+  const start = (JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")) as { scripts: { start: string } }).scripts.start;
+  const match = /^node((?:\s+--[\w-]+(?:=\S+)?)*)\s+scripts\/start\.mjs$/.exec(start.trim());
+  if (!match) throw new Error(`package.json's start script is not "node [--flags] scripts/start.mjs": ${start}`);
+  return match[1].split(/\s+/).filter(Boolean);
 }
 
 async function waitForHttp(url: string, deadline: number, child: ChildProcess): Promise<void> {
@@ -63,7 +77,8 @@ export async function startRotorServer(options: RotorServerOptions): Promise<Rot
   const log = fs.createWriteStream(logFile, { flags: "a" });
   const childEnv: Record<string, string | undefined> = { ...scrubbedEnv(), ...options.env, PORT: String(port), ROTOR_PUBLIC_URL: baseURL };
   const script = options.standaloneServer ?? path.join(repoRoot, "scripts", "start.mjs");
-  const child = spawn(process.execPath, [script], {
+  const nodeFlags = options.nodeFlags ?? startScriptNodeFlags(repoRoot);
+  const child = spawn(process.execPath, [...nodeFlags, script], {
     cwd: options.standaloneServer ? path.dirname(options.standaloneServer) : repoRoot,
     env: childEnv as NodeJS.ProcessEnv,
     stdio: ["ignore", "pipe", "pipe"],
