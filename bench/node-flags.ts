@@ -7,7 +7,7 @@
  *     succeeded: the time until the client sees it done),
  *   - K GETs of the environment's /open (decrypted and rendered as JSON) with an API token,
  *   - K GETs of the overview page, signed in as a browser is (a server-rendered React page),
- * then the process group's RSS. Prints the median of each per start and the ratio of the medians over all starts.
+ * then the process group's RSS. Prints the median of each per start and the range of the ratios round by round.
  *
  *   npm run bench:node-flags -- [--rounds 2] [--rotations 200] [--requests 100] [--flags "--optimize-for-size"] [--rotor-root DIR]
  */
@@ -105,12 +105,13 @@ async function main() {
   } finally {
     fs.rmSync(runDir, { recursive: true, force: true });
   }
-  const of = (key: keyof Sample) => (variant: Sample[]) => median(variant.map((s) => s[key]));
-  console.log(`\nNode flags ${flagged} vs none, ${ROUNDS} rounds, ${ROTATIONS} rotations and ${REQUESTS} requests each (medians of the per-start medians):`);
+  console.log(`\nNode flags ${flagged} vs none, ${ROUNDS} rounds, ${ROTATIONS} rotations and ${REQUESTS} requests each: per-round medians, and flags ÷ none in each round`);
   for (const [key, unit] of [["rotation", "ms"], ["open", "ms"], ["page", "ms"], ["rssMiB", "MiB"]] as const) {
-    const a = of(key)(samples.flags);
-    const b = of(key)(samples.none);
-    console.log(`- ${key}: ${a.toFixed(1)} vs ${b.toFixed(1)} ${unit} (× ${(a / b).toFixed(2)})`);
+    const a = samples.flags.map((s) => s[key]);
+    const b = samples.none.map((s) => s[key]);
+    const ratios = a.map((value, i) => value / b[i]!).sort((x, y) => x - y);
+    const list = (values: number[]) => values.map((v) => v.toFixed(1)).join(" / ");
+    console.log(`- ${key}: ${list(a)} vs ${list(b)} ${unit} (× ${ratios[0]!.toFixed(2)}–${ratios.at(-1)!.toFixed(2)})`);
   }
 }
 
