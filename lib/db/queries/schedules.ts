@@ -27,6 +27,11 @@ export async function insertSchedule({ db, schedule }: { db: DbOrTx; schedule: S
   return row;
 }
 
+/**
+ * Every write of a schedule's own fields goes through here and stamps `updatedAt`: the scheduler's finish
+ * (finishLeasedSchedule) compares it with the claim's version to tell that a user edited the schedule during
+ * its run. A new writer of those fields must stamp it too; the lease fields alone need not.
+ */
 export async function updateScheduleById({ db, id, patch }: { db: DbOrTx; id: string; patch: SchedulePatch }): Promise<Schedule | undefined> {
   const [row] = await db.update(schedules).set({ ...patch, updatedAt: new Date() }).where(eq(schedules.id, id)).returning();
   return row;
