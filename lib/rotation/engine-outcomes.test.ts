@@ -13,9 +13,12 @@ import { connectMysqlAdmin, type MysqlAdmin } from "@/test/support/mysql-admin";
 import { startCuttingProxy, type CuttingProxy } from "@/test/support/tcp-gate";
 import { createEnvironment } from "../environments/service";
 import { createRotator } from "./rotator-service";
-import { rotateNow } from "./engine";
+import { eq } from "drizzle-orm";
+import { rotateNow, startRotation, SimulatedCrash } from "./engine";
+import { decryptPending } from "./rotator-records";
+import { rotators } from "../db/schema";
 import { getRotatorById } from "../db/queries/rotators";
-import { listStepsByRun } from "../db/queries/runs";
+import { getUnfinishedRunByRotator, listStepsByRun } from "../db/queries/runs";
 import { listEnvironmentRevisions } from "../db/queries/environments";
 import { loadState } from "../environments/rotator-state";
 import type { Credential, RotatorState } from "../rotators/types";
@@ -250,3 +253,59 @@ describeLostAnswer(
     await mysqlAdmin?.dropAll();
   },
 );
+
+describe("a two-user rotation that crashed after its ALTER", () => {
+  let admin: MysqlAdmin;
+  beforeAll(async () => {
+    admin = await connectMysqlAdmin();
+  });
+  afterAll(async () => {
+    await admin?.dropAll();
+  });
+
+  // apply reports the retired previous in its answer; the engine must write it with verify's start, so that a
+  // resumed run that then fails still drops the dead previous from the state.
+  it("remembers that the previous was retired: the resumed run that fails offers no previous", async () => {
+    const managingPassword = `mgr-${admin.uniqueName("pw")}`;
+    const managing = await admin.createUser({ password: managingPassword, grants: ["CREATE USER ON *.*", "SELECT ON mysql.user"] });
+    const a = await admin.createUser({ password: `a-${admin.uniqueName("pw")}` });
+    const b = await admin.createUser({ password: `b-${admin.uniqueName("pw")}` });
+    const rotator = await createRotator(app, {
+      actor: TEST_ACTOR,
+      environmentId,
+      name: "crashed-after-alter",
+      type: "mysql",
+      inputs: {
+        host: admin.host,
+        port: admin.port,
+        tls: { mode: "disable" },
+        managing: { username: managing.username, password: managingPassword },
+        username1: a.username,
+        username2: b.username,
+      },
+      // b is current, a previous: this rotation gives a new password to a, retiring the previous.
+      importState: { current: { username: b.username, password: b.password }, previous: { username: a.username, password: a.password } },
+    });
+    const { completion } = await startRotation(
+      app,
+      { rotatorId: rotator.id, trigger: "user", actor: TEST_ACTOR },
+      { ...fast, hooks: { afterStep: (step) => { if (step === "verify") throw new SimulatedCrash(step); } } },
+    );
+    await expect(completion).rejects.toBeInstanceOf(SimulatedCrash);
+    const unfinished = (await getUnfinishedRunByRotator({ db: app.db, rotatorId: rotator.id }))!;
+    const recorded = decryptPending(app.keyring, unfinished.id, unfinished.pendingCiphertext!);
+    expect(recorded.credential?.username).toBe(a.username);
+    expect(recorded.previousRetired).toBe(true);
+    expect(await admin.checkLogin({ username: a.username, password: a.password })).toBe(false);
+
+    // The resumed run cannot finish: a is locked (its new password is refused) and the managing login fails.
+    await admin.query("ALTER USER ?@'%' IDENTIFIED BY ?", [managing.username, `changed-${managingPassword}`]);
+    await admin.query("ALTER USER ?@'%' ACCOUNT LOCK", [a.username]);
+    await app.db.update(rotators).set({ leaseExpiresAt: new Date(Date.now() - 1000) }).where(eq(rotators.id, rotator.id));
+    const resumed = await rotate(rotator.id);
+    expect(resumed).toMatchObject({ runId: unfinished.id, status: "failed" });
+    expect(resumed.errorMessage).toContain(`The previous credential (${a.username}) no longer works at the target`);
+    expect(await stateOf(rotator.id)).toEqual({ current: { username: b.username, password: b.password }, previous: null });
+    expect(await admin.checkLogin({ username: b.username, password: b.password })).toBe(true);
+  });
+});

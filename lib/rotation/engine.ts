@@ -370,8 +370,9 @@ async function executeRun(app: AppContext, job: RunJob): Promise<RunOutcome> {
       await hooks.afterStep?.("persist pending", run.id);
       applied = await runStep("apply", applyId, apply, describeApplied);
     }
-    // What apply returned, if it differs from the record (a key it created), is recorded with verify's start,
-    // before anything else happens.
+    // What apply returned, if it differs from the record (a key it created, a previous it retired), is recorded
+    // with verify's start, before anything else happens.
+    if (applied.retiredPrevious && state.previous) previousRetired = true;
     const appliedRecord = pendingRecord(applied.pending);
     await step(
       "verify",

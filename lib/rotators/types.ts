@@ -41,8 +41,9 @@ export interface Pending {
   credential: Credential | null;
   /** Opaque rotator bookkeeping (e.g. which user slot is being rotated, key ids seen before creating one). */
   data: Record<string, unknown>;
-  /** Written by the engine, not by rotators: the rotator reported (`context.previousRetired`) that
-   *  `state.previous` no longer works at the target. Kept here so that a resumed run still knows it. */
+  /** Written by the engine, not by rotators: the rotator reported (`context.previousRetired`, or apply's
+   *  `retiredPrevious`) that `state.previous` no longer works at the target. Kept here so that a resumed run
+   *  still knows it. */
   previousRetired?: boolean;
 }
 
@@ -199,6 +200,10 @@ export interface ApplyResponse {
   /** What the run's apply step should say besides the target credential (e.g. that a lost answer was
    *  resolved by checking the pending credential). No secret values. */
   notes?: string[];
+  /** apply's last act made `state.previous` stop working at the target (the spare user's password was
+   *  replaced). The same report as `context.previousRetired`, for a rotator that retires the previous only as
+   *  apply ends: the engine records it with verify's start, one store write fewer than a call would cost. */
+  retiredPrevious?: boolean;
 }
 
 export interface CommitResult { state: RotatorState }

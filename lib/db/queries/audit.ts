@@ -1,6 +1,6 @@
 import "server-only";
 import { and, desc, eq, gte, ilike, lt, lte, or, sql, asc, gt, type SQL } from "drizzle-orm";
-import { auditEvents, type AuditEvent } from "../schema";
+import { auditEvents, settings, type AuditEvent } from "../schema";
 import type { Db, DbOrTx, Tx } from "../client";
 import { randomUUID } from "node:crypto";
 import {
@@ -101,19 +101,19 @@ export function chainStartAuthentic(chain: StoredAuditChain): boolean {
 /** Appends an event inside the caller's transaction, so it commits or rolls back with the change it records. */
 export async function insertAuditEvent({ tx, event }: { tx: Tx; event: AuditEventInput }): Promise<AuditEvent> {
   await lockAuditChain(tx);
-  // Keyed once a keyring opened this store: every new row then gets the HMAC, whatever the stored switch point
-  // says (a moved switch point is Verify's to report, not a reason to write weaker rows).
-  const chain = await readAuditChain({ db: tx });
-  const key = chain ? openedKeyFor(chain).key : null;
-  // The chain's head and the next id in one statement, AFTER the lock (a statement's snapshot is taken when it
-  // starts, so the head must not be read by the statement that waits for the lock). The id is taken under the
-  // lock and hashed with the row, so the chain order is the id order.
-  const [head] = rowsOf<{ hash: string | null; id: string }>(
+  // The chain's head, the next id and the chain's stored record in one statement, AFTER the lock (a statement's
+  // snapshot is taken when it starts, so the head must not be read by the statement that waits for the lock).
+  // The id is taken under the lock and hashed with the row, so the chain order is the id order.
+  const [head] = rowsOf<{ hash: string | null; id: string; chain: StoredAuditChain | null }>(
     await tx.execute(sql`select (select ${auditEvents.hash} from ${auditEvents} order by ${auditEvents.id} desc limit 1) as hash,
-      nextval(pg_get_serial_sequence('audit_events', 'id')) as id`),
+      nextval(pg_get_serial_sequence('audit_events', 'id')) as id,
+      (select ${settings.value} from ${settings} where ${settings.key} = ${AUDIT_CHAIN_SETTING}) as chain`),
   );
   const prevHash = head?.hash ?? GENESIS_HASH;
   const id = head!.id;
+  // Keyed once a keyring opened this store: every new row then gets the HMAC, whatever the stored switch point
+  // says (a moved switch point is Verify's to report, not a reason to write weaker rows).
+  const key = head!.chain ? openedKeyFor(head!.chain).key : null;
   const fields = {
     id: Number(id),
     at: new Date(),

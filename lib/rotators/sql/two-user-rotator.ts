@@ -115,10 +115,10 @@ export function createTwoUserRotator<I extends SqlRotatorInputs>(meta: RotatorMe
       return result?.ok === true && !result.skipped;
     };
     if (await works(credential)) {
-      if (args.retiresPrevious) await context.previousRetired?.();
       return {
         pending: { ...args.pending, credential: { ...credential } },
         notes: [`${error.message} It did: the new password works, so the rotation continued.`],
+        retiredPrevious: args.retiresPrevious,
       };
     }
     let outcome = "Rotor could not log in with the new password either, so it is not used.";
@@ -323,8 +323,9 @@ export function createTwoUserRotator<I extends SqlRotatorInputs>(meta: RotatorMe
         }
         context.log?.("password changed", { username: credential.username, dialect: dialect.id });
       }
-      if (retiresPrevious) await context.previousRetired?.();
-      return { pending: { ...pending, credential: { ...credential } } };
+      // Reported in the answer, not by context.previousRetired: nothing at the target happens between here and
+      // the engine's next write (verify's start), which records it with the pending credential.
+      return { pending: { ...pending, credential: { ...credential } }, retiredPrevious: retiresPrevious };
     },
 
     async verify({ inputs, credential, context }) {
