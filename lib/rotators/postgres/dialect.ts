@@ -105,7 +105,7 @@ export const postgresDialect: SqlDialect<PgSession> = {
 
   async setPassword(session, user, newPassword) {
     // ALTER ROLE cannot take bind parameters: identifier and literal are escaped by node-pg's own functions.
-    const verifier = buildScramSha256Verifier(newPassword);
+    const verifier = await buildScramSha256Verifier(newPassword);
     await session.client.query(`ALTER ROLE ${pg.escapeIdentifier(user.username)} PASSWORD ${pg.escapeLiteral(verifier)}`);
   },
 

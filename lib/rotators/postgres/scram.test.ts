@@ -25,21 +25,33 @@ describe("buildScramSha256Verifier", () => {
   const authMessage = `${clientFirstBare},${serverFirst},${clientFinalWithoutProof}`;
   const proof = b64("dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=");
 
-  it("matches the RFC 7677 test vector", () => {
-    const verifier = buildScramSha256Verifier("pencil", { salt });
+  it("matches the RFC 7677 test vector", async () => {
+    const verifier = await buildScramSha256Verifier("pencil", { salt });
     expect(verifier).toMatch(/^SCRAM-SHA-256\$4096:W22ZaJ0SNY7soEsUEjb6gQ==\$[A-Za-z0-9+/=]{44}:[A-Za-z0-9+/=]{44}$/);
     const result = serverAccepts(verifier, authMessage, proof);
     expect(result.ok).toBe(true);
     expect(result.serverSignature).toBe("6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=");
-    expect(serverAccepts(buildScramSha256Verifier("pencil2", { salt }), authMessage, proof).ok).toBe(false);
+    expect(serverAccepts(await buildScramSha256Verifier("pencil2", { salt }), authMessage, proof).ok).toBe(false);
   });
 
-  it("uses a fresh 16-byte salt each time and never contains the password", () => {
-    const a = buildScramSha256Verifier("correct horse battery staple");
-    const b = buildScramSha256Verifier("correct horse battery staple");
+  it("uses a fresh 16-byte salt each time and never contains the password", async () => {
+    const a = await buildScramSha256Verifier("correct horse battery staple");
+    const b = await buildScramSha256Verifier("correct horse battery staple");
     expect(a).not.toBe(b);
     expect(b64(a.split("$")[1]!.split(":")[1]!)).toHaveLength(16);
     expect(a).not.toContain("correct horse");
+  });
+
+  it("hashes off the event loop: timers keep firing while a verifier is built", async () => {
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    try {
+      // ~250x PostgreSQL's rounds, so the hash takes long enough for several timer turns.
+      await buildScramSha256Verifier("correct horse battery staple", { iterations: 1_000_000 });
+    } finally {
+      clearInterval(timer);
+    }
+    expect(ticks).toBeGreaterThan(0);
   });
 
   it("prepares non-ASCII passwords like SASLprep", () => {
@@ -50,14 +62,9 @@ describe("buildScramSha256Verifier", () => {
     expect(saslPrep("e\u0301")).toBe("\u00e9");
   });
 
-  it("refuses passwords PostgreSQL would hash inconsistently", () => {
+  it("refuses passwords PostgreSQL would hash inconsistently", async () => {
     for (const bad of ["é\u0007", "é\ue000", "שלום"]) {
-      let error: unknown;
-      try {
-        buildScramSha256Verifier(bad);
-      } catch (e) {
-        error = e;
-      }
+      const error: unknown = await buildScramSha256Verifier(bad).catch((e: unknown) => e);
       expect(isRotatorError(error) && error.code).toBe("input:invalid");
       expect((error as Error).message).not.toContain(bad);
     }

@@ -4,7 +4,8 @@
  * as-is, so the plaintext never reaches the server, its statement log or pg_stat_statements. The verifier does
  * not let anyone log in as the client (that needs ClientKey, which it does not contain).
  */
-import { createHash, createHmac, pbkdf2Sync, randomBytes } from "node:crypto";
+import { createHash, createHmac, pbkdf2, randomBytes } from "node:crypto";
+import { promisify } from "node:util";
 import { RotatorError } from "../errors";
 
 /** PostgreSQL's defaults (scram_iterations, SCRAM_DEFAULT_SALT_LEN). */
@@ -45,11 +46,18 @@ export interface ScramOptions {
   iterations?: number;
 }
 
-/** `SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>` (base64 parts). */
-export function buildScramSha256Verifier(password: string, options: ScramOptions = {}): string {
+const pbkdf2Async = promisify(pbkdf2);
+
+/**
+ * `SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>` (base64 parts). The 4,096 PBKDF2 rounds (~3 ms)
+ * run on libuv's thread pool, not on the event loop: other runs in the same process (a drain at concurrency N)
+ * and the requests it serves are not held up while a password is hashed.
+ */
+export async function buildScramSha256Verifier(password: string, options: ScramOptions = {}): Promise<string> {
+  const prepared = saslPrep(password);
   const salt = options.salt ?? randomBytes(SCRAM_SALT_BYTES);
   const iterations = options.iterations ?? SCRAM_ITERATIONS;
-  const salted = pbkdf2Sync(Buffer.from(saslPrep(password), "utf8"), salt, iterations, 32, "sha256");
+  const salted = await pbkdf2Async(Buffer.from(prepared, "utf8"), salt, iterations, 32, "sha256");
   const storedKey = createHash("sha256").update(hmac(salted, "Client Key")).digest();
   const serverKey = hmac(salted, "Server Key");
   return `SCRAM-SHA-256$${iterations}:${salt.toString("base64")}$${storedKey.toString("base64")}:${serverKey.toString("base64")}`;
