@@ -7,9 +7,10 @@
  * Node flags for the server belong in package.json's start script (`node [FLAGS] scripts/start.mjs`) and the
  * Dockerfile's CMD, which must agree (deploy/deploy.test.ts); e2e and the benchmarks read them from the start
  * script (e2e/support/rotor-server.ts). --heap-growing-percent=20 caps V8's old-generation growth between full
- * collections at 20 % of the live heap (V8 lets it grow to ~2× here by default): the server's live heap is flat
- * over rotations, and without the flag its RSS climbed ~100–150 MiB with garbage before V8 collected it; with it
- * RSS stays within ~30 MiB, at no measured cost in speed. --optimize-for-size was measured and left out: a third
+ * collections at 20 % of the live heap (by default V8 let it grow to ~2.2× here): the server's live heap is flat
+ * over rotations, yet without the flag its RSS climbed 110–180 MiB over 1,000 of them with garbage V8 had not yet
+ * collected; with it RSS stays within ~30 MiB after the first 100 (3,000 measured), at no measured cost in speed
+ * (~1 % more GC work per rotation). --optimize-for-size was measured and left out: a third
  * less memory, 1.2–1.6× slower requests (bench/README.md, P4).
  */
 import { spawnSync } from "node:child_process";
