@@ -10,6 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql, TransactionRollbackError } from "drizzle-orm";
 import { openTestStore, STORE_KINDS, type TestStore } from "@/test/support/stores";
+import type { Tx } from "../client";
 import { insertEnvironment } from "./environments";
 import { claimDueSchedules, finishLeasedSchedule, getScheduleById, insertSchedule, updateScheduleById } from "./schedules";
 
@@ -21,10 +22,15 @@ describe.each(STORE_KINDS)("claimDueSchedules on an analyzed table (%s)", (kind)
 
   beforeAll(async () => {
     store = await openTestStore(kind);
-    const later = new Date(Date.now() + HOUR);
+    const hourFromNow = Date.now() + HOUR;
+    // Due order, id order and insertion order agree, so a nested loop that re-runs the IN-subquery per row
+    // meets, at every row, that row among the subquery's first `limit`: the over-claim the semi-join test
+    // shows is then certain, not a matter of how the random ids happened to sort.
     for (let i = 0; i < SCHEDULES; i++) {
       const environment = await insertEnvironment({ db: store.db, name: `claim-${i}`, description: "" });
-      await insertSchedule({ db: store.db, schedule: { environmentId: environment.id, kind: "once", runAt: later, nextRunAt: later, nextSlotAt: later } });
+      const later = new Date(hourFromNow + i * 1000);
+      const id = `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`;
+      await insertSchedule({ db: store.db, schedule: { id, environmentId: environment.id, kind: "once", runAt: later, nextRunAt: later, nextSlotAt: later } });
     }
     await store.db.execute(sql`analyze schedules`);
     await store.db.execute(sql`update schedules set next_run_at = next_run_at - interval '3 hours'`);
@@ -56,23 +62,31 @@ describe.each(STORE_KINDS)("claimDueSchedules on an analyzed table (%s)", (kind)
       "enable_material = off",
       ...["seq_page_cost", "random_page_cost", "cpu_tuple_cost", "cpu_index_tuple_cost", "cpu_operator_cost"].map((cost) => `${cost} = 0`),
     ];
-    const taken = { inSubquery: 0, claim: 0 };
-    await store.db
-      .transaction(async (tx) => {
-        for (const setting of semiJoin) await tx.execute(sql.raw(`set local ${setting}`));
+    // Each form in a transaction of its own, rolled back: the table stays as the other tests leave it.
+    const underSemiJoin = async (claim: (tx: Tx) => Promise<number>) => {
+      let taken = 0;
+      await store.db
+        .transaction(async (tx) => {
+          for (const setting of semiJoin) await tx.execute(sql.raw(`set local ${setting}`));
+          taken = await claim(tx);
+          tx.rollback();
+        })
+        .catch((error) => {
+          if (!(error instanceof TransactionRollbackError)) throw error;
+        });
+      return taken;
+    };
+    const taken = {
+      inSubquery: await underSemiJoin(async (tx) => {
         const result = await tx.execute(sql`update schedules set lease_owner = 'owner-in', lease_expires_at = now() + interval '1 minute'
           where id in (select id from schedules
             where paused = false and (next_run_at <= now() or next_retry_at <= now()) and (lease_owner is null or lease_expires_at < now())
             order by least(next_run_at, next_retry_at) limit 4 for update skip locked)
           returning id`);
-        taken.inSubquery = (result as unknown as { rows: unknown[] }).rows.length;
-        taken.claim = (await claimDueSchedules({ db: tx, owner: "owner-c", ttlMs: 60_000, limit: 4 })).length;
-        // Leave the table as the other test left it.
-        tx.rollback();
-      })
-      .catch((error) => {
-        if (!(error instanceof TransactionRollbackError)) throw error;
-      });
+        return (result as unknown as { rows: unknown[] }).rows.length;
+      }),
+      claim: await underSemiJoin(async (tx) => (await claimDueSchedules({ db: tx, owner: "owner-c", ttlMs: 60_000, limit: 4 })).length),
+    };
     expect(taken.inSubquery).toBeGreaterThan(4);
     expect(taken.claim).toBe(4);
   });
