@@ -11,6 +11,7 @@ import { logConfigError, logError, logInfo, logSetupUrl } from "./log";
 import { getProcessScheduler, startServerScheduler } from "./schedules/server";
 import { recoverInterruptedRuns } from "./rotation/recovery";
 import { compactRevisionSnapshots } from "./environments/revisions";
+import { heapCompactor } from "./heap-compaction";
 
 export async function startRotor(): Promise<void> {
   try {
@@ -42,6 +43,8 @@ export async function startRotor(): Promise<void> {
       if (scheduler) scheduler.adopt(run.completion);
       else run.completion.catch((error) => logError(`resumed run ${run.runId} ended unexpectedly`, error, { runId: run.runId }));
     }
+    // Starting (opening and migrating the store, loading the server's code) is a burst of garbage of its own.
+    heapCompactor.afterBurst();
   } catch (error) {
     if (error instanceof ConfigError) {
       logConfigError(error);

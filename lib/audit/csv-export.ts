@@ -15,7 +15,8 @@ import { AUDIT_CSV_HEADER, auditEventToCsvRow } from "./csv";
 /** About 25 KB of CSV: near what a socket takes at once, so a chunk seldom waits in memory for a drain. */
 export const AUDIT_EXPORT_PAGE_SIZE = 250;
 
-export function auditCsvStream({ db, filter, pageSize = AUDIT_EXPORT_PAGE_SIZE }: { db: DbOrTx; filter: AuditFilter; pageSize?: number }): ReadableStream<Uint8Array> {
+/** `onEnd`: called once when the export is over, read to the end or cancelled by the client. */
+export function auditCsvStream({ db, filter, pageSize = AUDIT_EXPORT_PAGE_SIZE, onEnd }: { db: DbOrTx; filter: AuditFilter; pageSize?: number; onEnd?: () => void }): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   let before: number | undefined;
   let headerSent = false;
@@ -31,8 +32,13 @@ export function auditCsvStream({ db, filter, pageSize = AUDIT_EXPORT_PAGE_SIZE }
         let text = "";
         for (const event of page.events) text += `${auditEventToCsvRow(event)}\n`;
         if (text) controller.enqueue(encoder.encode(text));
-        if (page.nextBefore === null) controller.close();
-        else before = page.nextBefore;
+        if (page.nextBefore === null) {
+          controller.close();
+          onEnd?.();
+        } else before = page.nextBefore;
+      },
+      cancel() {
+        onEnd?.();
       },
     },
     // Nothing is read ahead of the client: a chunk is produced only when the previous one was taken.
