@@ -10,7 +10,9 @@
  * collections at 20 % of the live heap (by default V8 let it grow to ~2.2× here): the server's live heap is flat
  * over rotations, yet without the flag its RSS climbed 110–180 MiB over 1,000 of them with garbage V8 had not yet
  * collected; with it RSS stays within ~30 MiB after the first 100 (3,000 measured), at no measured cost in speed
- * (~1 % more GC work per rotation). --optimize-for-size was measured and left out: a third
+ * (~1 % more GC work per rotation). --expose-gc lets lib/heap-compaction.ts give the heap's free pages back
+ * 15 s after a burst (the start, an audit export), which V8 itself did not do. --optimize-for-size was measured
+ * and left out: a third
  * less memory, 1.2–1.6× slower requests (bench/README.md, P4).
  */
 import { spawnSync } from "node:child_process";
