@@ -279,6 +279,12 @@ async function executeRun(app: AppContext, job: RunJob): Promise<RunOutcome> {
       rotatorId: rotator.id,
     });
     secrets.push(...resolved.secrets);
+    /** The rotator says state.previous no longer works (whichever way it says it); true when that is news. */
+    const markPreviousRetired = (): boolean => {
+      if (previousRetired || !state.previous) return false;
+      previousRetired = true;
+      return true;
+    };
     const context: RotatorContext = {
       ...resolved.context,
       ...options.rotatorContext,
@@ -290,9 +296,7 @@ async function executeRun(app: AppContext, job: RunJob): Promise<RunOutcome> {
         await hooks.afterStep?.("checkpoint", run.id);
       },
       previousRetired: async () => {
-        if (previousRetired || !state.previous) return;
-        previousRetired = true;
-        if (lastPending) await persistPending(lastPending);
+        if (markPreviousRetired() && lastPending) await persistPending(lastPending);
       },
       signal: leaseLost.signal,
     };
@@ -324,7 +328,7 @@ async function executeRun(app: AppContext, job: RunJob): Promise<RunOutcome> {
       if (pending) {
         secrets.push(...credentialSecrets(definition, pending.credential));
         lastPending = pending;
-        previousRetired = pending.previousRetired === true && Boolean(state.previous);
+        if (pending.previousRetired === true) markPreviousRetired();
       }
     } else {
       await abandonFailedAttempt(app, { rotator, inputs, state, context, step });
@@ -372,7 +376,7 @@ async function executeRun(app: AppContext, job: RunJob): Promise<RunOutcome> {
     }
     // What apply returned, if it differs from the record (a key it created, a previous it retired), is recorded
     // with verify's start, before anything else happens.
-    if (applied.retiredPrevious && state.previous) previousRetired = true;
+    if (applied.retiredPrevious) markPreviousRetired();
     const appliedRecord = pendingRecord(applied.pending);
     await step(
       "verify",
