@@ -40,5 +40,8 @@ export function createHeapCompactor({ gc = globalThis.gc, delayMs = COMPACT_AFTE
   };
 }
 
+// One per process, on globalThis as the project's other process-wide state is: Next.js may load this module
+// once per bundle (instrumentation, each route), and a start and an export must share one postponement.
+const globalCompactor = globalThis as unknown as { __rotorHeapCompactor?: HeapCompactor };
 /** The server process's compactor. */
-export const heapCompactor = createHeapCompactor();
+export const heapCompactor: HeapCompactor = (globalCompactor.__rotorHeapCompactor ??= createHeapCompactor());
